@@ -1,0 +1,57 @@
+//! Generates include/kafkabridge.h (C) and include/kafkabridge_ffi.h (the same declarations
+//! without preprocessor lines or comments, for PHP's FFI::cdef() and ffi.preload), and links
+//! the shared library with -z nodelete so a dlclose() never unmaps code our threads run.
+
+use std::path::Path;
+
+fn main() {
+    println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-changed=cbindgen.toml");
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-z,nodelete");
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libkafkabridge.so");
+
+    let crate_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap();
+    let config = cbindgen::Config::from_file(Path::new(&crate_dir).join("cbindgen.toml")).expect("reading cbindgen.toml");
+    let mut c_header = Vec::new();
+    cbindgen::Builder::new()
+        .with_crate(&crate_dir)
+        .with_config(config)
+        .generate()
+        .expect("generating the C header")
+        .write(&mut c_header);
+    let c_header = String::from_utf8(c_header).unwrap();
+    let include = Path::new(&crate_dir).join("include");
+    std::fs::create_dir_all(&include).unwrap();
+    write_if_changed(&include.join("kafkabridge.h"), &c_header);
+    write_if_changed(&include.join("kafkabridge_ffi.h"), &ffi_header(&c_header));
+}
+
+/// Drops comments, preprocessor lines (PHP's FFI parser accepts neither #include nor #define)
+/// and blank lines.
+fn ffi_header(c: &str) -> String {
+    let mut out = String::from("// kafkabridge declarations for PHP FFI; generated from kafkabridge.h by build.rs.\n");
+    let mut in_comment = false;
+    for line in c.lines() {
+        let t = line.trim();
+        if in_comment {
+            in_comment = !t.contains("*/");
+            continue;
+        }
+        if t.starts_with("/*") {
+            in_comment = !t.contains("*/");
+            continue;
+        }
+        if t.is_empty() || t.starts_with('#') || t.starts_with("//") || t.starts_with("extern \"C\"") || t == "}  // extern \"C\"" {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn write_if_changed(path: &Path, content: &str) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(content) {
+        std::fs::write(path, content).unwrap();
+    }
+}

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# Starts a single-node Apache Kafka (KRaft, broker+controller in one JVM) on
+# 127.0.0.1 for the FFI tests, and waits until it answers metadata requests.
+# Idempotent: if the broker from a previous run is up and answering, it does
+# nothing. Harness messages go to stderr; the only stdout line is the last one,
+# KAFKA_BROKERS=host:port. See README.md for the environment variables.
+set -euo pipefail
+# shellcheck source=common.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
+
+START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}"
+
+command -v java >/dev/null || { log "java not found on PATH"; exit 1; }
+
+# One metadata round-trip through Kafka's own TopicCommand (AdminClient), with
+# short client timeouts so that a broker that is not up yet fails fast.
+broker_ready() {
+  port_open "$KAFKA_PORT" || return 1
+  TOOL_TIMEOUT=30 kafka_tool org.apache.kafka.tools.TopicCommand \
+    --bootstrap-server "$BOOTSTRAP" --command-config "$RUN_DIR/admin.properties" \
+    --list >/dev/null 2>&1 </dev/null
+}
+
+# Jars in .cache/lib are reused while the stamp matches the pom's checksum;
+# otherwise Maven copies them into a fresh dir which then replaces lib/, so an
+# interrupted fetch never leaves a half-filled lib/ that looks complete.
+fetch_jars() {
+  local sum tmp
+  sum="$(sha256sum "$KAFKA_DIR/pom.xml" | cut -d' ' -f1)"
+  if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$sum" ]]; then
+    return 0
+  fi
+  command -v mvn >/dev/null || { log "mvn not found on PATH (needed once to fetch the Kafka jars)"; exit 1; }
+  log "fetching Kafka jars with Maven into $LIB_DIR"
+  mkdir -p "$CACHE_DIR"
+  rm -rf "$CACHE_DIR"/lib.tmp.*   # left by an interrupted fetch
+  tmp="$(mktemp -d "$CACHE_DIR/lib.tmp.XXXXXX")"
+  # Output goes to a file and is shown only on failure (Debian's Maven prints
+  # stray colour codes even with -q -B).
+  if ! mvn -q -B -f "$KAFKA_DIR/pom.xml" dependency:copy-dependencies \
+      -DincludeScope=runtime -DoutputDirectory="$tmp" >"$CACHE_DIR/mvn.log" 2>&1 </dev/null; then
+    rm -rf "$tmp"
+    log "Maven could not fetch the Kafka jars:"
+    sed 's/\x1b\[[0-9;]*m//g' "$CACHE_DIR/mvn.log" >&2
+    exit 1
+  fi
+  chmod 755 "$tmp"
+  echo "$sum" >"$tmp/.pom.sha256"
+  rm -rf "$LIB_DIR"
+  mv "$tmp" "$LIB_DIR"
+}
+
+write_config() {
+  cat >"$PROPS" <<PROPS
+# Written by ffi-tests/kafka/start.sh; regenerated on every fresh start.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$DATA_DIR
+# One node: every internal topic must have replication factor / min ISR 1.
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+# Few partitions for internal topics: the first group join / transaction
+# then waits for 1 partition to be created instead of 50.
+offsets.topic.num.partitions=1
+transaction.state.log.num.partitions=1
+share.coordinator.state.topic.num.partitions=1
+num.partitions=1
+auto.create.topics.enable=true
+delete.topic.enable=true
+# Consumer groups rebalance at once instead of waiting 3 s for more members.
+group.initial.rebalance.delay.ms=0
+# Small segments; still larger than the default max message size (~1 MiB).
+log.segment.bytes=16777216
+# Sized for a 2-core CI machine.
+num.network.threads=2
+num.io.threads=4
+num.recovery.threads.per.data.dir=1
+PROPS
+  cat >"$RUN_DIR/admin.properties" <<PROPS
+request.timeout.ms=5000
+default.api.timeout.ms=10000
+PROPS
+}
+
+take_lock
+
+# Already running? A broker on other ports is replaced. One on the same ports
+# that is still starting gets the usual time, then is reused; one that never
+# answers is replaced by a fresh one.
+if pid="$(broker_pid)" &&
+    ! grep -qxF "listeners=PLAINTEXT://$BOOTSTRAP,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT" "$PROPS"; then
+  log "running broker (pid $pid) uses other ports; replacing it"
+  terminate "$pid" 30
+fi
+if pid="$(broker_pid)"; then
+  deadline=$((SECONDS + START_TIMEOUT))
+  until broker_ready; do
+    if ((SECONDS >= deadline)) || ! alive "$pid"; then
+      log "broker pid $pid is not answering; restarting it"
+      terminate "$pid" 30
+      break
+    fi
+    sleep 1
+  done
+  if alive "$pid"; then
+    log "broker already running (pid $pid) on $BOOTSTRAP"
+    echo "KAFKA_BROKERS=$BOOTSTRAP"
+    exit 0
+  fi
+fi
+rm -f "$PID_FILE"
+
+for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
+  if port_open "$port"; then
+    log "port 127.0.0.1:$port is already in use by another process; set KAFKA_PORT to move the broker"
+    exit 1
+  fi
+done
+
+STARTED_PID=""
+on_exit() {
+  local rc=$?
+  ((rc == 0)) && return 0
+  log "start failed (exit $rc)"
+  if [[ -s "$LOG_FILE" ]]; then
+    log "last 50 lines of $LOG_FILE:"
+    tail -n 50 "$LOG_FILE" >&2 || true
+  fi
+  if [[ -n "$STARTED_PID" ]]; then
+    log "stopping the broker this run started (pid $STARTED_PID)"
+    terminate "$STARTED_PID" 10
+    wait "$STARTED_PID" 2>/dev/null || true
+  fi
+  rm -f "$PID_FILE"
+  return "$rc"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+: >"$LOG_FILE"
+fetch_jars
+
+t0=$SECONDS
+rm -rf "$DATA_DIR"
+mkdir -p "$DATA_DIR"
+write_config
+
+# A cluster id is 16 random bytes in URL-safe base64 without padding.
+cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+log "formatting $DATA_DIR (cluster id $cluster_id)"
+if ! kafka_tool kafka.tools.StorageTool format --cluster-id "$cluster_id" \
+    --config "$PROPS" >>"$LOG_FILE" 2>&1 </dev/null; then
+  log "formatting the storage failed"
+  exit 1
+fi
+
+# setsid: the broker gets its own session, so it outlives this script and a
+# Ctrl-C in the calling terminal does not reach it. fd 9 (the lock) is closed
+# so that the broker does not hold the lock.
+log "starting broker on $BOOTSTRAP (controller 127.0.0.1:$KAFKA_CONTROLLER_PORT), log: $LOG_FILE"
+# shellcheck disable=SC2086  # HEAP_OPTS/KAFKA_JVM_OPTS are word lists
+setsid java $HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+  ${KAFKA_JVM_OPTS:-} \
+  -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" -Dkb.log.level=INFO \
+  -cp "$LIB_DIR/*" kafka.Kafka "$PROPS" >>"$LOG_FILE" 2>&1 </dev/null 9>&- &
+STARTED_PID=$!
+echo "$STARTED_PID" >"$PID_FILE"
+
+deadline=$((SECONDS + START_TIMEOUT))
+until broker_ready; do
+  if ! alive "$STARTED_PID"; then
+    log "broker exited during startup"
+    exit 1
+  fi
+  if ((SECONDS >= deadline)); then
+    log "broker did not answer on $BOOTSTRAP within ${START_TIMEOUT}s"
+    exit 1
+  fi
+  sleep 1
+done
+
+log "broker up (pid $STARTED_PID) after $((SECONDS - t0))s"
+echo "KAFKA_BROKERS=$BOOTSTRAP"

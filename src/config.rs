@@ -1,0 +1,371 @@
+//! `kb_config`: librdkafka properties (validated by librdkafka itself at `set` time) plus
+//! kafkabridge's own `bridge.*` settings.
+
+use std::collections::BTreeMap;
+use std::ffi::{CStr, CString};
+use std::os::raw::c_char;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use rdkafka::bindings as rd;
+use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
+use rdkafka::types::RDKafkaRespErr;
+
+use crate::error::{kb_err, KbError, KbResult};
+use crate::ffi::{check_not_null, copy_to_buf, guard, guard_value, str_arg, write_out};
+use crate::registry::Registry;
+
+/// A configuration object: librdkafka global and topic-level properties plus `bridge.*` keys.
+pub struct kb_config(());
+
+pub(crate) static CONFIGS: Registry<Config> = Registry::new(0x01, "kb_config");
+
+/// kafkabridge's own settings, all under the `bridge.` prefix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BridgeSettings {
+    /// `bridge.persistent.name`: non-empty attaches producers to a process-wide client of this name.
+    pub persistent_name: Option<String>,
+    /// `bridge.close.timeout.ms`: bound on the flush when a private producer is freed and on
+    /// consumer close. Default 5000.
+    pub close_timeout_ms: u64,
+    /// `bridge.exit.flush.timeout.ms`: bound on the flush of live producers at process exit. Default 5000.
+    pub exit_flush_timeout_ms: u64,
+    /// `bridge.event.queue.size`: undrained events a handle may hold. Default 100000.
+    pub event_queue_size: usize,
+}
+
+impl Default for BridgeSettings {
+    fn default() -> Self {
+        BridgeSettings { persistent_name: None, close_timeout_ms: 5000, exit_flush_timeout_ms: 5000, event_queue_size: 100_000 }
+    }
+}
+
+const BRIDGE_KEYS: &[&str] =
+    &["bridge.persistent.name", "bridge.close.timeout.ms", "bridge.exit.flush.timeout.ms", "bridge.event.queue.size"];
+
+impl BridgeSettings {
+    fn apply(&mut self, key: &str, value: &str) -> KbResult<()> {
+        let number = |max: u64| -> KbResult<u64> {
+            value.trim().parse::<u64>().ok().filter(|n| *n <= max).ok_or_else(|| {
+                KbError::rd(
+                    RDKafkaRespErr::RD_KAFKA_RESP_ERR__INVALID_ARG,
+                    format!("Invalid value \"{value}\" for configuration property \"{key}\": expected an integer 0..{max}"),
+                )
+            })
+        };
+        match key {
+            "bridge.persistent.name" => self.persistent_name = Some(value.to_string()).filter(|v| !v.is_empty()),
+            "bridge.close.timeout.ms" => self.close_timeout_ms = number(3_600_000)?,
+            "bridge.exit.flush.timeout.ms" => self.exit_flush_timeout_ms = number(3_600_000)?,
+            "bridge.event.queue.size" => self.event_queue_size = number(100_000_000)?.max(1) as usize,
+            _ => {
+                return Err(KbError::new(
+                    crate::error::KB_ERR_UNKNOWN_CONFIG,
+                    format!("No such configuration property: \"{key}\" (kafkabridge's own keys are: {})", BRIDGE_KEYS.join(", ")),
+                ))
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Keys whose values never appear in dumps or logs.
+pub fn is_secret(key: &str) -> bool {
+    key.contains("password") || key.contains("secret") || key == "ssl.key.pem" || key == "sasl.oauthbearer.config"
+}
+
+/// A librdkafka `rd_kafka_conf_t` used to validate and resolve properties.
+struct NativeConf(*mut rd::rd_kafka_conf_t);
+// SAFETY: only used under the Config mutex.
+unsafe impl Send for NativeConf {}
+
+impl Drop for NativeConf {
+    fn drop(&mut self) {
+        unsafe { rd::rd_kafka_conf_destroy(self.0) }
+    }
+}
+
+impl NativeConf {
+    fn set(&self, key: &str, value: &str) -> KbResult<()> {
+        let (k, v) = (cstring(key, "key")?, cstring(value, "value")?);
+        let mut errstr = [0 as c_char; 512];
+        let res = unsafe { rd::rd_kafka_conf_set(self.0, k.as_ptr(), v.as_ptr(), errstr.as_mut_ptr(), errstr.len()) };
+        let msg = || unsafe { CStr::from_ptr(errstr.as_ptr()) }.to_string_lossy().into_owned();
+        match res {
+            rd::rd_kafka_conf_res_t::RD_KAFKA_CONF_OK => Ok(()),
+            rd::rd_kafka_conf_res_t::RD_KAFKA_CONF_UNKNOWN => Err(KbError::new(crate::error::KB_ERR_UNKNOWN_CONFIG, msg())),
+            _ => Err(KbError::rd(RDKafkaRespErr::RD_KAFKA_RESP_ERR__INVALID_ARG, msg())),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<String> {
+        let k = CString::new(key).ok()?;
+        let mut size = 0usize;
+        let res = unsafe { rd::rd_kafka_conf_get(self.0, k.as_ptr(), std::ptr::null_mut(), &mut size) };
+        if res != rd::rd_kafka_conf_res_t::RD_KAFKA_CONF_OK {
+            return None;
+        }
+        let mut buf = vec![0u8; size.max(1)];
+        unsafe { rd::rd_kafka_conf_get(self.0, k.as_ptr(), buf.as_mut_ptr() as *mut c_char, &mut size) };
+        Some(String::from_utf8_lossy(CStr::from_bytes_until_nul(&buf).ok()?.to_bytes()).into_owned())
+    }
+}
+
+fn cstring(s: &str, what: &str) -> KbResult<CString> {
+    CString::new(s).map_err(|_| KbError::invalid_arg(format!("configuration {what} \"{s}\" contains a NUL byte")))
+}
+
+/// The resolved settings a client is built from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// librdkafka properties, in the order of their names.
+    pub kafka: BTreeMap<String, String>,
+    pub bridge: BridgeSettings,
+}
+
+impl Settings {
+    /// The rdkafka client configuration, with librdkafka's own log level honoured.
+    pub fn client_config(&self) -> ClientConfig {
+        let mut cc = ClientConfig::new();
+        for (k, v) in &self.kafka {
+            cc.set(k, v);
+        }
+        use RDKafkaLogLevel::*;
+        let levels = [Emerg, Alert, Critical, Error, Warning, Notice, Info, Debug];
+        let level = self.kafka.get("log_level").and_then(|l| l.parse::<usize>().ok()).unwrap_or(6);
+        cc.set_log_level(levels[level.min(7)]);
+        cc
+    }
+
+    /// Keys whose values differ between two settings, for conflict messages.
+    pub fn differing_keys(&self, other: &Settings) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .kafka
+            .keys()
+            .chain(other.kafka.keys())
+            .filter(|k| self.kafka.get(*k) != other.kafka.get(*k))
+            .cloned()
+            .collect();
+        keys.dedup();
+        let (a, b) = (&self.bridge, &other.bridge);
+        for (key, differs) in [
+            ("bridge.close.timeout.ms", a.close_timeout_ms != b.close_timeout_ms),
+            ("bridge.exit.flush.timeout.ms", a.exit_flush_timeout_ms != b.exit_flush_timeout_ms),
+            ("bridge.event.queue.size", a.event_queue_size != b.event_queue_size),
+        ] {
+            if differs {
+                keys.push(key.into());
+            }
+        }
+        keys.sort();
+        keys
+    }
+}
+
+pub struct Config {
+    inner: Mutex<ConfigInner>,
+}
+
+struct ConfigInner {
+    native: NativeConf,
+    kafka: BTreeMap<String, String>,
+    bridge: BridgeSettings,
+    bridge_set: BTreeMap<String, String>,
+}
+
+impl Config {
+    pub fn new() -> Config {
+        let native = NativeConf(unsafe { rd::rd_kafka_conf_new() });
+        Config { inner: Mutex::new(ConfigInner { native, kafka: BTreeMap::new(), bridge: BridgeSettings::default(), bridge_set: BTreeMap::new() }) }
+    }
+
+    pub fn set(&self, key: &str, value: &str) -> KbResult<()> {
+        let mut c = self.inner.lock();
+        if key.starts_with("bridge.") {
+            c.bridge.apply(key, value)?;
+            c.bridge_set.insert(key.into(), value.into());
+        } else {
+            c.native.set(key, value)?;
+            c.kafka.insert(key.into(), value.into());
+        }
+        Ok(())
+    }
+
+    /// The value set for `key`, else librdkafka's default; `None` for an unknown key.
+    pub fn get(&self, key: &str) -> Option<String> {
+        let c = self.inner.lock();
+        if key.starts_with("bridge.") {
+            if let Some(v) = c.bridge_set.get(key) {
+                return Some(v.clone());
+            }
+            let d = BridgeSettings::default();
+            return match key {
+                "bridge.persistent.name" => Some(String::new()),
+                "bridge.close.timeout.ms" => Some(d.close_timeout_ms.to_string()),
+                "bridge.exit.flush.timeout.ms" => Some(d.exit_flush_timeout_ms.to_string()),
+                "bridge.event.queue.size" => Some(d.event_queue_size.to_string()),
+                _ => None,
+            };
+        }
+        c.kafka.get(key).cloned().or_else(|| c.native.get(key))
+    }
+
+    /// `key=value` lines of what was set, secrets redacted, newlines and backslashes escaped.
+    pub fn dump(&self) -> String {
+        let c = self.inner.lock();
+        let mut out = String::new();
+        for (k, v) in c.kafka.iter().chain(c.bridge_set.iter()) {
+            let v = if is_secret(k) { "[redacted]".to_string() } else { v.replace('\\', "\\\\").replace('\n', "\\n") };
+            out.push_str(&format!("{k}={v}\n"));
+        }
+        out
+    }
+
+    pub fn copy(&self) -> KbResult<Config> {
+        let copy = Config::new();
+        let c = self.inner.lock();
+        for (k, v) in c.kafka.iter().chain(c.bridge_set.iter()) {
+            copy.set(k, v)?;
+        }
+        Ok(copy)
+    }
+
+    pub fn settings(&self) -> Settings {
+        let c = self.inner.lock();
+        Settings { kafka: c.kafka.clone(), bridge: c.bridge.clone() }
+    }
+}
+
+/// Resolves a possibly-NULL config handle: NULL means "all defaults".
+pub fn settings_arg(conf: *const kb_config) -> KbResult<Settings> {
+    if conf.is_null() {
+        return Ok(Config::new().settings());
+    }
+    Ok(CONFIGS.get(conf)?.settings())
+}
+
+/// Creates an empty configuration in `*out`. Free it with `kb_config_free()`.
+/// Errors: KB_ERR_NULL_ARGUMENT.
+#[no_mangle]
+pub unsafe extern "C" fn kb_config_new(out: *mut *mut kb_config) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        write_out(out, CONFIGS.insert(Arc::new(Config::new())));
+        Ok(())
+    })
+}
+
+/// Sets a property. librdkafka global and topic-level properties (for example
+/// `bootstrap.servers`, `linger.ms`, `acks`, `message.timeout.ms`) are validated at once by
+/// librdkafka; `bridge.*` keys are kafkabridge's own:
+///
+/// - `bridge.persistent.name` (default empty): producers opened with a non-empty name share one
+///   process-wide client of that name that survives `kb_producer_free()`.
+/// - `bridge.close.timeout.ms` (default 5000): how long freeing a private producer flushes, and
+///   how long `kb_consumer_close()` waits to leave the group.
+/// - `bridge.exit.flush.timeout.ms` (default 5000): flush bound for live producers at process exit.
+/// - `bridge.event.queue.size` (default 100000): undrained events one handle may hold; past it,
+///   produce fails with KB_ERR_EVENT_QUEUE_FULL and logs/statistics are dropped and counted.
+///
+/// Errors: KB_ERR_UNKNOWN_CONFIG (-1009) for an unknown key,
+/// RD_KAFKA_RESP_ERR__INVALID_ARG (-186) for a bad value, each with librdkafka's message in
+/// `kb_last_error()`; KB_ERR_NULL_ARGUMENT, KB_ERR_BAD_UTF8, KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub unsafe extern "C" fn kb_config_set(conf: *mut kb_config, key: *const c_char, value: *const c_char) -> kb_err {
+    guard(|| {
+        let config = CONFIGS.get(conf)?;
+        config.set(str_arg(key, "key")?, str_arg(value, "value")?)
+    })
+}
+
+/// Copies the value of `key` (as set, else librdkafka's default) into `buf` (NUL-terminated,
+/// truncated to `cap - 1`) and stores its full length in `*len_out`. Secrets are returned as set.
+/// Errors: RD_KAFKA_RESP_ERR__NOENT (-156) for an unknown key; KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub unsafe extern "C" fn kb_config_get(
+    conf: *const kb_config,
+    key: *const c_char,
+    buf: *mut c_char,
+    cap: usize,
+    len_out: *mut usize,
+) -> kb_err {
+    guard(|| {
+        check_not_null!(len_out);
+        let config = CONFIGS.get(conf)?;
+        let key = str_arg(key, "key")?;
+        let value = config
+            .get(key)
+            .ok_or_else(|| KbError::rd(RDKafkaRespErr::RD_KAFKA_RESP_ERR__NOENT, format!("No such configuration property: \"{key}\"")))?;
+        write_out(len_out, copy_to_buf(value.as_bytes(), buf, cap));
+        Ok(())
+    })
+}
+
+/// Writes the properties that were set as `key=value\n` lines, sorted by key, into `buf`
+/// (NUL-terminated, truncated to `cap - 1`). Secret values (`*password*`, `*secret*`,
+/// `ssl.key.pem`, `sasl.oauthbearer.config`) appear as `[redacted]`; backslashes and newlines in
+/// values are escaped as `\\` and `\n`. Returns the full length; 0 for an invalid handle.
+#[no_mangle]
+pub unsafe extern "C" fn kb_config_dump(conf: *const kb_config, buf: *mut c_char, cap: usize) -> usize {
+    guard_value(0, || match CONFIGS.get(conf) {
+        Ok(c) => copy_to_buf(c.dump().as_bytes(), buf, cap),
+        Err(e) => {
+            crate::error::set_last_error(&e);
+            0
+        }
+    })
+}
+
+/// Creates an independent copy of `conf` in `*out`. Free it with `kb_config_free()`.
+#[no_mangle]
+pub unsafe extern "C" fn kb_config_copy(conf: *const kb_config, out: *mut *mut kb_config) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let copy = CONFIGS.get(conf)?.copy()?;
+        write_out(out, CONFIGS.insert(Arc::new(copy)));
+        Ok(())
+    })
+}
+
+/// Frees a configuration. Clients created from it keep their own copy. NULL is a no-op;
+/// a stale or double-freed handle returns KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub unsafe extern "C" fn kb_config_free(conf: *mut kb_config) -> kb_err {
+    guard(|| CONFIGS.remove(conf).map(drop))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validates_at_set_time_with_librdkafkas_message() {
+        let c = Config::new();
+        c.set("linger.ms", "7").unwrap();
+        c.set("message.timeout.ms", "1000").unwrap(); // topic-level key on the same object
+        let e = c.set("no.such.key", "1").unwrap_err();
+        assert_eq!(e.code, crate::error::KB_ERR_UNKNOWN_CONFIG);
+        assert!(e.message.contains("no.such.key"), "{}", e.message);
+        let e = c.set("acks", "banana").unwrap_err();
+        assert_eq!(e.code, RDKafkaRespErr::RD_KAFKA_RESP_ERR__INVALID_ARG as i32);
+        assert_eq!(c.get("linger.ms").as_deref(), Some("7"));
+        assert_eq!(c.get("bridge.close.timeout.ms").as_deref(), Some("5000"));
+        assert!(c.get("nope").is_none());
+    }
+
+    #[test]
+    fn dump_redacts_secrets_and_settings_name_differences() {
+        let c = Config::new();
+        c.set("sasl.password", "hunter2").unwrap();
+        c.set("bootstrap.servers", "a:1").unwrap();
+        c.set("bridge.persistent.name", "p").unwrap();
+        let d = c.dump();
+        assert!(!d.contains("hunter2") && d.contains("sasl.password=[redacted]"), "{d}");
+        let other = c.copy().unwrap();
+        other.set("bootstrap.servers", "b:2").unwrap();
+        other.set("bridge.event.queue.size", "10").unwrap();
+        assert_eq!(c.settings().differing_keys(&other.settings()), vec!["bootstrap.servers", "bridge.event.queue.size"]);
+        assert!(c.set("bridge.close.timeout.ms", "-1").is_err());
+        assert!(c.set("bridge.nope", "1").is_err());
+    }
+}

@@ -1,0 +1,439 @@
+//! `kb_consumer`: a group consumer or a manually assigned one. Messages come from
+//! `kb_consumer_poll()` on the caller's thread; rebalances and commit results are applied there
+//! and recorded as events, never delivered by calling into the host.
+
+use std::os::raw::c_char;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use rdkafka::client::ClientContext;
+use rdkafka::config::{FromClientConfigAndContext, RDKafkaLogLevel};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::error::{KafkaError, KafkaResult};
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use rdkafka::types::RDKafkaRespErr;
+
+use crate::config::{kb_config, settings_arg, Settings};
+use crate::error::{kb_err, KbError, KbResult};
+use crate::event::{kb_event, kb_event_batch, kb_event_type, Event, EventQueue};
+use crate::ffi::{check_not_null, guard, slice_arg, str_arg, timeout_arg, write_out};
+use crate::message::{kb_message, kb_message_batch, return_batch, return_message, Msg, MESSAGES};
+use crate::partitions::{kb_partition_list, kb_topic_partition, return_list, tpl_from_array, PartitionSet};
+use crate::registry::Registry;
+
+/// A Kafka consumer handle.
+pub struct kb_consumer(());
+
+/// Records the consumer's callbacks as events.
+pub struct ConsumerEvents {
+    queue: Arc<EventQueue>,
+}
+
+impl ClientContext for ConsumerEvents {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
+        self.queue.push(Event::log(level as i32, fac, message));
+    }
+    fn stats_raw(&self, json: &[u8]) {
+        self.queue.push(Event::stats(json));
+    }
+    fn error(&self, error: KafkaError, reason: &str) {
+        let code = error.rdkafka_error_code().map(|c| c as i32).unwrap_or(RDKafkaRespErr::RD_KAFKA_RESP_ERR__FAIL as i32);
+        self.queue.push(Event::error(code, code == RDKafkaRespErr::RD_KAFKA_RESP_ERR__FATAL as i32, reason));
+    }
+}
+
+impl ConsumerContext for ConsumerEvents {
+    fn post_rebalance(&self, _c: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let (err, parts) = match rebalance {
+            Rebalance::Assign(tpl) => (RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS as i32, PartitionSet::from_tpl(tpl)),
+            Rebalance::Revoke(tpl) => (RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS as i32, PartitionSet::from_tpl(tpl)),
+            Rebalance::Error(e) => {
+                self.queue.push(Event::error(e.rdkafka_error_code().map(|c| c as i32).unwrap_or(-1), false, &e.to_string()));
+                return;
+            }
+        };
+        self.queue.push_report(Event { err, partitions: parts, ..Event::new(kb_event_type::KB_EVENT_REBALANCE) });
+    }
+
+    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
+        let (err, text) = match result {
+            Ok(()) => (0, None),
+            Err(e) => (e.rdkafka_error_code().map(|c| c as i32).unwrap_or(-1), Some(crate::event::cstr(&e.to_string()))),
+        };
+        self.queue.push_report(Event { err, text, partitions: PartitionSet::from_tpl(offsets), ..Event::new(kb_event_type::KB_EVENT_COMMIT) });
+    }
+}
+
+pub struct ConsumerHandle {
+    consumer: Mutex<Option<BaseConsumer<ConsumerEvents>>>,
+    queue: Arc<EventQueue>,
+    settings: Settings,
+    closed: AtomicBool,
+}
+
+impl ConsumerHandle {
+    /// Runs `f` on the live consumer, or fails if it was closed.
+    fn with<T>(&self, f: impl FnOnce(&BaseConsumer<ConsumerEvents>) -> KbResult<T>) -> KbResult<T> {
+        let guard = self.consumer.lock();
+        let c = guard.as_ref().ok_or_else(|| KbError::state("the consumer is closed"))?;
+        f(c)
+    }
+
+    pub fn inner(&self) -> Inner<'_> {
+        Inner(self.consumer.lock())
+    }
+
+    /// Leaves the group within `bridge.close.timeout.ms`, even with the brokers gone.
+    fn close(&self) -> KbResult<()> {
+        if self.closed.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let Some(c) = self.consumer.lock().take() else { return Ok(()) };
+        let deadline = Instant::now() + Duration::from_millis(self.settings.bridge.close_timeout_ms);
+        if self.settings.kafka.contains_key("group.id") {
+            c.close_queue().map_err(|e| KbError::kafka("closing the consumer", e))?;
+            while !c.closed() {
+                if Instant::now() >= deadline {
+                    // librdkafka could not finish leaving the group in time; destroying it now
+                    // would block, so the client is abandoned (its memory is not reclaimed).
+                    std::mem::forget(c);
+                    return Err(KbError::rd(
+                        RDKafkaRespErr::RD_KAFKA_RESP_ERR__TIMED_OUT,
+                        format!("the consumer did not leave its group within bridge.close.timeout.ms = {}", self.settings.bridge.close_timeout_ms),
+                    ));
+                }
+                let _ = c.poll(Duration::from_millis(50));
+            }
+        }
+        drop(c);
+        Ok(())
+    }
+}
+
+/// The locked consumer, for the producer's transactional offset commit.
+pub struct Inner<'a>(parking_lot::MutexGuard<'a, Option<BaseConsumer<ConsumerEvents>>>);
+impl Inner<'_> {
+    pub fn get(&self) -> Option<&BaseConsumer<ConsumerEvents>> {
+        self.0.as_ref()
+    }
+    pub fn group_metadata(&self) -> Option<rdkafka::consumer::ConsumerGroupMetadata> {
+        self.0.as_ref().and_then(|c| c.group_metadata())
+    }
+}
+
+impl Drop for ConsumerHandle {
+    fn drop(&mut self) {
+        let _ = self.close();
+    }
+}
+
+pub(crate) static CONSUMERS: Registry<ConsumerHandle> = Registry::new(0x03, "kb_consumer");
+
+fn kafka(what: &str) -> impl FnOnce(KafkaError) -> KbError + '_ {
+    move |e| KbError::kafka(what, e)
+}
+
+/// Creates a consumer from `conf` into `*out`; free it with `kb_consumer_free()`. With
+/// `group.id` it can subscribe (group management); without it, use `kb_consumer_assign()`.
+/// Errors: RD_KAFKA_RESP_ERR__INVALID_ARG for settings librdkafka refuses, KB_ERR_NULL_ARGUMENT,
+/// KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_new(conf: *const kb_config, out: *mut *mut kb_consumer) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let settings = settings_arg(conf)?;
+        let queue = Arc::new(EventQueue::new(settings.bridge.event_queue_size));
+        let consumer = BaseConsumer::from_config_and_context(&settings.client_config(), ConsumerEvents { queue: queue.clone() })
+            .map_err(kafka("creating the consumer"))?;
+        let h = ConsumerHandle { consumer: Mutex::new(Some(consumer)), queue, settings, closed: AtomicBool::new(false) };
+        write_out(out, CONSUMERS.insert(Arc::new(h)));
+        Ok(())
+    })
+}
+
+unsafe fn with_consumer<T>(c: *const kb_consumer, f: impl FnOnce(&BaseConsumer<ConsumerEvents>) -> KbResult<T>) -> KbResult<T> {
+    CONSUMERS.get(c)?.with(f)
+}
+
+/// Subscribes to `count` topics (replacing any subscription); partitions are assigned by the
+/// group while `kb_consumer_poll()` runs. Names starting with `^` are regular expressions.
+/// Errors: RD_KAFKA_RESP_ERR__INVALID_ARG, KB_ERR_INVALID_STATE if closed, KB_ERR_NULL_ARGUMENT.
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_subscribe(c: *mut kb_consumer, topics: *const *const c_char, count: usize) -> kb_err {
+    guard(|| {
+        let names = slice_arg(topics, count, "topics")?
+            .iter()
+            .enumerate()
+            .map(|(i, t)| str_arg(*t, &format!("topics[{i}]")))
+            .collect::<KbResult<Vec<&str>>>()?;
+        if names.is_empty() {
+            return Err(KbError::invalid_arg("subscribe needs at least one topic; use kb_consumer_unsubscribe() to stop"));
+        }
+        with_consumer(c, |k| k.subscribe(&names).map_err(kafka("subscribe")))
+    })
+}
+
+/// Leaves the subscription (and the group's assignment).
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_unsubscribe(c: *mut kb_consumer) -> kb_err {
+    guard(|| with_consumer(c, |k| Ok(k.unsubscribe())))
+}
+
+/// Stores the subscribed topics (partition -1) as a list in `*out` (free with `kb_partition_list_free()`).
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_subscription(c: *mut kb_consumer, out: *mut *mut kb_partition_list) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let tpl = with_consumer(c, |k| k.subscription().map_err(kafka("subscription")))?;
+        return_list(PartitionSet::from_tpl(&tpl), out);
+        Ok(())
+    })
+}
+
+/// Replaces the assignment with `count` partitions, each starting at its `offset`
+/// (KB_OFFSET_STORED to resume from the committed offset). NULL/0 unassigns everything.
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_assign(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
+    guard(|| {
+        let tpl = tpl_from_array(parts, count, true)?;
+        with_consumer(c, |k| if count == 0 { k.unassign() } else { k.assign(&tpl) }.map_err(kafka("assign")))
+    })
+}
+
+/// Adds partitions to the assignment (cooperative rebalancing, or manual use).
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_incremental_assign(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
+    guard(|| {
+        let tpl = tpl_from_array(parts, count, true)?;
+        with_consumer(c, |k| k.incremental_assign(&tpl).map_err(kafka("incremental assign")))
+    })
+}
+
+/// Removes partitions from the assignment.
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_incremental_unassign(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
+    guard(|| {
+        let tpl = tpl_from_array(parts, count, false)?;
+        with_consumer(c, |k| k.incremental_unassign(&tpl).map_err(kafka("incremental unassign")))
+    })
+}
+
+/// Stores the current assignment in `*out`.
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_assignment(c: *mut kb_consumer, out: *mut *mut kb_partition_list) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let tpl = with_consumer(c, |k| k.assignment().map_err(kafka("assignment")))?;
+        return_list(PartitionSet::from_tpl(&tpl), out);
+        Ok(())
+    })
+}
+
+fn poll_one(k: &BaseConsumer<ConsumerEvents>, timeout: Duration) -> Option<Msg> {
+    k.poll(timeout).map(|r| match r {
+        Ok(m) => Msg::from_borrowed(&m),
+        Err(e) => Msg::from_error(&e),
+    })
+}
+
+/// Waits up to `timeout_ms` for one message and stores it in `*out` (NULL if none came); free it
+/// with `kb_message_free()`. Consumer errors (for example RD_KAFKA_RESP_ERR__PARTITION_EOF with
+/// `enable.partition.eof`) arrive as messages whose `err` is set. Group rebalances and commit
+/// results are applied during this call and recorded as events for `kb_consumer_poll_events()`.
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_poll(c: *mut kb_consumer, timeout_ms: i32, out: *mut *mut kb_message) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        let m = with_consumer(c, |k| Ok(poll_one(k, timeout)))?;
+        return_message(m, out);
+        Ok(())
+    })
+}
+
+/// Waits up to `timeout_ms` in total for up to `max` messages and stores them as one batch in
+/// `*out` (possibly empty; free with `kb_message_batch_free()`). Returns early once `max` arrived.
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_poll_batch(c: *mut kb_consumer, timeout_ms: i32, max: usize, out: *mut *mut kb_message_batch) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        let msgs = with_consumer(c, |k| {
+            let deadline = Instant::now() + timeout;
+            let mut msgs = Vec::new();
+            while msgs.len() < max {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match poll_one(k, left) {
+                    Some(m) => msgs.push(m),
+                    None if left.is_zero() => break,
+                    None => {}
+                }
+                if Instant::now() >= deadline && !msgs.is_empty() {
+                    break;
+                }
+            }
+            Ok(msgs)
+        })?;
+        return_batch(msgs, out);
+        Ok(())
+    })
+}
+
+/// Waits up to `timeout_ms` for the next consumer event (rebalance, commit result, error, log,
+/// statistics) and stores it in `*out`, or NULL. Rebalance and commit events are produced while
+/// `kb_consumer_poll()` runs.
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_poll_event(c: *mut kb_consumer, timeout_ms: i32, out: *mut *mut kb_event) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        let h = CONSUMERS.get(c)?;
+        crate::event::return_event(h.queue.pop(timeout), out);
+        Ok(())
+    })
+}
+
+/// Like `kb_consumer_poll_event()` for up to `max` events in one batch.
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_poll_events(c: *mut kb_consumer, timeout_ms: i32, max: usize, out: *mut *mut kb_event_batch) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        let h = CONSUMERS.get(c)?;
+        crate::event::return_batch(h.queue.pop_batch(timeout, max), out);
+        Ok(())
+    })
+}
+
+fn mode(async_: i32) -> CommitMode {
+    if async_ != 0 { CommitMode::Async } else { CommitMode::Sync }
+}
+
+/// Commits offsets: the given `count` partitions with their `offset` (the next offset to read),
+/// or, with `parts` NULL and `count` 0, the current position of every assigned partition.
+/// `async_` non-zero returns at once; the result then arrives as a KB_EVENT_COMMIT event.
+/// Errors: RD_KAFKA_RESP_ERR__NO_OFFSET (-168) when there is nothing to commit, broker errors.
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_commit(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize, async_: i32) -> kb_err {
+    guard(|| {
+        if parts.is_null() && count == 0 {
+            return with_consumer(c, |k| k.commit_consumer_state(mode(async_)).map_err(kafka("commit")));
+        }
+        let tpl = tpl_from_array(parts, count, true)?;
+        with_consumer(c, |k| k.commit(&tpl, mode(async_)).map_err(kafka("commit")))
+    })
+}
+
+/// Commits the offset after `msg` (its offset + 1) for its partition.
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_commit_message(c: *mut kb_consumer, msg: *const kb_message, async_: i32) -> kb_err {
+    guard(|| {
+        let m = MESSAGES.get(msg)?;
+        let m = &m.msgs[0];
+        if m.err != 0 {
+            return Err(KbError::invalid_arg("cannot commit an error message"));
+        }
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(m.topic.to_str().unwrap_or_default(), m.partition, Offset::Offset(m.offset + 1))
+            .map_err(kafka("commit message"))?;
+        with_consumer(c, |k| k.commit(&tpl, mode(async_)).map_err(kafka("commit message")))
+    })
+}
+
+/// Stores `offset` (the next offset to read) for a later commit, auto or manual. Needs
+/// `enable.auto.offset.store=false`. Errors: RD_KAFKA_RESP_ERR__STATE if the partition is not
+/// assigned, RD_KAFKA_RESP_ERR__INVALID_ARG.
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_store_offset(c: *mut kb_consumer, topic: *const c_char, partition: i32, offset: i64) -> kb_err {
+    guard(|| {
+        let topic = str_arg(topic, "topic")?;
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(topic, partition, Offset::from_raw(offset)).map_err(kafka("store offset"))?;
+        with_consumer(c, |k| k.store_offsets(&tpl).map_err(kafka("store offset")))
+    })
+}
+
+/// Fetches the committed offsets of `count` partitions (NULL/0: the assignment) from the group
+/// coordinator within `timeout_ms` into `*out`. A partition without a commit has offset
+/// KB_OFFSET_INVALID.
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_committed(
+    c: *mut kb_consumer,
+    parts: *const kb_topic_partition,
+    count: usize,
+    timeout_ms: i32,
+    out: *mut *mut kb_partition_list,
+) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        let tpl = with_consumer(c, |k| {
+            let res = if count == 0 { k.committed(timeout) } else { k.committed_offsets(tpl_from_array(parts, count, false)?, timeout) };
+            res.map_err(kafka("committed"))
+        })?;
+        return_list(PartitionSet::from_tpl(&tpl), out);
+        Ok(())
+    })
+}
+
+/// Stores the current position (offset of the next message to be returned) of every assigned
+/// partition in `*out`.
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_position(c: *mut kb_consumer, out: *mut *mut kb_partition_list) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let tpl = with_consumer(c, |k| k.position().map_err(kafka("position")))?;
+        return_list(PartitionSet::from_tpl(&tpl), out);
+        Ok(())
+    })
+}
+
+/// Moves an assigned partition's position to `offset` (or a KB_OFFSET_* value) within
+/// `timeout_ms`. Errors: RD_KAFKA_RESP_ERR__STATE if the partition is not assigned.
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_seek(c: *mut kb_consumer, topic: *const c_char, partition: i32, offset: i64, timeout_ms: i32) -> kb_err {
+    guard(|| {
+        let topic = str_arg(topic, "topic")?;
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        with_consumer(c, |k| k.seek(topic, partition, Offset::from_raw(offset), timeout).map_err(kafka("seek")))
+    })
+}
+
+/// Pauses fetching for `count` partitions; `kb_consumer_poll()` returns none of their messages
+/// until resumed.
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_pause(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
+    guard(|| {
+        let tpl = tpl_from_array(parts, count, false)?;
+        with_consumer(c, |k| k.pause(&tpl).map_err(kafka("pause")))
+    })
+}
+
+/// Resumes fetching for `count` paused partitions.
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_resume(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
+    guard(|| {
+        let tpl = tpl_from_array(parts, count, false)?;
+        with_consumer(c, |k| k.resume(&tpl).map_err(kafka("resume")))
+    })
+}
+
+/// Leaves the group (revoking the assignment, committing if `enable.auto.commit`) and destroys
+/// the client, within `bridge.close.timeout.ms` even when the brokers are unreachable. Later
+/// calls on the handle give KB_ERR_INVALID_STATE; it must still be freed. Errors:
+/// RD_KAFKA_RESP_ERR__TIMED_OUT if leaving did not finish in time (the client is abandoned).
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_close(c: *mut kb_consumer) -> kb_err {
+    guard(|| CONSUMERS.get(c)?.close())
+}
+
+/// Closes the consumer if needed (as `kb_consumer_close()`) and frees the handle. NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn kb_consumer_free(c: *mut kb_consumer) -> kb_err {
+    guard(|| match CONSUMERS.remove(c)? {
+        Some(h) => h.close(),
+        None => Ok(()),
+    })
+}

@@ -1,0 +1,204 @@
+//! Error numbers, the per-thread last-error message, and the lookups exported to C.
+//!
+//! Kafka and librdkafka failures keep librdkafka's own `rd_kafka_resp_err_t` numbers. kafkabridge's
+//! own failures live in `-1000..=-1099`, a range librdkafka never uses (its internal codes are
+//! `-200..=-100`, broker codes are positive).
+
+use std::cell::RefCell;
+use std::ffi::CStr;
+use std::os::raw::c_char;
+
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::types::RDKafkaRespErr;
+
+/// A kafkabridge error number: 0 is success, librdkafka's codes otherwise, plus `KB_ERR_*`.
+pub type kb_err = i32;
+
+/// Success.
+pub const KB_OK: kb_err = 0;
+/// A required pointer argument was NULL.
+pub const KB_ERR_NULL_ARGUMENT: kb_err = -1001;
+/// The handle is stale, already freed, of another type, made up, or was inherited across fork().
+pub const KB_ERR_INVALID_HANDLE: kb_err = -1002;
+/// A name (topic, config key or value, header name) is not valid UTF-8.
+pub const KB_ERR_BAD_UTF8: kb_err = -1003;
+/// A persistent client of that name exists with a different configuration.
+pub const KB_ERR_CONFIG_CONFLICT: kb_err = -1004;
+/// kafkabridge panicked inside this call; the process is intact, the handle may not be.
+pub const KB_ERR_PANIC: kb_err = -1005;
+/// An argument is out of range or inconsistent (the message says which and why).
+pub const KB_ERR_INVALID_ARGUMENT: kb_err = -1006;
+/// The call is not valid in the object's current state (for example a closed consumer).
+pub const KB_ERR_INVALID_STATE: kb_err = -1007;
+/// Undrained delivery reports reached `bridge.event.queue.size`: poll events, then retry.
+pub const KB_ERR_EVENT_QUEUE_FULL: kb_err = -1008;
+/// No such configuration property (the message is librdkafka's and names the key).
+pub const KB_ERR_UNKNOWN_CONFIG: kb_err = -1009;
+
+/// (code, name, description) for kafkabridge's own errors.
+const OWN_ERRORS: &[(kb_err, &CStr, &CStr)] = &[
+    (KB_ERR_NULL_ARGUMENT, c"KB_ERR_NULL_ARGUMENT", c"A required pointer argument was NULL"),
+    (KB_ERR_INVALID_HANDLE, c"KB_ERR_INVALID_HANDLE", c"Invalid handle: freed, stale, of another type, or inherited across fork()"),
+    (KB_ERR_BAD_UTF8, c"KB_ERR_BAD_UTF8", c"A name is not valid UTF-8"),
+    (KB_ERR_CONFIG_CONFLICT, c"KB_ERR_CONFIG_CONFLICT", c"A persistent client of that name exists with a different configuration"),
+    (KB_ERR_PANIC, c"KB_ERR_PANIC", c"Internal error (panic) inside kafkabridge"),
+    (KB_ERR_INVALID_ARGUMENT, c"KB_ERR_INVALID_ARGUMENT", c"Invalid argument"),
+    (KB_ERR_INVALID_STATE, c"KB_ERR_INVALID_STATE", c"Operation not valid in the current state"),
+    (KB_ERR_EVENT_QUEUE_FULL, c"KB_ERR_EVENT_QUEUE_FULL", c"Undrained delivery reports reached bridge.event.queue.size; poll events"),
+    (KB_ERR_UNKNOWN_CONFIG, c"KB_ERR_UNKNOWN_CONFIG", c"No such configuration property"),
+];
+
+/// A failure: its number and a message that says what to fix.
+#[derive(Debug, Clone)]
+pub struct KbError {
+    pub code: kb_err,
+    pub message: String,
+}
+
+pub type KbResult<T> = Result<T, KbError>;
+
+impl KbError {
+    pub fn new(code: kb_err, message: impl Into<String>) -> Self {
+        KbError { code, message: message.into() }
+    }
+    pub fn null(what: &str) -> Self {
+        Self::new(KB_ERR_NULL_ARGUMENT, format!("{what} must not be NULL"))
+    }
+    pub fn invalid_handle(kind: &str) -> Self {
+        Self::new(
+            KB_ERR_INVALID_HANDLE,
+            format!("invalid {kind} handle: it was freed, belongs to another type, or was created before fork() in another process"),
+        )
+    }
+    pub fn invalid_arg(message: impl Into<String>) -> Self {
+        Self::new(KB_ERR_INVALID_ARGUMENT, message)
+    }
+    pub fn state(message: impl Into<String>) -> Self {
+        Self::new(KB_ERR_INVALID_STATE, message)
+    }
+    pub fn rd(code: RDKafkaRespErr, message: impl Into<String>) -> Self {
+        Self::new(code as i32, message)
+    }
+    /// Wraps a librdkafka failure, keeping its number and prefixing what we were doing.
+    pub fn kafka(context: &str, err: KafkaError) -> Self {
+        let code = err.rdkafka_error_code().map(|c| c as i32).unwrap_or(RDKafkaRespErr::RD_KAFKA_RESP_ERR__FAIL as i32);
+        Self::new(code, format!("{context}: {err}"))
+    }
+    pub fn code(code: RDKafkaErrorCode, context: &str) -> Self {
+        Self::new(code as i32, format!("{context}: {code}"))
+    }
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+pub fn set_last_error(err: &KbError) {
+    LAST_ERROR.with(|m| {
+        let mut m = m.borrow_mut();
+        m.clear();
+        m.push_str(&err.message);
+    });
+}
+
+/// Looks a code up in librdkafka's own table (safe for any integer, unlike `rd_kafka_err2name`).
+fn rdkafka_desc(code: kb_err) -> Option<(*const c_char, *const c_char)> {
+    let mut descs = std::ptr::null();
+    let mut count = 0usize;
+    unsafe { rdkafka::bindings::rd_kafka_get_err_descs(&mut descs, &mut count) };
+    let descs = unsafe { std::slice::from_raw_parts(descs, count) };
+    descs
+        .iter()
+        .find(|d| d.code as i32 == code && !d.name.is_null())
+        .map(|d| (d.name, d.desc))
+}
+
+fn own_error(code: kb_err) -> Option<&'static (kb_err, &'static CStr, &'static CStr)> {
+    OWN_ERRORS.iter().find(|e| e.0 == code)
+}
+
+/// Returns the symbolic name of `code` without librdkafka's `RD_KAFKA_RESP_ERR_` prefix
+/// (for example `"_TIMED_OUT"`, `"UNKNOWN_TOPIC_OR_PART"`, `"KB_ERR_INVALID_HANDLE"`), or
+/// `"UNKNOWN"`. The string is static: never free it. Thread-safe.
+#[no_mangle]
+pub extern "C" fn kb_err_name(code: kb_err) -> *const c_char {
+    crate::ffi::guard_value(c"UNKNOWN".as_ptr(), || {
+        if let Some(e) = own_error(code) {
+            return e.1.as_ptr();
+        }
+        if code == KB_OK {
+            return c"NO_ERROR".as_ptr();
+        }
+        rdkafka_desc(code).map(|d| d.0).unwrap_or(c"UNKNOWN".as_ptr())
+    })
+}
+
+/// Returns a human-readable description of `code`, or `"Unknown error"`. Static: never free it.
+/// Thread-safe. For the details of the last failure on this thread use `kb_last_error()`.
+#[no_mangle]
+pub extern "C" fn kb_err_description(code: kb_err) -> *const c_char {
+    crate::ffi::guard_value(c"Unknown error".as_ptr(), || {
+        if let Some(e) = own_error(code) {
+            return e.2.as_ptr();
+        }
+        if code == KB_OK {
+            return c"Success".as_ptr();
+        }
+        rdkafka_desc(code).map(|d| d.1).filter(|p| !p.is_null()).unwrap_or(c"Unknown error".as_ptr())
+    })
+}
+
+/// Copies the message of the last failed call made on this thread into `buf` (NUL-terminated,
+/// truncated to `cap - 1` bytes) and returns the full message length in bytes, excluding the NUL,
+/// so a caller can retry with a larger buffer. `buf` may be NULL when `cap` is 0. Nothing to free.
+/// The message stays until the next failure on this thread; successful calls do not clear it.
+#[no_mangle]
+pub unsafe extern "C" fn kb_last_error(buf: *mut c_char, cap: usize) -> usize {
+    crate::ffi::guard_value(0, || LAST_ERROR.with(|m| crate::ffi::copy_to_buf(m.borrow().as_bytes(), buf, cap)))
+}
+
+/// Returns 1 if retrying the same call later may succeed (timeouts, full queues, leader
+/// changes, transport failures), else 0.
+#[no_mangle]
+pub extern "C" fn kb_err_is_retriable(code: kb_err) -> i32 {
+    use RDKafkaRespErr::*;
+    const RETRIABLE: &[RDKafkaRespErr] = &[
+        RD_KAFKA_RESP_ERR__TIMED_OUT,
+        RD_KAFKA_RESP_ERR__QUEUE_FULL,
+        RD_KAFKA_RESP_ERR__TRANSPORT,
+        RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN,
+        RD_KAFKA_RESP_ERR__MSG_TIMED_OUT,
+        RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE,
+        RD_KAFKA_RESP_ERR__WAIT_COORD,
+        RD_KAFKA_RESP_ERR__RETRY,
+        RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE,
+        RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+        RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+        RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION,
+        RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS,
+        RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
+        RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
+        RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+        RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+        RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
+        RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR,
+        RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS,
+    ];
+    (code == KB_ERR_EVENT_QUEUE_FULL || RETRIABLE.iter().any(|c| *c as i32 == code)) as i32
+}
+
+/// Returns 1 if the error is fatal for the client that reported it (it must be freed and
+/// created again), else 0.
+#[no_mangle]
+pub extern "C" fn kb_err_is_fatal(code: kb_err) -> i32 {
+    use RDKafkaRespErr::*;
+    const FATAL: &[RDKafkaRespErr] = &[
+        RD_KAFKA_RESP_ERR__FATAL,
+        RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH,
+        RD_KAFKA_RESP_ERR_PRODUCER_FENCED,
+        RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+        RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED,
+        RD_KAFKA_RESP_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT,
+    ];
+    (code == KB_ERR_PANIC || FATAL.iter().any(|c| *c as i32 == code)) as i32
+}

@@ -1,0 +1,309 @@
+//! Events: delivery reports, client errors, logs, statistics, rebalances and commit results,
+//! recorded on background threads into a per-handle queue and drained by the host's poll call.
+//! Nothing here ever calls into the host.
+
+use std::ffi::CString;
+use std::os::raw::c_char;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_channel::{unbounded, Receiver, Sender};
+
+use crate::error::{kb_err, KbError, KbResult, KB_ERR_EVENT_QUEUE_FULL};
+use crate::ffi::{check_not_null, guard, guard_value, write_out};
+use crate::partitions::{kb_topic_partition, PartitionSet};
+use crate::registry::Registry;
+
+/// What an event reports.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum kb_event_type {
+    /// A produced message was delivered or failed: `message_id`, `topic`, `partition`, `offset`,
+    /// `timestamp_ms`, `err` (0 on success) and `text` (the error message).
+    KB_EVENT_DELIVERY = 1,
+    /// A client-level error (`err`, `text`, `fatal`), for example all brokers down.
+    KB_EVENT_ERROR = 2,
+    /// A librdkafka log line: `log_level` (syslog levels 0..7), `facility`, `text`.
+    KB_EVENT_LOG = 3,
+    /// Statistics JSON in `text` (enable with the `statistics.interval.ms` property).
+    KB_EVENT_STATS = 4,
+    /// A consumer group rebalance: `err` is RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS (-175) or
+    /// RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS (-174); `partitions` lists them. kafkabridge has
+    /// already applied the (incremental) assignment when you see this event.
+    KB_EVENT_REBALANCE = 5,
+    /// The result of an offset commit: `err` and the committed `partitions`.
+    KB_EVENT_COMMIT = 6,
+}
+
+/// A borrowed view of one event; every pointer is owned by the event (or batch) it came from and
+/// valid until that is freed. Absent strings are NULL.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct kb_event_view {
+    /// What the event reports; decides which fields are set.
+    pub kind: kb_event_type,
+    pub err: kb_err,
+    /// 1 when `err` is fatal for the client.
+    pub fatal: i32,
+    /// For deliveries: the id `kb_producer_produce()` returned.
+    pub message_id: u64,
+    pub topic: *const c_char,
+    pub partition: i32,
+    pub offset: i64,
+    pub timestamp_ms: i64,
+    /// Error message, log line or statistics JSON (NUL-terminated); `text_len` excludes the NUL.
+    pub text: *const c_char,
+    pub text_len: usize,
+    pub log_level: i32,
+    pub facility: *const c_char,
+    pub partitions: *const kb_topic_partition,
+    pub partition_count: usize,
+}
+
+/// One recorded event (owned data).
+pub struct Event {
+    pub kind: kb_event_type,
+    pub err: kb_err,
+    pub fatal: bool,
+    pub message_id: u64,
+    pub topic: Option<CString>,
+    pub partition: i32,
+    pub offset: i64,
+    pub timestamp_ms: i64,
+    pub text: Option<CString>,
+    pub log_level: i32,
+    pub facility: Option<CString>,
+    pub partitions: PartitionSet,
+}
+
+pub fn cstr(s: &str) -> CString {
+    CString::new(s.replace('\0', "\\0")).unwrap_or_default()
+}
+
+impl Event {
+    pub fn new(kind: kb_event_type) -> Event {
+        Event {
+            kind,
+            err: 0,
+            fatal: false,
+            message_id: 0,
+            topic: None,
+            partition: -1,
+            offset: crate::partitions::KB_OFFSET_INVALID,
+            timestamp_ms: -1,
+            text: None,
+            log_level: 0,
+            facility: None,
+            partitions: PartitionSet::empty(),
+        }
+    }
+
+    pub fn error(err: kb_err, fatal: bool, text: &str) -> Event {
+        Event { err, fatal, text: Some(cstr(text)), ..Event::new(kb_event_type::KB_EVENT_ERROR) }
+    }
+
+    pub fn log(level: i32, facility: &str, text: &str) -> Event {
+        Event { log_level: level, facility: Some(cstr(facility)), text: Some(cstr(text)), ..Event::new(kb_event_type::KB_EVENT_LOG) }
+    }
+
+    pub fn stats(json: &[u8]) -> Event {
+        let text = CString::new(json.iter().copied().filter(|b| *b != 0).collect::<Vec<u8>>()).unwrap_or_default();
+        Event { text: Some(text), ..Event::new(kb_event_type::KB_EVENT_STATS) }
+    }
+
+    pub fn view(&self) -> kb_event_view {
+        let ptr = |s: &Option<CString>| s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
+        kb_event_view {
+            kind: self.kind,
+            err: self.err,
+            fatal: self.fatal as i32,
+            message_id: self.message_id,
+            topic: ptr(&self.topic),
+            partition: self.partition,
+            offset: self.offset,
+            timestamp_ms: self.timestamp_ms,
+            text: ptr(&self.text),
+            text_len: self.text.as_ref().map_or(0, |t| t.as_bytes().len()),
+            log_level: self.log_level,
+            facility: ptr(&self.facility),
+            partitions: self.partitions.views().as_ptr(),
+            partition_count: self.partitions.views().len(),
+        }
+    }
+}
+
+/// A handle's event queue. Delivery reports are never dropped: once `capacity` of them wait
+/// undrained, producing more fails with KB_ERR_EVENT_QUEUE_FULL (backpressure). Other events
+/// beyond `capacity` are dropped and counted in `dropped()`.
+pub struct EventQueue {
+    tx: Sender<Event>,
+    rx: Receiver<Event>,
+    capacity: usize,
+    pending_reports: AtomicUsize,
+    dropped: AtomicU64,
+}
+
+impl EventQueue {
+    pub fn new(capacity: usize) -> EventQueue {
+        let (tx, rx) = unbounded();
+        EventQueue { tx, rx, capacity, pending_reports: AtomicUsize::new(0), dropped: AtomicU64::new(0) }
+    }
+
+    pub fn push_report(&self, ev: Event) {
+        self.pending_reports.fetch_add(1, Ordering::SeqCst);
+        let _ = self.tx.send(ev);
+    }
+
+    pub fn push(&self, ev: Event) {
+        if self.rx.len() >= self.capacity {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        } else {
+            let _ = self.tx.send(ev);
+        }
+    }
+
+    /// Refuses new work while too many delivery reports wait undrained.
+    pub fn check_room(&self, adding: usize) -> KbResult<()> {
+        if self.pending_reports.load(Ordering::SeqCst) + adding > self.capacity {
+            return Err(KbError::new(
+                KB_ERR_EVENT_QUEUE_FULL,
+                format!("{} delivery reports wait undrained (bridge.event.queue.size = {}): poll events, then retry", self.pending_reports.load(Ordering::SeqCst), self.capacity),
+            ));
+        }
+        Ok(())
+    }
+
+    fn taken(&self, ev: Event) -> Event {
+        if ev.kind == kb_event_type::KB_EVENT_DELIVERY {
+            self.pending_reports.fetch_sub(1, Ordering::SeqCst);
+        }
+        ev
+    }
+
+    /// Waits up to `timeout` for one event.
+    pub fn pop(&self, timeout: Duration) -> Option<Event> {
+        let ev = if timeout.is_zero() { self.rx.try_recv().ok() } else { self.rx.recv_timeout(timeout).ok() };
+        ev.map(|e| self.taken(e))
+    }
+
+    /// Waits up to `timeout` for the first event, then takes whatever else is ready, up to `max`.
+    pub fn pop_batch(&self, timeout: Duration, max: usize) -> Vec<Event> {
+        let mut out = Vec::new();
+        if max == 0 {
+            return out;
+        }
+        if let Some(first) = self.pop(timeout) {
+            out.push(first);
+            while out.len() < max {
+                match self.rx.try_recv() {
+                    Ok(e) => out.push(self.taken(e)),
+                    Err(_) => break,
+                }
+            }
+        }
+        out
+    }
+
+    /// Everything still queued (used when a session ends).
+    pub fn drain(&self) -> Vec<Event> {
+        self.rx.try_iter().map(|e| self.taken(e)).collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.rx.len()
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+/// One event handed to the host.
+pub struct kb_event(());
+/// Several events handed to the host at once.
+pub struct kb_event_batch(());
+
+struct EventBatch {
+    _events: Vec<Event>,
+    views: Vec<kb_event_view>,
+}
+// SAFETY: views point into the immutable heap data of `_events`, owned alongside.
+unsafe impl Send for EventBatch {}
+unsafe impl Sync for EventBatch {}
+
+impl EventBatch {
+    fn new(events: Vec<Event>) -> EventBatch {
+        let views = events.iter().map(Event::view).collect();
+        EventBatch { _events: events, views }
+    }
+}
+
+static EVENTS: Registry<EventBatch> = Registry::new(0x05, "kb_event");
+static EVENT_BATCHES: Registry<EventBatch> = Registry::new(0x06, "kb_event_batch");
+
+/// Stores one event (or NULL when there is none) in `*out`.
+pub unsafe fn return_event(ev: Option<Event>, out: *mut *mut kb_event) {
+    write_out(out, ev.map_or(std::ptr::null_mut(), |e| EVENTS.insert(Arc::new(EventBatch::new(vec![e])))));
+}
+
+pub unsafe fn return_batch(events: Vec<Event>, out: *mut *mut kb_event_batch) {
+    write_out(out, EVENT_BATCHES.insert(Arc::new(EventBatch::new(events))));
+}
+
+/// Fills `*view` with the event's fields, borrowed until `kb_event_free(ev)`.
+/// Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub unsafe extern "C" fn kb_event_view(ev: *const kb_event, view: *mut kb_event_view) -> kb_err {
+    guard(|| {
+        check_not_null!(view);
+        write_out(view, EVENTS.get(ev)?.views[0]);
+        Ok(())
+    })
+}
+
+/// Frees an event. NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn kb_event_free(ev: *mut kb_event) -> kb_err {
+    guard(|| EVENTS.remove(ev).map(drop))
+}
+
+/// Number of events in a batch (0 for an invalid handle).
+#[no_mangle]
+pub unsafe extern "C" fn kb_event_batch_count(batch: *const kb_event_batch) -> usize {
+    guard_value(0, || EVENT_BATCHES.get(batch).map(|b| b.views.len()).unwrap_or(0))
+}
+
+/// Points `*views` at the batch's array of `kb_event_batch_count()` views, valid until
+/// `kb_event_batch_free()`. Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub unsafe extern "C" fn kb_event_batch_views(batch: *const kb_event_batch, views: *mut *const kb_event_view) -> kb_err {
+    guard(|| {
+        check_not_null!(views);
+        write_out(views, EVENT_BATCHES.get(batch)?.views.as_ptr());
+        Ok(())
+    })
+}
+
+/// Frees a batch and all its events. NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn kb_event_batch_free(batch: *mut kb_event_batch) -> kb_err {
+    guard(|| EVENT_BATCHES.remove(batch).map(drop))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_apply_backpressure_and_other_events_overflow_counted() {
+        let q = EventQueue::new(2);
+        q.push_report(Event::new(kb_event_type::KB_EVENT_DELIVERY));
+        q.push_report(Event::new(kb_event_type::KB_EVENT_DELIVERY));
+        assert_eq!(q.check_room(1).unwrap_err().code, KB_ERR_EVENT_QUEUE_FULL);
+        q.push(Event::log(6, "X", "dropped"));
+        assert_eq!(q.dropped(), 1);
+        assert_eq!(q.pop_batch(Duration::ZERO, 10).len(), 2);
+        assert!(q.check_room(2).is_ok());
+    }
+}

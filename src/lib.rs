@@ -1,0 +1,18 @@
+//! kafkabridge: persistent Kafka clients behind a small C ABI. See include/kafkabridge.h.
+#![allow(non_camel_case_types, clippy::missing_safety_doc)]
+
+pub mod admin;
+pub mod config;
+pub mod consumer;
+pub mod error;
+pub mod event;
+mod ffi;
+pub mod message;
+pub mod metadata;
+pub mod mock;
+pub mod partitions;
+pub mod producer;
+mod producer_client;
+mod registry;
+mod runtime;
+pub mod version;

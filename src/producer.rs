@@ -1,0 +1,497 @@
+//! `kb_producer`: a producer handle (a session) on a private or persistent client.
+
+use std::os::raw::c_char;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::bounded;
+use rdkafka::producer::{Producer, PurgeConfig};
+use rdkafka::types::RDKafkaRespErr;
+
+use crate::config::{kb_config, settings_arg};
+use crate::error::{kb_err, KbError, KbResult};
+use crate::event::{kb_event, kb_event_batch, return_batch, return_event, Event, EventQueue};
+use crate::ffi::{bytes_arg, check_not_null, guard, slice_arg, str_arg, timeout_arg, write_out};
+use crate::message::kb_header;
+use crate::partitions::{kb_topic_partition, tpl_from_array};
+use crate::producer_client::{self, ProducerClient, Record};
+use crate::registry::Registry;
+
+pub use crate::producer_client::flush_all_at_exit;
+
+/// A producer handle. With `bridge.persistent.name` set it is a session on a process-wide client
+/// that outlives the handle; otherwise it owns a private client.
+pub struct kb_producer(());
+
+/// One message of a batch produce. `key`/`value` NULL means absent (a NULL value is a tombstone);
+/// a non-NULL pointer with length 0 is an empty key/value.
+#[repr(C)]
+pub struct kb_record {
+    pub topic: *const c_char,
+    /// A partition, or KB_PARTITION_UA (-1) to let the partitioner choose.
+    pub partition: i32,
+    pub key: *const u8,
+    pub key_len: usize,
+    pub value: *const u8,
+    pub value_len: usize,
+    pub headers: *const kb_header,
+    pub header_count: usize,
+    /// Milliseconds since the epoch; 0 means "now".
+    pub timestamp_ms: i64,
+}
+
+/// The outcome of a synchronous produce.
+#[repr(C)]
+pub struct kb_delivery {
+    pub message_id: u64,
+    pub partition: i32,
+    pub offset: i64,
+    pub timestamp_ms: i64,
+}
+
+/// What `kb_producer_info()` reports: proof of reuse across requests.
+#[repr(C)]
+pub struct kb_producer_info {
+    /// 1 if the client is a persistent (named) one.
+    pub persistent: i32,
+    /// 1 if this handle attached to a client that already existed (a reused connection).
+    pub reused: i32,
+    /// Process-unique id of the underlying client.
+    pub client_id: u64,
+    /// Process id that created the client (a fresh one after fork()).
+    pub creator_pid: u32,
+    /// Milliseconds since the client was created.
+    pub age_ms: u64,
+    /// Handles ever attached to the client, this one included.
+    pub sessions_served: u64,
+    /// Messages librdkafka still holds for the client (all sessions).
+    pub in_flight: i64,
+    /// Events waiting in this handle's queue.
+    pub queued_events: u64,
+    /// Logs/statistics/errors dropped because this handle's queue was full.
+    pub events_dropped: u64,
+    /// Reports that arrived after their session ended: delivered, and failed (each failure is
+    /// also written to stderr).
+    pub orphans_delivered: u64,
+    pub orphans_failed: u64,
+}
+
+pub struct ProducerSession {
+    client: Arc<ProducerClient>,
+    session: u64,
+    queue: Arc<EventQueue>,
+    reused: bool,
+    ended: AtomicBool,
+}
+
+impl ProducerSession {
+    /// Ends the session; a private client is flushed within `bridge.close.timeout.ms` first.
+    fn end(&self) -> KbResult<()> {
+        if self.ended.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let flushed = if self.client.name.is_none() {
+            self.client.flush(Duration::from_millis(self.client.settings.bridge.close_timeout_ms))
+        } else {
+            Ok(())
+        };
+        self.client.detach(self.session);
+        flushed
+    }
+
+    pub fn client(&self) -> &ProducerClient {
+        &self.client
+    }
+}
+
+impl Drop for ProducerSession {
+    fn drop(&mut self) {
+        let _ = self.end();
+    }
+}
+
+pub(crate) static PRODUCERS: Registry<ProducerSession> = Registry::new(0x02, "kb_producer");
+
+unsafe fn headers_arg<'a>(headers: *const kb_header, count: usize) -> KbResult<Vec<(&'a str, Option<&'a [u8]>)>> {
+    slice_arg(headers, count, "headers")?
+        .iter()
+        .enumerate()
+        .map(|(i, h)| Ok((str_arg(h.name, &format!("headers[{i}].name"))?, bytes_arg(h.value, h.value_len, "header value")?)))
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe fn record_arg<'a>(
+    topic: *const c_char,
+    partition: i32,
+    key: *const u8,
+    key_len: usize,
+    value: *const u8,
+    value_len: usize,
+    headers: *const kb_header,
+    header_count: usize,
+    timestamp_ms: i64,
+) -> KbResult<Record<'a>> {
+    Ok(Record {
+        topic: str_arg(topic, "topic")?,
+        partition,
+        key: bytes_arg(key, key_len, "key")?,
+        value: bytes_arg(value, value_len, "value")?,
+        headers: headers_arg(headers, header_count)?,
+        timestamp_ms,
+    })
+}
+
+/// Opens a producer from `conf` (NULL means all defaults) into `*out`; free it with
+/// `kb_producer_free()`. Without `bridge.persistent.name` the handle owns a new private client.
+/// With it, the handle is a session on the process-wide client of that name, created on first
+/// use and reused by every later open with the same configuration (connections stay up between
+/// PHP requests). librdkafka's threads connect in the background; this call does not block.
+///
+/// Errors: KB_ERR_CONFIG_CONFLICT (a persistent client of that name has different settings; the
+/// message names the differing keys), RD_KAFKA_RESP_ERR__INVALID_ARG for settings librdkafka
+/// refuses at creation, KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub unsafe extern "C" fn kb_producer_new(conf: *const kb_config, out: *mut *mut kb_producer) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let settings = settings_arg(conf)?;
+        let queue = Arc::new(EventQueue::new(settings.bridge.event_queue_size));
+        let (client, reused) = producer_client::open(settings)?;
+        let session = client.attach(queue.clone());
+        let s = ProducerSession { client, session, queue, reused, ended: AtomicBool::new(false) };
+        write_out(out, PRODUCERS.insert(Arc::new(s)));
+        Ok(())
+    })
+}
+
+/// Frees a producer handle. A private client is flushed for up to `bridge.close.timeout.ms` and
+/// destroyed; messages still undelivered then are purged and each failure is written to stderr,
+/// and the call returns RD_KAFKA_RESP_ERR__TIMED_OUT (-185). A persistent client stays connected
+/// for the next session; reports for this session's messages still in flight are counted in
+/// `kb_producer_info()` (failures also go to stderr). Undrained events are discarded the same
+/// way. NULL is a no-op; a freed handle gives KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub unsafe extern "C" fn kb_producer_free(p: *mut kb_producer) -> kb_err {
+    guard(|| match PRODUCERS.remove(p)? {
+        Some(s) => s.end(),
+        None => Ok(()),
+    })
+}
+
+/// Enqueues one message without waiting and stores its id in `*message_id_out` (may be NULL).
+/// The delivery report (a KB_EVENT_DELIVERY event with the same id) arrives via
+/// `kb_producer_poll()`. `partition` is a partition or KB_PARTITION_UA (-1). `key`/`value` NULL
+/// means absent; binary data with NUL bytes is kept as is. `headers` may be NULL if
+/// `header_count` is 0. `timestamp_ms` 0 means now. Thread-safe.
+///
+/// Errors: RD_KAFKA_RESP_ERR__QUEUE_FULL (-184, retriable: poll or flush, then retry),
+/// RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE (10), RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION (-190),
+/// RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION (17) for an illegal topic name, KB_ERR_EVENT_QUEUE_FULL
+/// (poll events first), KB_ERR_INVALID_ARGUMENT, KB_ERR_BAD_UTF8, KB_ERR_NULL_ARGUMENT,
+/// KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub unsafe extern "C" fn kb_producer_produce(
+    p: *mut kb_producer,
+    topic: *const c_char,
+    partition: i32,
+    key: *const u8,
+    key_len: usize,
+    value: *const u8,
+    value_len: usize,
+    headers: *const kb_header,
+    header_count: usize,
+    timestamp_ms: i64,
+    message_id_out: *mut u64,
+) -> kb_err {
+    guard(|| {
+        let s = PRODUCERS.get(p)?;
+        let rec = record_arg(topic, partition, key, key_len, value, value_len, headers, header_count, timestamp_ms)?;
+        s.queue.check_room(1)?;
+        let id = s.client.produce(s.session, &rec, None)?;
+        if !message_id_out.is_null() {
+            write_out(message_id_out, id);
+        }
+        Ok(())
+    })
+}
+
+/// Enqueues `count` messages in order with one call, stopping at the first that fails.
+/// `*accepted_out` is the number enqueued (always written); `ids_out` (may be NULL) receives
+/// their ids. Returns 0 if all were accepted, else the error of record `*accepted_out`
+/// (retry from there after polling). Errors as for `kb_producer_produce()`.
+#[no_mangle]
+pub unsafe extern "C" fn kb_producer_produce_batch(
+    p: *mut kb_producer,
+    records: *const kb_record,
+    count: usize,
+    ids_out: *mut u64,
+    accepted_out: *mut usize,
+) -> kb_err {
+    guard(|| {
+        check_not_null!(accepted_out);
+        write_out(accepted_out, 0);
+        let s = PRODUCERS.get(p)?;
+        let records = slice_arg(records, count, "records")?;
+        for (i, r) in records.iter().enumerate() {
+            let rec = record_arg(r.topic, r.partition, r.key, r.key_len, r.value, r.value_len, r.headers, r.header_count, r.timestamp_ms)
+                .and_then(|rec| s.queue.check_room(1).map(|_| rec))
+                .map_err(|e| KbError::new(e.code, format!("record {i}: {}", e.message)))?;
+            let id = s.client.produce(s.session, &rec, None).map_err(|e| KbError::new(e.code, format!("record {i}: {}", e.message)))?;
+            if !ids_out.is_null() {
+                write_out(ids_out.add(i), id);
+            }
+            write_out(accepted_out, i + 1);
+        }
+        Ok(())
+    })
+}
+
+/// Produces one message and waits up to `timeout_ms` for its own delivery report (not for other
+/// messages), without sitting out `linger.ms`. On success fills `*out` with the partition and
+/// offset. Errors: the delivery error itself (for example RD_KAFKA_RESP_ERR__MSG_TIMED_OUT or
+/// RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART), RD_KAFKA_RESP_ERR__TIMED_OUT (-185) if no report
+/// came in time (the message stays queued and its report is delivered to `kb_producer_poll()`),
+/// and those of `kb_producer_produce()`.
+#[no_mangle]
+pub unsafe extern "C" fn kb_producer_produce_sync(
+    p: *mut kb_producer,
+    topic: *const c_char,
+    partition: i32,
+    key: *const u8,
+    key_len: usize,
+    value: *const u8,
+    value_len: usize,
+    headers: *const kb_header,
+    header_count: usize,
+    timestamp_ms: i64,
+    timeout_ms: i32,
+    out: *mut kb_delivery,
+) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        let s = PRODUCERS.get(p)?;
+        let rec = record_arg(topic, partition, key, key_len, value, value_len, headers, header_count, timestamp_ms)?;
+        let (tx, rx) = bounded(1);
+        let id = s.client.produce(s.session, &rec, Some(tx))?;
+        let report = wait_for_report(&s.client, &rx, timeout).ok_or_else(|| {
+            KbError::rd(
+                RDKafkaRespErr::RD_KAFKA_RESP_ERR__TIMED_OUT,
+                format!("message {id} was not delivered within {timeout_ms} ms; it stays queued and its report will come through kb_producer_poll()"),
+            )
+        })?;
+        if report.err != 0 {
+            let text = report.text.as_deref().map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
+            return Err(KbError::new(report.err, format!("message {id} to {:?} failed: {text}", rec.topic)));
+        }
+        write_out(out, kb_delivery { message_id: id, partition: report.partition, offset: report.offset, timestamp_ms: report.timestamp_ms });
+        Ok(())
+    })
+}
+
+/// Waits for one report while librdkafka's flush flag is raised, so `linger.ms` does not apply.
+fn wait_for_report(client: &ProducerClient, rx: &crossbeam_channel::Receiver<Event>, timeout: Duration) -> Option<Event> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(ev) = rx.try_recv() {
+            return Some(ev);
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        // rd_kafka_flush() returns as soon as nothing is in flight; with other messages in
+        // flight it is cut into short slices so our own report is noticed promptly.
+        let slice = left.min(Duration::from_millis(10)).as_millis() as i32;
+        unsafe { rdkafka::bindings::rd_kafka_flush(client.native(), slice.max(1)) };
+        if let Ok(ev) = rx.try_recv() {
+            return Some(ev);
+        }
+        if client.in_flight() == 0 {
+            // Nothing left in librdkafka: the report is being routed right now.
+            return rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).ok();
+        }
+    }
+}
+
+/// Waits up to `timeout_ms` (0: don't wait) for the next event of this handle: delivery reports
+/// of its messages, client errors, logs, statistics. Stores it in `*out`, or NULL if none came;
+/// free it with `kb_event_free()`. Errors: KB_ERR_INVALID_ARGUMENT for a negative timeout,
+/// KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub unsafe extern "C" fn kb_producer_poll(p: *mut kb_producer, timeout_ms: i32, out: *mut *mut kb_event) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        let s = PRODUCERS.get(p)?;
+        return_event(s.queue.pop(timeout), out);
+        Ok(())
+    })
+}
+
+/// Waits up to `timeout_ms` for a first event, then takes up to `max` events that are ready,
+/// into a batch in `*out` (possibly empty; free it with `kb_event_batch_free()`). One call per
+/// batch instead of one per event.
+#[no_mangle]
+pub unsafe extern "C" fn kb_producer_poll_batch(p: *mut kb_producer, timeout_ms: i32, max: usize, out: *mut *mut kb_event_batch) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        let s = PRODUCERS.get(p)?;
+        return_batch(s.queue.pop_batch(timeout, max), out);
+        Ok(())
+    })
+}
+
+/// Waits up to `timeout_ms` until every message of the client (all its sessions) is delivered
+/// or failed; the reports are then waiting in `kb_producer_poll()`. Errors:
+/// RD_KAFKA_RESP_ERR__TIMED_OUT with the number still in flight.
+#[no_mangle]
+pub unsafe extern "C" fn kb_producer_flush(p: *mut kb_producer, timeout_ms: i32) -> kb_err {
+    guard(|| {
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        PRODUCERS.get(p)?.client.flush(timeout)
+    })
+}
+
+/// Purge messages queued locally (KB_PURGE_QUEUE), in flight to brokers (KB_PURGE_INFLIGHT),
+/// optionally without waiting (KB_PURGE_NON_BLOCKING). Each purged message gets a delivery report
+/// with RD_KAFKA_RESP_ERR__PURGE_QUEUE or __PURGE_INFLIGHT. On a persistent client this purges
+/// every session's messages.
+#[no_mangle]
+pub unsafe extern "C" fn kb_producer_purge(p: *mut kb_producer, flags: i32) -> kb_err {
+    guard(|| {
+        if flags & !7 != 0 {
+            return Err(KbError::invalid_arg(format!("unknown purge flags {flags:#x}: use KB_PURGE_QUEUE | KB_PURGE_INFLIGHT | KB_PURGE_NON_BLOCKING")));
+        }
+        let mut cfg = PurgeConfig::default();
+        if flags & KB_PURGE_QUEUE != 0 {
+            cfg = cfg.queue();
+        }
+        if flags & KB_PURGE_INFLIGHT != 0 {
+            cfg = cfg.inflight();
+        }
+        if flags & KB_PURGE_NON_BLOCKING != 0 {
+            cfg = cfg.non_blocking();
+        }
+        PRODUCERS.get(p)?.client.producer().purge(cfg);
+        Ok(())
+    })
+}
+
+/// Purge messages waiting in the local queue.
+pub const KB_PURGE_QUEUE: i32 = 1;
+/// Purge messages in flight to brokers.
+pub const KB_PURGE_INFLIGHT: i32 = 2;
+/// Do not wait for the purge to finish.
+pub const KB_PURGE_NON_BLOCKING: i32 = 4;
+
+/// Stores in `*len_out` the messages librdkafka holds for the client plus the events waiting in
+/// this handle's queue (php-rdkafka's getOutQLen()).
+#[no_mangle]
+pub unsafe extern "C" fn kb_producer_queue_len(p: *mut kb_producer, len_out: *mut i64) -> kb_err {
+    guard(|| {
+        check_not_null!(len_out);
+        let s = PRODUCERS.get(p)?;
+        write_out(len_out, s.client.in_flight() as i64 + s.queue.len() as i64);
+        Ok(())
+    })
+}
+
+/// Fills `*out` with facts about the handle and its client (see `kb_producer_info`).
+#[no_mangle]
+pub unsafe extern "C" fn kb_producer_get_info(p: *mut kb_producer, out: *mut kb_producer_info) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let s = PRODUCERS.get(p)?;
+        let c = &s.client;
+        write_out(
+            out,
+            kb_producer_info {
+                persistent: c.name.is_some() as i32,
+                reused: s.reused as i32,
+                client_id: c.id,
+                creator_pid: c.creator_pid,
+                age_ms: c.created.elapsed().as_millis() as u64,
+                sessions_served: c.sessions_served.load(Ordering::Relaxed),
+                in_flight: c.in_flight() as i64,
+                queued_events: s.queue.len() as u64,
+                events_dropped: s.queue.dropped(),
+                orphans_delivered: c.routing().orphans_delivered.load(Ordering::Relaxed),
+                orphans_failed: c.routing().orphans_failed.load(Ordering::Relaxed),
+            },
+        );
+        Ok(())
+    })
+}
+
+fn txn(p: *mut kb_producer, what: &str, f: impl FnOnce(&ProducerClient) -> rdkafka::error::KafkaResult<()>) -> KbResult<()> {
+    let s = PRODUCERS.get(p)?;
+    f(&s.client).map_err(|e| KbError::kafka(what, e))
+}
+
+/// Initialises transactions (needs `transactional.id` in the configuration); call once per client
+/// before `kb_producer_begin_transaction()`. Errors: librdkafka's, e.g. RD_KAFKA_RESP_ERR__NOT_CONFIGURED
+/// without `transactional.id`, RD_KAFKA_RESP_ERR__TIMED_OUT (retriable).
+#[no_mangle]
+pub unsafe extern "C" fn kb_producer_init_transactions(p: *mut kb_producer, timeout_ms: i32) -> kb_err {
+    guard(|| {
+        let t = timeout_arg(timeout_ms, "timeout_ms")?;
+        txn(p, "init transactions", |c| c.producer().init_transactions(t))
+    })
+}
+
+/// Begins a transaction. Errors: RD_KAFKA_RESP_ERR__STATE if not initialised or already in one.
+#[no_mangle]
+pub unsafe extern "C" fn kb_producer_begin_transaction(p: *mut kb_producer) -> kb_err {
+    guard(|| txn(p, "begin transaction", |c| c.producer().begin_transaction()))
+}
+
+/// Flushes and commits the current transaction within `timeout_ms`.
+#[no_mangle]
+pub unsafe extern "C" fn kb_producer_commit_transaction(p: *mut kb_producer, timeout_ms: i32) -> kb_err {
+    guard(|| {
+        let t = timeout_arg(timeout_ms, "timeout_ms")?;
+        txn(p, "commit transaction", |c| c.producer().commit_transaction(t))
+    })
+}
+
+/// Aborts the current transaction within `timeout_ms`; its messages are never visible to
+/// `read_committed` consumers (their reports carry RD_KAFKA_RESP_ERR__PURGE_QUEUE if unsent).
+#[no_mangle]
+pub unsafe extern "C" fn kb_producer_abort_transaction(p: *mut kb_producer, timeout_ms: i32) -> kb_err {
+    guard(|| {
+        let t = timeout_arg(timeout_ms, "timeout_ms")?;
+        txn(p, "abort transaction", |c| c.producer().abort_transaction(t))
+    })
+}
+
+/// Adds `consumer`'s group offsets (`offsets`: the next offsets to read) to the current
+/// transaction (consume-transform-produce).
+#[no_mangle]
+pub unsafe extern "C" fn kb_producer_send_offsets_to_transaction(
+    p: *mut kb_producer,
+    consumer: *mut crate::consumer::kb_consumer,
+    offsets: *const kb_topic_partition,
+    count: usize,
+    timeout_ms: i32,
+) -> kb_err {
+    guard(|| {
+        let t = timeout_arg(timeout_ms, "timeout_ms")?;
+        let tpl = tpl_from_array(offsets, count, true)?;
+        let c = crate::consumer::CONSUMERS.get(consumer)?;
+        let cgm = c.inner().group_metadata().ok_or_else(|| KbError::state("the consumer has no group metadata: set group.id"))?;
+        txn(p, "send offsets to transaction", |pc| pc.producer().send_offsets_to_transaction(&tpl, &cgm, t))
+    })
+}
+
+/// Flushes and drops every persistent producer client (each within its
+/// `bridge.close.timeout.ms`). Handles still open keep their client until freed; later opens
+/// create new clients. Call it before unloading, or rely on the automatic flush at exit.
+/// Errors: RD_KAFKA_RESP_ERR__TIMED_OUT if a client could not deliver everything in time.
+#[no_mangle]
+pub extern "C" fn kb_shutdown() -> kb_err {
+    guard(producer_client::shutdown_persistent)
+}

@@ -1,0 +1,359 @@
+//! The librdkafka producer behind `kb_producer` handles: one client per private producer, or one
+//! process-wide client per persistent name shared by successive sessions. Delivery reports are
+//! routed to the session that produced the message; reports for ended sessions are counted and
+//! failures among them logged.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Sender;
+use once_cell::sync::Lazy;
+use parking_lot::{Mutex, RwLock};
+use rdkafka::client::ClientContext;
+use rdkafka::config::{FromClientConfigAndContext, RDKafkaLogLevel};
+use rdkafka::error::KafkaError;
+use rdkafka::message::{Header, Message, OwnedHeaders};
+use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
+use rdkafka::types::RDKafkaRespErr;
+
+use crate::config::Settings;
+use crate::error::{KbError, KbResult, KB_ERR_CONFIG_CONFLICT};
+use crate::event::{cstr, kb_event_type, Event, EventQueue};
+use crate::registry::fork_epoch;
+use crate::runtime::Poller;
+
+/// Which session a message belongs to, and who waits for it synchronously.
+pub struct Tag {
+    session: u64,
+    id: u64,
+    waiter: Option<Sender<Event>>,
+}
+
+/// Receives librdkafka's callbacks on background threads and turns them into events.
+pub struct Routing {
+    label: String,
+    sessions: RwLock<HashMap<u64, Arc<EventQueue>>>,
+    pub orphans_delivered: AtomicU64,
+    pub orphans_failed: AtomicU64,
+    /// rdkafka hands each producer error event to `error()` twice in a row; remember the first.
+    last_error: Mutex<Option<(i32, String)>>,
+}
+
+impl Routing {
+    fn broadcast(&self, make: impl Fn() -> Event) -> bool {
+        let sessions = self.sessions.read();
+        for q in sessions.values() {
+            q.push(make());
+        }
+        !sessions.is_empty()
+    }
+}
+
+impl ClientContext for Routing {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
+        self.broadcast(|| Event::log(level as i32, fac, message));
+    }
+
+    fn stats_raw(&self, json: &[u8]) {
+        self.broadcast(|| Event::stats(json));
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        let code = error.rdkafka_error_code().map(|c| c as i32).unwrap_or(RDKafkaRespErr::RD_KAFKA_RESP_ERR__FAIL as i32);
+        {
+            let mut last = self.last_error.lock();
+            if last.as_ref().is_some_and(|(c, r)| *c == code && r == reason) {
+                *last = None;
+                return;
+            }
+            *last = Some((code, reason.to_string()));
+        }
+        let fatal = code == RDKafkaRespErr::RD_KAFKA_RESP_ERR__FATAL as i32;
+        if !self.broadcast(|| Event::error(code, fatal, reason)) {
+            eprintln!("kafkabridge: producer {}: {} (no session is polling)", self.label, reason);
+        }
+    }
+}
+
+impl ProducerContext for Routing {
+    type DeliveryOpaque = Box<Tag>;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, tag: Box<Tag>) {
+        let (msg, err) = match result {
+            Ok(m) => (m, None),
+            Err((e, m)) => (m, Some(e)),
+        };
+        let code = err.and_then(|e| e.rdkafka_error_code()).map(|c| c as i32).unwrap_or(0);
+        let ev = Event {
+            err: if err.is_some() && code == 0 { RDKafkaRespErr::RD_KAFKA_RESP_ERR__FAIL as i32 } else { code },
+            message_id: tag.id,
+            topic: Some(cstr(msg.topic())),
+            partition: msg.partition(),
+            offset: if err.is_some() { crate::partitions::KB_OFFSET_INVALID } else { msg.offset() },
+            timestamp_ms: msg.timestamp().to_millis().unwrap_or(-1),
+            text: err.map(|e| cstr(&e.to_string())),
+            ..Event::new(kb_event_type::KB_EVENT_DELIVERY)
+        };
+        let ev = match &tag.waiter {
+            Some(w) => match w.send(ev) {
+                Ok(()) => return,
+                Err(back) => back.0, // the synchronous caller gave up: report through its session
+            },
+            None => ev,
+        };
+        if let Some(q) = self.sessions.read().get(&tag.session) {
+            q.push_report(ev);
+            return;
+        }
+        self.orphan(&ev);
+    }
+}
+
+impl Routing {
+    /// A report whose session has ended: counted, and a failure is logged, never silent.
+    fn orphan(&self, ev: &Event) {
+        if ev.err == 0 {
+            self.orphans_delivered.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.orphans_failed.fetch_add(1, Ordering::Relaxed);
+            eprintln!(
+                "kafkabridge: producer {}: message {} to {:?} failed after its session ended: {}",
+                self.label,
+                ev.message_id,
+                ev.topic.as_deref().unwrap_or_default(),
+                ev.text.as_deref().map(|t| t.to_string_lossy()).unwrap_or_default()
+            );
+        }
+    }
+}
+
+static NEXT_CLIENT_ID: AtomicU64 = AtomicU64::new(1);
+static NEXT_SESSION_ID: AtomicU64 = AtomicU64::new(1);
+static NEXT_MESSAGE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// One librdkafka producer instance with its connections and its poll thread.
+pub struct ProducerClient {
+    pub id: u64,
+    pub name: Option<String>,
+    pub settings: Settings,
+    pub created: Instant,
+    pub creator_pid: u32,
+    pub sessions_served: AtomicU64,
+    producer: Arc<BaseProducer<Routing>>,
+    epoch: u64,
+    _poller: Poller,
+}
+
+/// A message to produce, borrowed from the caller.
+pub struct Record<'a> {
+    pub topic: &'a str,
+    pub partition: i32,
+    pub key: Option<&'a [u8]>,
+    pub value: Option<&'a [u8]>,
+    pub headers: Vec<(&'a str, Option<&'a [u8]>)>,
+    pub timestamp_ms: i64,
+}
+
+/// Kafka's legal topic names: 1..249 of `[a-zA-Z0-9._-]`.
+pub fn check_topic(topic: &str) -> KbResult<()> {
+    let legal = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-';
+    if topic.is_empty() || topic.len() > 249 || !topic.chars().all(legal) || topic == "." || topic == ".." {
+        return Err(KbError::rd(
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION,
+            format!("invalid topic name {topic:?}: use 1 to 249 characters of a-z, A-Z, 0-9, '.', '_' and '-'"),
+        ));
+    }
+    Ok(())
+}
+
+impl ProducerClient {
+    fn create(name: Option<String>, settings: Settings) -> KbResult<Arc<ProducerClient>> {
+        let id = NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed);
+        let label = name.clone().map_or_else(|| format!("#{id}"), |n| format!("{n:?}"));
+        let routing = Routing {
+            label,
+            sessions: RwLock::new(HashMap::new()),
+            orphans_delivered: AtomicU64::new(0),
+            orphans_failed: AtomicU64::new(0),
+            last_error: Mutex::new(None),
+        };
+        let producer = BaseProducer::from_config_and_context(&settings.client_config(), routing)
+            .map_err(|e| KbError::kafka("creating the producer", e))?;
+        let producer = Arc::new(producer);
+        let polled = producer.clone();
+        let poller = Poller::spawn("kb-producer", move |t| polled.poll(t));
+        crate::runtime::ensure_exit_flush();
+        let client = Arc::new(ProducerClient {
+            id,
+            name,
+            settings,
+            created: Instant::now(),
+            creator_pid: std::process::id(),
+            sessions_served: AtomicU64::new(0),
+            producer,
+            epoch: fork_epoch(),
+            _poller: poller,
+        });
+        let mut live = LIVE.lock();
+        live.retain(|c| c.strong_count() > 0);
+        live.push(Arc::downgrade(&client));
+        drop(live);
+        Ok(client)
+    }
+
+    pub fn routing(&self) -> &Routing {
+        self.producer.context()
+    }
+
+    pub fn native(&self) -> *mut rdkafka::bindings::rd_kafka_t {
+        self.producer.client().native_ptr()
+    }
+
+    pub fn producer(&self) -> &BaseProducer<Routing> {
+        &self.producer
+    }
+
+    pub fn attach(&self, queue: Arc<EventQueue>) -> u64 {
+        let session = NEXT_SESSION_ID.fetch_add(1, Ordering::Relaxed);
+        self.routing().sessions.write().insert(session, queue);
+        self.sessions_served.fetch_add(1, Ordering::Relaxed);
+        session
+    }
+
+    /// Ends a session: what it left undrained is accounted like any other orphan report.
+    pub fn detach(&self, session: u64) {
+        let queue = self.routing().sessions.write().remove(&session);
+        if let Some(q) = queue {
+            for ev in q.drain().iter().filter(|e| e.kind == kb_event_type::KB_EVENT_DELIVERY) {
+                self.routing().orphan(ev);
+            }
+        }
+    }
+
+    /// Enqueues one message and returns its id; the report goes to `session` or to `waiter`.
+    pub fn produce(&self, session: u64, rec: &Record<'_>, waiter: Option<Sender<Event>>) -> KbResult<u64> {
+        check_topic(rec.topic)?;
+        if rec.partition < -1 {
+            return Err(KbError::invalid_arg(format!("partition must be >= 0 or KB_PARTITION_UA (-1), got {}", rec.partition)));
+        }
+        if rec.timestamp_ms < 0 {
+            return Err(KbError::invalid_arg(format!("timestamp_ms must be >= 0 (0 means now), got {}", rec.timestamp_ms)));
+        }
+        let id = NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed);
+        let mut record: BaseRecord<'_, [u8], [u8], Box<Tag>> =
+            BaseRecord::with_opaque_to(rec.topic, Box::new(Tag { session, id, waiter }));
+        if rec.partition >= 0 {
+            record = record.partition(rec.partition);
+        }
+        if let Some(k) = rec.key {
+            record = record.key(k);
+        }
+        if let Some(v) = rec.value {
+            record = record.payload(v);
+        }
+        if rec.timestamp_ms > 0 {
+            record = record.timestamp(rec.timestamp_ms);
+        }
+        if !rec.headers.is_empty() {
+            let mut h = OwnedHeaders::new_with_capacity(rec.headers.len());
+            for (key, value) in &rec.headers {
+                h = h.insert(Header { key, value: *value });
+            }
+            record = record.headers(h);
+        }
+        self.producer.send(record).map_err(|(e, _)| KbError::kafka(&format!("producing to {:?}", rec.topic), e))?;
+        Ok(id)
+    }
+
+    /// Flushes the whole client (every session's messages).
+    pub fn flush(&self, timeout: Duration) -> KbResult<()> {
+        self.producer.flush(timeout).map_err(|e| {
+            KbError::kafka(&format!("flush: {} message(s) still undelivered after {} ms", self.producer.in_flight_count(), timeout.as_millis()), e)
+        })
+    }
+
+    pub fn in_flight(&self) -> i32 {
+        self.producer.in_flight_count()
+    }
+}
+
+/// Every client created in this process, for the exit flush.
+static LIVE: Lazy<Mutex<Vec<Weak<ProducerClient>>>> = Lazy::new(|| Mutex::new(Vec::new()));
+
+struct Persistent {
+    epoch: u64,
+    clients: HashMap<String, Arc<ProducerClient>>,
+}
+
+static PERSISTENT: Lazy<Mutex<Persistent>> = Lazy::new(|| Mutex::new(Persistent { epoch: 0, clients: HashMap::new() }));
+
+/// A private client, or the persistent client of `settings`' name (created on first use).
+/// Returns the client and whether it already existed.
+pub fn open(settings: Settings) -> KbResult<(Arc<ProducerClient>, bool)> {
+    let Some(name) = settings.bridge.persistent_name.clone() else {
+        return Ok((ProducerClient::create(None, settings)?, false));
+    };
+    let mut p = PERSISTENT.lock();
+    let epoch = fork_epoch();
+    if p.epoch != epoch {
+        // Forked child: the parent's clients have no threads here. Abandon them untouched.
+        for (_, c) in p.clients.drain() {
+            std::mem::forget(c);
+        }
+        p.epoch = epoch;
+    }
+    if let Some(existing) = p.clients.get(&name) {
+        if existing.settings != settings {
+            let keys = existing.settings.differing_keys(&settings);
+            return Err(KbError::new(
+                KB_ERR_CONFIG_CONFLICT,
+                format!("persistent producer {name:?} already exists with a different configuration; differing keys: {}", keys.join(", ")),
+            ));
+        }
+        return Ok((existing.clone(), true));
+    }
+    let client = ProducerClient::create(Some(name.clone()), settings)?;
+    p.clients.insert(name, client.clone());
+    Ok((client, false))
+}
+
+/// Drops every persistent client (flushing each within its close timeout). Sessions still open
+/// keep their client alive until they are freed.
+pub fn shutdown_persistent() -> KbResult<()> {
+    let clients: Vec<_> = PERSISTENT.lock().clients.drain().map(|(_, c)| c).collect();
+    let mut failed = None;
+    for c in clients {
+        if c.epoch != fork_epoch() {
+            std::mem::forget(c);
+            continue;
+        }
+        if let Err(e) = c.flush(Duration::from_millis(c.settings.bridge.close_timeout_ms)) {
+            failed = Some(e);
+        }
+    }
+    failed.map_or(Ok(()), Err)
+}
+
+/// At normal process exit: flush every live client of this process within its
+/// `bridge.exit.flush.timeout.ms`, and say what could not be delivered.
+pub fn flush_all_at_exit() {
+    let epoch = fork_epoch();
+    let clients: Vec<_> = LIVE.lock().iter().filter_map(Weak::upgrade).filter(|c| c.epoch == epoch).collect();
+    for c in clients {
+        let timeout = Duration::from_millis(c.settings.bridge.exit_flush_timeout_ms);
+        if c.producer.flush(timeout).is_err() {
+            eprintln!(
+                "kafkabridge: at exit, producer {} still had {} message(s) undelivered after {} ms; they are lost",
+                c.routing().label,
+                c.in_flight(),
+                timeout.as_millis()
+            );
+        }
+        let failed = c.routing().orphans_failed.load(Ordering::Relaxed);
+        if failed > 0 {
+            eprintln!("kafkabridge: at exit, producer {}: {failed} message(s) failed after their session ended", c.routing().label);
+        }
+    }
+}

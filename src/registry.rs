@@ -1,0 +1,151 @@
+//! Handles. Every object handed to C is an `Arc<T>` kept in a typed table; the pointer the caller
+//! holds is not an address but `tag | generation | slot`, so a freed, stale, mistyped, made-up or
+//! inherited-across-fork handle is detected and answered with `KB_ERR_INVALID_HANDLE` instead of
+//! being dereferenced. This is the one place where object ownership is decided.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use once_cell::sync::Lazy;
+use parking_lot::Mutex;
+
+use crate::error::{KbError, KbResult};
+
+/// Bumped in the child by a `pthread_atfork` handler: objects from before the fork belong to the
+/// parent (their librdkafka threads do not exist here) and are abandoned untouched.
+static FORK_EPOCH: AtomicU64 = AtomicU64::new(0);
+static ATFORK: Lazy<()> = Lazy::new(|| {
+    extern "C" fn in_child() {
+        FORK_EPOCH.fetch_add(1, Ordering::SeqCst);
+    }
+    unsafe { libc::pthread_atfork(None, None, Some(in_child)) };
+});
+
+/// The current fork epoch; differs from a stored one when we are a forked child.
+pub fn fork_epoch() -> u64 {
+    Lazy::force(&ATFORK);
+    FORK_EPOCH.load(Ordering::SeqCst)
+}
+
+struct Slot<T> {
+    generation: u32,
+    value: Option<Arc<T>>,
+}
+
+struct Table<T> {
+    slots: Vec<Slot<T>>,
+    free: Vec<u32>,
+    epoch: u64,
+}
+
+/// A table of live objects of one C type.
+pub struct Registry<T> {
+    tag: u8,
+    kind: &'static str,
+    table: Mutex<Table<T>>,
+}
+
+const SLOT_BITS: u32 = 32;
+const GEN_MASK: u64 = 0x00FF_FFFF;
+
+impl<T> Registry<T> {
+    pub const fn new(tag: u8, kind: &'static str) -> Self {
+        Registry { tag, kind, table: Mutex::new(Table { slots: Vec::new(), free: Vec::new(), epoch: 0 }) }
+    }
+
+    fn encode(&self, index: u32, generation: u32) -> usize {
+        ((self.tag as u64) << 56 | (generation as u64 & GEN_MASK) << SLOT_BITS | (index as u64 + 1)) as usize
+    }
+
+    fn decode(&self, handle: usize) -> Option<(usize, u32)> {
+        let h = handle as u64;
+        if (h >> 56) as u8 != self.tag || h & 0xFFFF_FFFF == 0 {
+            return None;
+        }
+        Some(((h & 0xFFFF_FFFF) as usize - 1, ((h >> SLOT_BITS) & GEN_MASK) as u32))
+    }
+
+    /// Locks the table, first abandoning everything if we are a forked child.
+    fn lock(&self) -> parking_lot::MutexGuard<'_, Table<T>> {
+        let epoch = fork_epoch();
+        let mut t = self.table.lock();
+        if t.epoch != epoch {
+            for slot in t.slots.iter_mut() {
+                if let Some(v) = slot.value.take() {
+                    // Dropping would run librdkafka teardown against threads that exist only in
+                    // the parent and hang; the parent still owns the real object.
+                    std::mem::forget(v);
+                    slot.generation = slot.generation.wrapping_add(1);
+                }
+            }
+            t.free = (0..t.slots.len() as u32).rev().collect();
+            t.epoch = epoch;
+        }
+        t
+    }
+
+    /// Stores a new object and returns its handle.
+    pub fn insert<H>(&self, value: Arc<T>) -> *mut H {
+        let mut t = self.lock();
+        let index = match t.free.pop() {
+            Some(i) => i,
+            None => {
+                t.slots.push(Slot { generation: 1, value: None });
+                (t.slots.len() - 1) as u32
+            }
+        };
+        let slot = &mut t.slots[index as usize];
+        slot.value = Some(value);
+        self.encode(index, slot.generation) as *mut H
+    }
+
+    /// Returns the object behind a handle, or `KB_ERR_INVALID_HANDLE`.
+    pub fn get<H>(&self, handle: *const H) -> KbResult<Arc<T>> {
+        if handle.is_null() {
+            return Err(KbError::null(self.kind));
+        }
+        let t = self.lock();
+        self.decode(handle as usize)
+            .and_then(|(i, g)| t.slots.get(i).filter(|s| s.generation & GEN_MASK as u32 == g))
+            .and_then(|s| s.value.clone())
+            .ok_or_else(|| KbError::invalid_handle(self.kind))
+    }
+
+    /// Removes the object behind a handle; the handle becomes invalid at once. NULL is `Ok(None)`.
+    pub fn remove<H>(&self, handle: *const H) -> KbResult<Option<Arc<T>>> {
+        if handle.is_null() {
+            return Ok(None);
+        }
+        let mut t = self.lock();
+        let (i, g) = self.decode(handle as usize).ok_or_else(|| KbError::invalid_handle(self.kind))?;
+        let slot = t.slots.get_mut(i).filter(|s| s.generation & GEN_MASK as u32 == g && s.value.is_some());
+        let slot = slot.ok_or_else(|| KbError::invalid_handle(self.kind))?;
+        let value = slot.value.take();
+        slot.generation = slot.generation.wrapping_add(1);
+        t.free.push(i as u32);
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    struct Thing;
+
+    #[test]
+    fn stale_double_freed_and_mistyped_handles_are_refused() {
+        let a: Registry<u32> = Registry::new(1, "a");
+        let b: Registry<u32> = Registry::new(2, "b");
+        let h: *mut Thing = a.insert(Arc::new(7));
+        assert_eq!(*a.get(h).unwrap(), 7);
+        assert!(b.get(h).is_err(), "a handle of another type must not resolve");
+        assert_eq!(*a.remove(h).unwrap().unwrap(), 7);
+        assert!(a.get(h).is_err(), "freed handle must not resolve");
+        assert!(a.remove(h).is_err(), "double free must be detected");
+        let h2: *mut Thing = a.insert(Arc::new(8));
+        assert!(a.get(h).is_err(), "reused slot must not revive an old handle");
+        assert_eq!(*a.get(h2).unwrap(), 8);
+        assert!(a.get(0x1234 as *const Thing).is_err(), "made-up handle");
+        assert!(a.remove::<Thing>(std::ptr::null()).unwrap().is_none());
+    }
+}
