@@ -530,7 +530,8 @@ kb_err kb_config_free(kb_config *conf);
 
 /**
  * Creates a consumer from `conf` into `*out`; free it with `kb_consumer_free()`. With
- * `group.id` it can subscribe (group management); without it, use `kb_consumer_assign()`.
+ * `group.id` it can subscribe and commit; without it, only manual assignment
+ * (`kb_consumer_assign()`) is possible, and subscribe/commit give KB_ERR_INVALID_STATE.
  * Errors: RD_KAFKA_RESP_ERR__INVALID_ARG for settings librdkafka refuses, KB_ERR_NULL_ARGUMENT,
  * KB_ERR_INVALID_HANDLE.
  */
@@ -725,7 +726,7 @@ int32_t kb_err_is_fatal(kb_err code);
  * Fills `*view` with the event's fields, borrowed until `kb_event_free(ev)`.
  * Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
  */
-kb_err kb_event_view(const kb_event *ev, kb_event_view *view);
+kb_err kb_event_get_view(const kb_event *ev, kb_event_view *view);
 
 /**
  * Frees an event. NULL is a no-op.
@@ -751,7 +752,7 @@ kb_err kb_event_batch_free(kb_event_batch *batch);
 /**
  * Fills `*view` with the message's fields, borrowed until `kb_message_free(msg)`.
  */
-kb_err kb_message_view(const kb_message *msg, kb_message_view *view);
+kb_err kb_message_get_view(const kb_message *msg, kb_message_view *view);
 
 /**
  * Frees a message. NULL is a no-op.
@@ -789,7 +790,7 @@ kb_err kb_metadata_fetch(kb_client_kind kind,
 /**
  * Fills `*view` with the snapshot's contents, valid until `kb_metadata_free(md)`.
  */
-kb_err kb_metadata_view(const kb_metadata *md, kb_metadata_view *view);
+kb_err kb_metadata_get_view(const kb_metadata *md, kb_metadata_view *view);
 
 /**
  * Frees a metadata snapshot. NULL is a no-op.

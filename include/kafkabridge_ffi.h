@@ -199,12 +199,12 @@ const char *kb_err_description(kb_err code);
 size_t kb_last_error(char *buf, size_t cap);
 int32_t kb_err_is_retriable(kb_err code);
 int32_t kb_err_is_fatal(kb_err code);
-kb_err kb_event_view(const kb_event *ev, kb_event_view *view);
+kb_err kb_event_get_view(const kb_event *ev, kb_event_view *view);
 kb_err kb_event_free(kb_event *ev);
 size_t kb_event_batch_count(const kb_event_batch *batch);
 kb_err kb_event_batch_views(const kb_event_batch *batch, const kb_event_view **views);
 kb_err kb_event_batch_free(kb_event_batch *batch);
-kb_err kb_message_view(const kb_message *msg, kb_message_view *view);
+kb_err kb_message_get_view(const kb_message *msg, kb_message_view *view);
 kb_err kb_message_free(kb_message *msg);
 size_t kb_message_batch_count(const kb_message_batch *batch);
 kb_err kb_message_batch_views(const kb_message_batch *batch, const kb_message_view **views);
@@ -214,7 +214,7 @@ kb_err kb_metadata_fetch(kb_client_kind kind,
                          const char *topic,
                          int32_t timeout_ms,
                          kb_metadata **out);
-kb_err kb_metadata_view(const kb_metadata *md, kb_metadata_view *view);
+kb_err kb_metadata_get_view(const kb_metadata *md, kb_metadata_view *view);
 kb_err kb_metadata_free(kb_metadata *md);
 kb_err kb_watermarks(kb_client_kind kind,
                      const void *handle,

@@ -70,8 +70,12 @@ pub struct ConsumerHandle {
     consumer: Mutex<Option<BaseConsumer<ConsumerEvents>>>,
     queue: Arc<EventQueue>,
     settings: Settings,
+    /// Created without `group.id`: manual assignment only.
+    assign_only: bool,
     closed: AtomicBool,
 }
+
+const ASSIGN_ONLY_GROUP: &str = "kafkabridge.assign-only";
 
 impl ConsumerHandle {
     /// Runs `f` on the live consumer, or fails if it was closed.
@@ -79,6 +83,13 @@ impl ConsumerHandle {
         let guard = self.consumer.lock();
         let c = guard.as_ref().ok_or_else(|| KbError::state("the consumer is closed"))?;
         f(c)
+    }
+
+    fn needs_group(&self, what: &str) -> KbResult<()> {
+        if self.assign_only {
+            return Err(KbError::state(format!("{what} needs a consumer group: set group.id in the configuration")));
+        }
+        Ok(())
     }
 
     pub fn inner(&self) -> Inner<'_> {
@@ -92,7 +103,7 @@ impl ConsumerHandle {
         }
         let Some(c) = self.consumer.lock().take() else { return Ok(()) };
         let deadline = Instant::now() + Duration::from_millis(self.settings.bridge.close_timeout_ms);
-        if self.settings.kafka.contains_key("group.id") {
+        {
             c.close_queue().map_err(|e| KbError::kafka("closing the consumer", e))?;
             while !c.closed() {
                 if Instant::now() >= deadline {
@@ -136,18 +147,26 @@ fn kafka(what: &str) -> impl FnOnce(KafkaError) -> KbError + '_ {
 }
 
 /// Creates a consumer from `conf` into `*out`; free it with `kb_consumer_free()`. With
-/// `group.id` it can subscribe (group management); without it, use `kb_consumer_assign()`.
+/// `group.id` it can subscribe and commit; without it, only manual assignment
+/// (`kb_consumer_assign()`) is possible, and subscribe/commit give KB_ERR_INVALID_STATE.
 /// Errors: RD_KAFKA_RESP_ERR__INVALID_ARG for settings librdkafka refuses, KB_ERR_NULL_ARGUMENT,
 /// KB_ERR_INVALID_HANDLE.
 #[no_mangle]
 pub unsafe extern "C" fn kb_consumer_new(conf: *const kb_config, out: *mut *mut kb_consumer) -> kb_err {
     guard(|| {
         check_not_null!(out);
-        let settings = settings_arg(conf)?;
+        let mut settings = settings_arg(conf)?;
+        let assign_only = !settings.kafka.contains_key("group.id");
+        if assign_only {
+            // librdkafka's consumer needs a group even for manual assignment; this one is never
+            // joined or committed to.
+            settings.kafka.insert("group.id".into(), ASSIGN_ONLY_GROUP.into());
+            settings.kafka.insert("enable.auto.commit".into(), "false".into());
+        }
         let queue = Arc::new(EventQueue::new(settings.bridge.event_queue_size));
         let consumer = BaseConsumer::from_config_and_context(&settings.client_config(), ConsumerEvents { queue: queue.clone() })
             .map_err(kafka("creating the consumer"))?;
-        let h = ConsumerHandle { consumer: Mutex::new(Some(consumer)), queue, settings, closed: AtomicBool::new(false) };
+        let h = ConsumerHandle { consumer: Mutex::new(Some(consumer)), queue, settings, assign_only, closed: AtomicBool::new(false) };
         write_out(out, CONSUMERS.insert(Arc::new(h)));
         Ok(())
     })
@@ -171,7 +190,9 @@ pub unsafe extern "C" fn kb_consumer_subscribe(c: *mut kb_consumer, topics: *con
         if names.is_empty() {
             return Err(KbError::invalid_arg("subscribe needs at least one topic; use kb_consumer_unsubscribe() to stop"));
         }
-        with_consumer(c, |k| k.subscribe(&names).map_err(kafka("subscribe")))
+        let h = CONSUMERS.get(c)?;
+        h.needs_group("subscribe")?;
+        h.with(|k| k.subscribe(&names).map_err(kafka("subscribe")))
     })
 }
 
@@ -318,6 +339,7 @@ fn mode(async_: i32) -> CommitMode {
 #[no_mangle]
 pub unsafe extern "C" fn kb_consumer_commit(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize, async_: i32) -> kb_err {
     guard(|| {
+        CONSUMERS.get(c)?.needs_group("commit")?;
         if parts.is_null() && count == 0 {
             return with_consumer(c, |k| k.commit_consumer_state(mode(async_)).map_err(kafka("commit")));
         }
@@ -330,6 +352,7 @@ pub unsafe extern "C" fn kb_consumer_commit(c: *mut kb_consumer, parts: *const k
 #[no_mangle]
 pub unsafe extern "C" fn kb_consumer_commit_message(c: *mut kb_consumer, msg: *const kb_message, async_: i32) -> kb_err {
     guard(|| {
+        CONSUMERS.get(c)?.needs_group("commit")?;
         let m = MESSAGES.get(msg)?;
         let m = &m.msgs[0];
         if m.err != 0 {

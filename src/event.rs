@@ -254,7 +254,7 @@ pub unsafe fn return_batch(events: Vec<Event>, out: *mut *mut kb_event_batch) {
 /// Fills `*view` with the event's fields, borrowed until `kb_event_free(ev)`.
 /// Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
 #[no_mangle]
-pub unsafe extern "C" fn kb_event_view(ev: *const kb_event, view: *mut kb_event_view) -> kb_err {
+pub unsafe extern "C" fn kb_event_get_view(ev: *const kb_event, view: *mut kb_event_view) -> kb_err {
     guard(|| {
         check_not_null!(view);
         write_out(view, EVENTS.get(ev)?.views[0]);

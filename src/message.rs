@@ -173,7 +173,7 @@ pub unsafe fn return_batch(msgs: Vec<Msg>, out: *mut *mut kb_message_batch) {
 
 /// Fills `*view` with the message's fields, borrowed until `kb_message_free(msg)`.
 #[no_mangle]
-pub unsafe extern "C" fn kb_message_view(msg: *const kb_message, view: *mut kb_message_view) -> kb_err {
+pub unsafe extern "C" fn kb_message_get_view(msg: *const kb_message, view: *mut kb_message_view) -> kb_err {
     guard(|| {
         check_not_null!(view);
         write_out(view, MESSAGES.get(msg)?.views[0]);

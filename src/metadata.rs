@@ -188,7 +188,7 @@ pub unsafe extern "C" fn kb_metadata_fetch(
 
 /// Fills `*view` with the snapshot's contents, valid until `kb_metadata_free(md)`.
 #[no_mangle]
-pub unsafe extern "C" fn kb_metadata_view(md: *const kb_metadata, view: *mut kb_metadata_view) -> kb_err {
+pub unsafe extern "C" fn kb_metadata_get_view(md: *const kb_metadata, view: *mut kb_metadata_view) -> kb_err {
     guard(|| {
         check_not_null!(view);
         write_out(view, METADATA.get(md)?.view);

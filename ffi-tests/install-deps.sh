@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build and the tests need, only those missing.
+set -euo pipefail
+packages=(build-essential cmake pkg-config libssl-dev zlib1g-dev libcurl4-openssl-dev valgrind kcat maven openjdk-17-jre-headless)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# A JDK or Maven installed outside Debian's packages counts too.
+if command -v java >/dev/null; then missing=("${missing[@]/openjdk-17-jre-headless}"); fi
+if command -v mvn >/dev/null; then missing=("${missing[@]/maven}"); fi
+read -ra missing <<< "${missing[*]}"
+if ((${#missing[@]})); then
+    echo "installing: ${missing[*]}"
+    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v cargo >/dev/null || { echo "cargo is required: install Rust (https://rustup.rs)"; exit 1; }
+echo "dependencies: present"
