@@ -18,7 +18,7 @@ use crate::registry::Registry;
 /// A configuration object: librdkafka global and topic-level properties plus `bridge.*` keys.
 pub struct kb_config(());
 
-pub(crate) static CONFIGS: Registry<Config> = Registry::new(0x01, "kb_config");
+pub(crate) static CONFIGS: Registry<Config> = Registry::new_data(0x01, "kb_config");
 
 /// kafkabridge's own settings, all under the `bridge.` prefix.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,7 +132,9 @@ impl Settings {
         }
         use RDKafkaLogLevel::*;
         let levels = [Emerg, Alert, Critical, Error, Warning, Notice, Info, Debug];
-        let level = self.kafka.get("log_level").and_then(|l| l.parse::<usize>().ok()).unwrap_or(6);
+        // librdkafka raises the level to debug when `debug` is set; keep that unless overridden.
+        let default_level = if self.kafka.contains_key("debug") { 7 } else { 6 };
+        let level = self.kafka.get("log_level").and_then(|l| l.parse::<usize>().ok()).unwrap_or(default_level);
         cc.set_log_level(levels[level.min(7)]);
         cc
     }

@@ -239,8 +239,8 @@ impl EventBatch {
     }
 }
 
-static EVENTS: Registry<EventBatch> = Registry::new(0x05, "kb_event");
-static EVENT_BATCHES: Registry<EventBatch> = Registry::new(0x06, "kb_event_batch");
+static EVENTS: Registry<EventBatch> = Registry::new_data(0x05, "kb_event");
+static EVENT_BATCHES: Registry<EventBatch> = Registry::new_data(0x06, "kb_event_batch");
 
 /// Stores one event (or NULL when there is none) in `*out`.
 pub unsafe fn return_event(ev: Option<Event>, out: *mut *mut kb_event) {

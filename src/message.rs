@@ -160,8 +160,8 @@ impl MsgBatch {
     }
 }
 
-pub(crate) static MESSAGES: Registry<MsgBatch> = Registry::new(0x07, "kb_message");
-static MESSAGE_BATCHES: Registry<MsgBatch> = Registry::new(0x08, "kb_message_batch");
+pub(crate) static MESSAGES: Registry<MsgBatch> = Registry::new_data(0x07, "kb_message");
+static MESSAGE_BATCHES: Registry<MsgBatch> = Registry::new_data(0x08, "kb_message_batch");
 
 pub unsafe fn return_message(m: Option<Msg>, out: *mut *mut kb_message) {
     write_out(out, m.map_or(std::ptr::null_mut(), |m| MESSAGES.insert(Arc::new(MsgBatch::new(vec![m])))));

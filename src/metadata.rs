@@ -120,7 +120,7 @@ impl Snapshot {
     }
 }
 
-static METADATA: Registry<Snapshot> = Registry::new(0x0A, "kb_metadata");
+static METADATA: Registry<Snapshot> = Registry::new_data(0x0A, "kb_metadata");
 
 /// Which handle a metadata call is made on.
 #[repr(C)]

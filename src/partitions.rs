@@ -103,7 +103,7 @@ pub unsafe fn tpl_from_array(parts: *const kb_topic_partition, count: usize, wit
 /// An owned list of topic partitions returned by a query.
 pub struct kb_partition_list(());
 
-pub(crate) static PARTITION_LISTS: Registry<PartitionSet> = Registry::new(0x09, "kb_partition_list");
+pub(crate) static PARTITION_LISTS: Registry<PartitionSet> = Registry::new_data(0x09, "kb_partition_list");
 
 pub unsafe fn return_list(set: PartitionSet, out: *mut *mut kb_partition_list) {
     write_out(out, PARTITION_LISTS.insert(Arc::new(set)));

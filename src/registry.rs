@@ -42,6 +42,8 @@ struct Table<T> {
 pub struct Registry<T> {
     tag: u8,
     kind: &'static str,
+    /// Plain data (configs, messages, lists) stays valid in a forked child; clients do not.
+    survives_fork: bool,
     table: Mutex<Table<T>>,
 }
 
@@ -49,8 +51,14 @@ const SLOT_BITS: u32 = 32;
 const GEN_MASK: u64 = 0x00FF_FFFF;
 
 impl<T> Registry<T> {
+    /// A table of objects that own librdkafka clients (threads): abandoned in a forked child.
     pub const fn new(tag: u8, kind: &'static str) -> Self {
-        Registry { tag, kind, table: Mutex::new(Table { slots: Vec::new(), free: Vec::new(), epoch: 0 }) }
+        Registry { tag, kind, survives_fork: false, table: Mutex::new(Table { slots: Vec::new(), free: Vec::new(), epoch: 0 }) }
+    }
+
+    /// A table of plain data objects that remain valid in a forked child.
+    pub const fn new_data(tag: u8, kind: &'static str) -> Self {
+        Registry { tag, kind, survives_fork: true, table: Mutex::new(Table { slots: Vec::new(), free: Vec::new(), epoch: 0 }) }
     }
 
     fn encode(&self, index: u32, generation: u32) -> usize {
@@ -69,7 +77,7 @@ impl<T> Registry<T> {
     fn lock(&self) -> parking_lot::MutexGuard<'_, Table<T>> {
         let epoch = fork_epoch();
         let mut t = self.table.lock();
-        if t.epoch != epoch {
+        if t.epoch != epoch && !self.survives_fork {
             for slot in t.slots.iter_mut() {
                 if let Some(v) = slot.value.take() {
                     // Dropping would run librdkafka teardown against threads that exist only in
