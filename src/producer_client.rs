@@ -300,7 +300,7 @@ pub fn open(settings: Settings) -> KbResult<(Arc<ProducerClient>, bool)> {
     if p.epoch != epoch {
         // Forked child: the parent's clients have no threads here. Abandon them untouched.
         for (_, c) in p.clients.drain() {
-            std::mem::forget(c);
+            crate::registry::abandon(c);
         }
         p.epoch = epoch;
     }
@@ -326,7 +326,7 @@ pub fn shutdown_persistent() -> KbResult<()> {
     let mut failed = None;
     for c in clients {
         if c.epoch != fork_epoch() {
-            std::mem::forget(c);
+            crate::registry::abandon(c);
             continue;
         }
         if let Err(e) = c.flush(Duration::from_millis(c.settings.bridge.close_timeout_ms)) {

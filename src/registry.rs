@@ -21,6 +21,16 @@ static ATFORK: Lazy<()> = Lazy::new(|| {
     unsafe { libc::pthread_atfork(None, None, Some(in_child)) };
 });
 
+/// Objects given up on (a parent's clients in a forked child, a consumer that could not close in
+/// time). Dropping them could block on threads that do not exist; keeping them here, instead of
+/// forgetting them, leaves them reachable so leak checkers stay meaningful.
+static ABANDONED: Lazy<Mutex<Vec<Box<dyn std::any::Any + Send>>>> = Lazy::new(|| Mutex::new(Vec::new()));
+
+/// Keeps `value` alive, untouched, for the rest of the process.
+pub fn abandon<T: Send + 'static>(value: T) {
+    ABANDONED.lock().push(Box::new(value));
+}
+
 /// The current fork epoch; differs from a stored one when we are a forked child.
 pub fn fork_epoch() -> u64 {
     Lazy::force(&ATFORK);
@@ -50,7 +60,7 @@ pub struct Registry<T> {
 const SLOT_BITS: u32 = 32;
 const GEN_MASK: u64 = 0x00FF_FFFF;
 
-impl<T> Registry<T> {
+impl<T: Send + Sync + 'static> Registry<T> {
     /// A table of objects that own librdkafka clients (threads): abandoned in a forked child.
     pub const fn new(tag: u8, kind: &'static str) -> Self {
         Registry { tag, kind, survives_fork: false, table: Mutex::new(Table { slots: Vec::new(), free: Vec::new(), epoch: 0 }) }
@@ -82,7 +92,7 @@ impl<T> Registry<T> {
                 if let Some(v) = slot.value.take() {
                     // Dropping would run librdkafka teardown against threads that exist only in
                     // the parent and hang; the parent still owns the real object.
-                    std::mem::forget(v);
+                    abandon(v);
                     slot.generation = slot.generation.wrapping_add(1);
                 }
             }

@@ -6,7 +6,7 @@ for t in "$@"; do
     name=$(basename "$t")
     if [ "${KB_VALGRIND:-}" = 1 ]; then
         echo "== $name (valgrind)"
-        cmd=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
+        cmd=(valgrind -q --error-exitcode=99 --child-silent-after-fork=yes --leak-check=full --show-leak-kinds=definite,indirect
              --errors-for-leak-kinds=definite,indirect --suppressions="$(dirname "$0")/valgrind.supp" "$t")
     else
         echo "== $name"
