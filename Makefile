@@ -8,12 +8,15 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 LIB_DIR := $(CURDIR)/target/release
 export PKG_CONFIG_PATH := $(LIB_DIR):$(PKG_CONFIG_PATH)
 
-.PHONY: all build deps pc headers-check unit-test c-test valgrind-test crosscheck test demo install clean
+.PHONY: all build build-deps deps pc headers-check unit-test c-test valgrind-test crosscheck test demo install clean
 
 all: build
 
 deps:
-	@bash ffi-tests/install-deps.sh
+	@bash ffi-tests/install-deps.sh test
+
+build-deps:
+	@bash ffi-tests/install-deps.sh build
 
 build:
 	cargo build --release
@@ -46,7 +49,7 @@ crosscheck: build
 test: deps headers-check unit-test
 	@bash ffi-tests/with-broker.sh $(MAKE) --no-print-directory c-test valgrind-test crosscheck
 
-demo: build
+demo: build-deps build
 	$(MAKE) -C examples/c demo
 
 install: build

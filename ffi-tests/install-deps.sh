@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build and the tests need, only those missing.
+# Installs the Debian packages that are missing: `build` for the library and the demo, `test`
+# (the default) for the test suites as well.
 set -euo pipefail
-packages=(build-essential cmake pkg-config libssl-dev zlib1g-dev libcurl4-openssl-dev valgrind kcat maven openjdk-17-jre-headless)
+packages=(build-essential cmake pkg-config libssl-dev zlib1g-dev libcurl4-openssl-dev)
+[ "${1:-test}" = build ] || packages+=(valgrind kcat maven openjdk-17-jre-headless)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
