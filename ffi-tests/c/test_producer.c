@@ -110,6 +110,41 @@ static void sync_produce_returns_offset_without_waiting_out_linger(void) {
     CHECK_OK(kb_config_free(c));
 }
 
+static void empty_and_null_values_stay_distinct(void) {
+    const char *topic = kbt_topic("empty");
+    CHECK_OK(kbt_create_topic(topic, 1));
+    kb_config *c = kbt_config(NULL);
+    kb_producer *p = NULL;
+    kb_delivery d;
+    CHECK_OK(kb_producer_new(c, &p));
+    const uint8_t empty[1] = {0};
+    CHECK_OK(kb_producer_produce_sync(p, topic, 0, empty, 0, empty, 0, NULL, 0, 0, 15000, &d)); /* empty key and value */
+    CHECK_OK(kb_producer_produce_sync(p, topic, 0, NULL, 0, NULL, 0, NULL, 0, 0, 15000, &d));   /* no key, tombstone */
+    CHECK_OK(kb_producer_free(p));
+
+    kb_consumer *cons = NULL;
+    CHECK_OK(kb_consumer_new(c, &cons));
+    kb_topic_partition tp = {topic, 0, KB_OFFSET_BEGINNING, NULL, 0, 0};
+    CHECK_OK(kb_consumer_assign(cons, &tp, 1));
+    kb_message_view seen[2];
+    kb_message *msgs[2] = {NULL, NULL};
+    int n = 0;
+    for (int i = 0; i < 100 && n < 2; i++) {
+        CHECK_OK(kb_consumer_poll(cons, 100, &msgs[n]));
+        if (!msgs[n]) continue;
+        CHECK_OK(kb_message_get_view(msgs[n], &seen[n]));
+        n++;
+    }
+    CHECK_EQ_INT(n, 2);
+    CHECK(seen[0].key != NULL && seen[0].key_len == 0);
+    CHECK(seen[0].value != NULL && seen[0].value_len == 0);
+    CHECK(seen[1].key == NULL && seen[1].value == NULL);
+    CHECK_OK(kb_message_free(msgs[0]));
+    CHECK_OK(kb_message_free(msgs[1]));
+    CHECK_OK(kb_consumer_free(cons));
+    CHECK_OK(kb_config_free(c));
+}
+
 static void batch_produce_enqueues_in_order(void) {
     const char *topic = kbt_topic("batch");
     CHECK_OK(kbt_create_topic(topic, 1));
@@ -360,6 +395,7 @@ static void exit_flushes_messages_produced_just_before(void) {
 TEST_MAIN_BEGIN
     RUN(delivery_reports_carry_the_produced_ids);
     RUN(sync_produce_returns_offset_without_waiting_out_linger);
+    RUN(empty_and_null_values_stay_distinct);
     RUN(batch_produce_enqueues_in_order);
     RUN(persistent_client_is_reused_and_conflicts_are_named);
     RUN(reports_go_to_the_session_that_produced);
