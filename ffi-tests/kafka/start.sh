@@ -57,11 +57,15 @@ write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=$LISTENERS
+advertised.listeners=PLAINTEXT://$BOOTSTRAP,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
+# One test user for both mechanisms (the SCRAM credential is added when formatting).
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_USER="$KAFKA_SASL_PASSWORD";
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 log.dirs=$DATA_DIR
 # One node: every internal topic must have replication factor / min ISR 1.
 default.replication.factor=1
@@ -100,7 +104,7 @@ take_lock
 # that is still starting gets the usual time, then is reused; one that never
 # answers is replaced by a fresh one.
 if pid="$(broker_pid)" &&
-    ! grep -qxF "listeners=PLAINTEXT://$BOOTSTRAP,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT" "$PROPS"; then
+    ! grep -qxF "listeners=$LISTENERS" "$PROPS"; then
   log "running broker (pid $pid) uses other ports; replacing it"
   terminate "$pid" 30
 fi
@@ -122,7 +126,7 @@ if pid="$(broker_pid)"; then
 fi
 rm -f "$PID_FILE"
 
-for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
+for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$KAFKA_SASL_PORT"; do
   if port_open "$port"; then
     log "port 127.0.0.1:$port is already in use by another process; set KAFKA_PORT to move the broker"
     exit 1
@@ -162,6 +166,7 @@ write_config
 cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
 log "formatting $DATA_DIR (cluster id $cluster_id)"
 if ! kafka_tool kafka.tools.StorageTool format --cluster-id "$cluster_id" \
+    --add-scram "SCRAM-SHA-256=[name=$KAFKA_SASL_USER,password=$KAFKA_SASL_PASSWORD]" \
     --config "$PROPS" >>"$LOG_FILE" 2>&1 </dev/null; then
   log "formatting the storage failed"
   exit 1
