@@ -54,7 +54,7 @@ impl ConsumerContext for ConsumerEvents {
                 return;
             }
         };
-        self.queue.push_report(Event { err, partitions: parts, ..Event::new(kb_event_type::KB_EVENT_REBALANCE) });
+        self.queue.push_always(Event { err, partitions: parts, ..Event::new(kb_event_type::KB_EVENT_REBALANCE) });
     }
 
     fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
@@ -62,7 +62,7 @@ impl ConsumerContext for ConsumerEvents {
             Ok(()) => (0, None),
             Err(e) => (e.rdkafka_error_code().map(|c| c as i32).unwrap_or(-1), Some(crate::event::cstr(&e.to_string()))),
         };
-        self.queue.push_report(Event { err, text, partitions: PartitionSet::from_tpl(offsets), ..Event::new(kb_event_type::KB_EVENT_COMMIT) });
+        self.queue.push_always(Event { err, text, partitions: PartitionSet::from_tpl(offsets), ..Event::new(kb_event_type::KB_EVENT_COMMIT) });
     }
 }
 

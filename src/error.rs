@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::ffi::CStr;
 use std::os::raw::c_char;
 
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaRespErr;
 
 /// A kafkabridge error number: 0 is success, librdkafka's codes otherwise, plus `KB_ERR_*`.
@@ -83,9 +83,6 @@ impl KbError {
     pub fn kafka(context: &str, err: KafkaError) -> Self {
         let code = err.rdkafka_error_code().map(|c| c as i32).unwrap_or(RDKafkaRespErr::RD_KAFKA_RESP_ERR__FAIL as i32);
         Self::new(code, format!("{context}: {err}"))
-    }
-    pub fn code(code: RDKafkaErrorCode, context: &str) -> Self {
-        Self::new(code as i32, format!("{context}: {code}"))
     }
 }
 

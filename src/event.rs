@@ -155,6 +155,11 @@ impl EventQueue {
         let _ = self.tx.send(ev);
     }
 
+    /// For events that must not be dropped but do not count against produce (rebalances, commits).
+    pub fn push_always(&self, ev: Event) {
+        let _ = self.tx.send(ev);
+    }
+
     pub fn push(&self, ev: Event) {
         if self.rx.len() >= self.capacity {
             self.dropped.fetch_add(1, Ordering::Relaxed);

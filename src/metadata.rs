@@ -249,7 +249,7 @@ pub unsafe extern "C" fn kb_offsets_for_times(
         let res = with_client(kind, handle, &|c| {
             let err = rdkafka::bindings::rd_kafka_offsets_for_times(c.native(), list.ptr(), timeout.as_millis() as i32);
             if err as i32 != 0 {
-                return Err(KbError::rd(err, format!("offsets for times: {}", KbError::code(err.into(), "lookup").message)));
+                return Err(KbError::rd(err, format!("offsets for times: {}", rdkafka::error::RDKafkaErrorCode::from(err))));
             }
             Ok(PartitionSet::from_tpl(&list))
         })?;
