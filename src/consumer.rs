@@ -39,7 +39,7 @@ impl ClientContext for ConsumerEvents {
         self.queue.push(Event::stats(json));
     }
     fn error(&self, error: KafkaError, reason: &str) {
-        let code = error.rdkafka_error_code().map(|c| c as i32).unwrap_or(RDKafkaRespErr::RD_KAFKA_RESP_ERR__FAIL as i32);
+        let code = crate::error::kafka_code(&error);
         self.queue.push(Event::error(code, code == RDKafkaRespErr::RD_KAFKA_RESP_ERR__FATAL as i32, reason));
     }
 }
@@ -50,7 +50,7 @@ impl ConsumerContext for ConsumerEvents {
             Rebalance::Assign(tpl) => (RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS as i32, PartitionSet::from_tpl(tpl)),
             Rebalance::Revoke(tpl) => (RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS as i32, PartitionSet::from_tpl(tpl)),
             Rebalance::Error(e) => {
-                self.queue.push(Event::error(e.rdkafka_error_code().map(|c| c as i32).unwrap_or(-1), false, &e.to_string()));
+                self.queue.push(Event::error(crate::error::kafka_code(e), false, &e.to_string()));
                 return;
             }
         };
@@ -60,7 +60,7 @@ impl ConsumerContext for ConsumerEvents {
     fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
         let (err, text) = match result {
             Ok(()) => (0, None),
-            Err(e) => (e.rdkafka_error_code().map(|c| c as i32).unwrap_or(-1), Some(crate::event::cstr(&e.to_string()))),
+            Err(e) => (crate::error::kafka_code(&e), Some(crate::event::cstr(&e.to_string()))),
         };
         self.queue.push_always(Event { err, text, partitions: PartitionSet::from_tpl(offsets), ..Event::new(kb_event_type::KB_EVENT_COMMIT) });
     }

@@ -81,8 +81,19 @@ impl KbError {
     }
     /// Wraps a librdkafka failure, keeping its number and prefixing what we were doing.
     pub fn kafka(context: &str, err: KafkaError) -> Self {
-        let code = err.rdkafka_error_code().map(|c| c as i32).unwrap_or(RDKafkaRespErr::RD_KAFKA_RESP_ERR__FAIL as i32);
-        Self::new(code, format!("{context}: {err}"))
+        Self::new(kafka_code(&err), format!("{context}: {err}"))
+    }
+}
+
+/// The librdkafka number behind an rdkafka crate error (the crate drops it for some variants).
+pub fn kafka_code(err: &KafkaError) -> kb_err {
+    use RDKafkaRespErr::*;
+    match err {
+        KafkaError::AdminOp(code) => *code as i32,
+        KafkaError::PartitionEOF(_) => RD_KAFKA_RESP_ERR__PARTITION_EOF as i32,
+        KafkaError::ClientConfig(..) | KafkaError::ClientCreation(_) | KafkaError::AdminOpCreation(_) => RD_KAFKA_RESP_ERR__INVALID_ARG as i32,
+        KafkaError::Nul(_) => KB_ERR_INVALID_ARGUMENT,
+        other => other.rdkafka_error_code().map_or(RD_KAFKA_RESP_ERR__FAIL as i32, |c| c as i32),
     }
 }
 

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Headers, Message, Timestamp};
-use rdkafka::types::RDKafkaRespErr;
 
 use crate::error::kb_err;
 use crate::event::cstr;
@@ -99,10 +98,8 @@ impl Msg {
 
     /// A consumer error delivered in place of a message (librdkafka does the same).
     pub fn from_error(e: &KafkaError) -> Msg {
-        let (err, partition) = match e {
-            KafkaError::PartitionEOF(p) => (RDKafkaRespErr::RD_KAFKA_RESP_ERR__PARTITION_EOF as i32, *p),
-            other => (other.rdkafka_error_code().map(|c| c as i32).unwrap_or(RDKafkaRespErr::RD_KAFKA_RESP_ERR__FAIL as i32), -1),
-        };
+        let partition = if let KafkaError::PartitionEOF(p) = e { *p } else { -1 };
+        let err = crate::error::kafka_code(e);
         Msg {
             err,
             error_text: Some(cstr(&e.to_string())),

@@ -70,7 +70,7 @@ impl PartitionSet {
                 offset: e.offset().to_raw().unwrap_or(KB_OFFSET_INVALID),
                 metadata: metadata[i].as_ptr(),
                 metadata_len: metadata[i].len(),
-                err: e.error().err().and_then(|err| err.rdkafka_error_code()).map(|c| c as i32).unwrap_or(0),
+                err: e.error().err().map_or(0, |err| crate::error::kafka_code(&err)),
             })
             .collect();
         PartitionSet { _topics: topics, _metadata: metadata, views }

@@ -61,7 +61,7 @@ impl ClientContext for Routing {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
-        let code = error.rdkafka_error_code().map(|c| c as i32).unwrap_or(RDKafkaRespErr::RD_KAFKA_RESP_ERR__FAIL as i32);
+        let code = crate::error::kafka_code(&error);
         {
             let mut last = self.last_error.lock();
             if last.as_ref().is_some_and(|(c, r)| *c == code && r == reason) {
@@ -85,7 +85,7 @@ impl ProducerContext for Routing {
             Ok(m) => (m, None),
             Err((e, m)) => (m, Some(e)),
         };
-        let code = err.and_then(|e| e.rdkafka_error_code()).map(|c| c as i32).unwrap_or(0);
+        let code = err.map_or(0, crate::error::kafka_code);
         let ev = Event {
             err: if err.is_some() && code == 0 { RDKafkaRespErr::RD_KAFKA_RESP_ERR__FAIL as i32 } else { code },
             message_id: tag.id,

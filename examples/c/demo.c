@@ -21,7 +21,7 @@
 
 #include "kafkabridge.h"
 
-#define PARTITIONS 3
+#define PARTITIONS 3 /* for the topic created on a real broker; the mock auto-creates 4 */
 #define ASYNC_MESSAGES 3
 #define WAIT_MS 15000 /* upper bound for every wait below */
 
@@ -76,8 +76,9 @@ static void print_info(const char *label, kb_producer *p, kb_producer_info *info
            info->in_flight, info->queued_events);
 }
 
-/* Creates the topic (the mock and a real broker both accept CreateTopics) and waits, bounded,
- * until its metadata shows every partition with a leader. */
+/* Creates the topic on a real broker and waits, bounded, until its metadata shows every
+ * partition with a leader. (The mock cluster does not implement CreateTopics; it creates topics
+ * on first use instead.) */
 static void create_topic(const kb_config *conf, const char *topic) {
     kb_admin *admin = NULL;
     TRY(kb_admin_new(conf, &admin));
@@ -159,13 +160,27 @@ static void consume_back(const char *servers, const char *topic, size_t expected
     TRY(kb_consumer_new(conf, &c)); /* no group.id: manual assignment only */
     TRY(kb_config_free(conf));
 
-    kb_topic_partition parts[PARTITIONS];
-    for (int i = 0; i < PARTITIONS; i++) {
-        kb_topic_partition tp = {topic, i, KB_OFFSET_BEGINNING, NULL, 0, 0};
+    /* Assign every partition the topic has, as the metadata tells. */
+    kb_metadata *md = NULL;
+    kb_metadata_view mv;
+    TRY(kb_metadata_fetch(KB_CLIENT_CONSUMER, c, topic, WAIT_MS, &md));
+    TRY(kb_metadata_get_view(md, &mv));
+    if (mv.topic_count != 1 || mv.topics[0].err != 0 || mv.topics[0].partition_count == 0) {
+        fprintf(stderr, "\ndemo: no metadata for %s: %s\n", topic,
+                mv.topic_count == 1 ? kb_err_name(mv.topics[0].err) : "topic missing");
+        exit(1);
+    }
+    size_t nparts = mv.topics[0].partition_count;
+    TRY(kb_metadata_free(md));
+    kb_topic_partition *parts = calloc(nparts, sizeof *parts);
+    if (!parts) fail("%s", "out of memory");
+    for (size_t i = 0; i < nparts; i++) {
+        kb_topic_partition tp = {topic, (int32_t)i, KB_OFFSET_BEGINNING, NULL, 0, 0};
         parts[i] = tp;
     }
-    TRY(kb_consumer_assign(c, parts, PARTITIONS));
-    printf("  assigned partitions 0..%d of %s from the beginning\n", PARTITIONS - 1, topic);
+    TRY(kb_consumer_assign(c, parts, nparts));
+    free(parts);
+    printf("  assigned all %zu partitions of %s from the beginning\n", nparts, topic);
 
     size_t got = 0;
     int64_t deadline = now_ms() + WAIT_MS;
@@ -233,9 +248,13 @@ int main(void) {
     TRY(kb_config_set(conf, "linger.ms", "5"));
     TRY(kb_config_set(conf, "bridge.persistent.name", "demo"));
 
-    printf("\n2. Creating topic %s with %d partitions\n", topic, PARTITIONS);
-    create_topic(conf, topic);
-    printf("  topic is ready\n");
+    if (mock) {
+        printf("\n2. Topic %s: the mock cluster creates it on first use (with 4 partitions)\n", topic);
+    } else {
+        printf("\n2. Creating topic %s with %d partitions (kb_admin_create_topic)\n", topic, PARTITIONS);
+        create_topic(conf, topic);
+        printf("  topic is ready: every partition has a leader\n");
+    }
 
     /* 3. First session on the persistent producer "demo". */
     printf("\n3. Opening persistent producer \"demo\" (first session) and producing\n");
