@@ -133,6 +133,11 @@ typedef struct kb_event kb_event;
 typedef struct kb_event_batch kb_event_batch;
 
 /**
+ * A snapshot of consumer groups.
+ */
+typedef struct kb_group_list kb_group_list;
+
+/**
  * One consumed message.
  */
 typedef struct kb_message kb_message;
@@ -226,6 +231,26 @@ typedef struct {
   const kb_topic_partition *partitions;
   size_t partition_count;
 } kb_event_view;
+
+/**
+ * One group; pointers are valid until `kb_group_list_free()`.
+ */
+typedef struct {
+  const char *name;
+  /**
+   * For example "Stable", "Empty", "PreparingRebalance".
+   */
+  const char *state;
+  /**
+   * "consumer" for consumer groups.
+   */
+  const char *protocol_type;
+  /**
+   * The assignor, for example "range" or "cooperative-sticky".
+   */
+  const char *protocol;
+  size_t member_count;
+} kb_group_info;
 
 /**
  * A message header. `value` NULL means a header with a null value.
@@ -748,6 +773,29 @@ kb_err kb_event_batch_views(const kb_event_batch *batch, const kb_event_view **v
  * Frees a batch and all its events. NULL is a no-op.
  */
 kb_err kb_event_batch_free(kb_event_batch *batch);
+
+/**
+ * Lists the cluster's consumer groups (or only `group` when not NULL) through the client behind
+ * `handle` within `timeout_ms` into `*out`; free it with `kb_group_list_free()`.
+ * Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, KB_ERR_INVALID_HANDLE, KB_ERR_NULL_ARGUMENT.
+ */
+kb_err kb_group_list_fetch(kb_client_kind kind,
+                           const void *handle,
+                           const char *group,
+                           int32_t timeout_ms,
+                           kb_group_list **out);
+
+/**
+ * Points `*groups` at the list's array and stores its length in `*count`.
+ */
+kb_err kb_group_list_entries(const kb_group_list *list,
+                             const kb_group_info **groups,
+                             size_t *count);
+
+/**
+ * Frees a group list. NULL is a no-op.
+ */
+kb_err kb_group_list_free(kb_group_list *list);
 
 /**
  * Fills `*view` with the message's fields, borrowed until `kb_message_free(msg)`.

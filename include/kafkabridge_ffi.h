@@ -17,6 +17,7 @@ typedef struct kb_config kb_config;
 typedef struct kb_consumer kb_consumer;
 typedef struct kb_event kb_event;
 typedef struct kb_event_batch kb_event_batch;
+typedef struct kb_group_list kb_group_list;
 typedef struct kb_message kb_message;
 typedef struct kb_message_batch kb_message_batch;
 typedef struct kb_metadata kb_metadata;
@@ -48,6 +49,13 @@ typedef struct {
   const kb_topic_partition *partitions;
   size_t partition_count;
 } kb_event_view;
+typedef struct {
+  const char *name;
+  const char *state;
+  const char *protocol_type;
+  const char *protocol;
+  size_t member_count;
+} kb_group_info;
 typedef struct {
   const char *name;
   const uint8_t *value;
@@ -204,6 +212,15 @@ kb_err kb_event_free(kb_event *ev);
 size_t kb_event_batch_count(const kb_event_batch *batch);
 kb_err kb_event_batch_views(const kb_event_batch *batch, const kb_event_view **views);
 kb_err kb_event_batch_free(kb_event_batch *batch);
+kb_err kb_group_list_fetch(kb_client_kind kind,
+                           const void *handle,
+                           const char *group,
+                           int32_t timeout_ms,
+                           kb_group_list **out);
+kb_err kb_group_list_entries(const kb_group_list *list,
+                             const kb_group_info **groups,
+                             size_t *count);
+kb_err kb_group_list_free(kb_group_list *list);
 kb_err kb_message_get_view(const kb_message *msg, kb_message_view *view);
 kb_err kb_message_free(kb_message *msg);
 size_t kb_message_batch_count(const kb_message_batch *batch);

@@ -7,6 +7,7 @@ pub mod consumer;
 pub mod error;
 pub mod event;
 mod ffi;
+pub mod groups;
 pub mod message;
 pub mod metadata;
 pub mod mock;

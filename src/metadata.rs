@@ -149,6 +149,7 @@ pub(crate) unsafe fn with_client<T>(kind: kb_client_kind, handle: *const std::ff
 pub(crate) trait AnyClient {
     fn metadata(&self, topic: Option<&str>, timeout: Duration) -> KbResult<Metadata>;
     fn watermarks(&self, topic: &str, partition: i32, timeout: Duration) -> KbResult<(i64, i64)>;
+    fn groups(&self, group: Option<&str>, timeout: Duration) -> KbResult<rdkafka::groups::GroupList>;
     fn native(&self) -> *mut rdkafka::bindings::rd_kafka_t;
 }
 
@@ -158,6 +159,9 @@ impl<C: ClientContext> AnyClient for Client<C> {
     }
     fn watermarks(&self, topic: &str, partition: i32, timeout: Duration) -> KbResult<(i64, i64)> {
         self.fetch_watermarks(topic, partition, timeout).map_err(|e| KbError::kafka(&format!("watermarks of {topic}[{partition}]"), e))
+    }
+    fn groups(&self, group: Option<&str>, timeout: Duration) -> KbResult<rdkafka::groups::GroupList> {
+        self.fetch_group_list(group, timeout).map_err(|e| KbError::kafka("listing consumer groups", e))
     }
     fn native(&self) -> *mut rdkafka::bindings::rd_kafka_t {
         self.native_ptr()
