@@ -304,6 +304,11 @@ pub fn open(settings: Settings) -> KbResult<(Arc<ProducerClient>, bool)> {
         }
         p.epoch = epoch;
     }
+    // A client that hit a fatal error (for example a fenced transactional producer) can never
+    // produce again: the next session gets a new one; sessions still on the old one keep it.
+    if p.clients.get(&name).is_some_and(|c| c.producer.client().fatal_error().is_some()) {
+        p.clients.remove(&name);
+    }
     if let Some(existing) = p.clients.get(&name) {
         if existing.settings != settings {
             let keys = existing.settings.differing_keys(&settings);
