@@ -639,7 +639,9 @@ kb_err kb_consumer_poll_events(kb_consumer *c,
 
 /**
  * Commits offsets: the given `count` partitions with their `offset` (the next offset to read),
- * or, with `parts` NULL and `count` 0, the current position of every assigned partition.
+ * or, with `parts` NULL and `count` 0, the offsets stored for every assigned partition (with the
+ * default `enable.auto.offset.store=true`, the position after the last message returned); an
+ * async commit takes them when librdkafka processes it, so messages polled meanwhile count.
  * `async_` non-zero returns at once; the result then arrives as a KB_EVENT_COMMIT event.
  * Errors: RD_KAFKA_RESP_ERR__NO_OFFSET (-168) when there is nothing to commit, broker errors.
  */

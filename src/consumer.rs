@@ -85,7 +85,7 @@ impl ConsumerHandle {
         f(c)
     }
 
-    fn needs_group(&self, what: &str) -> KbResult<()> {
+    pub(crate) fn needs_group(&self, what: &str) -> KbResult<()> {
         if self.assign_only {
             return Err(KbError::state(format!("{what} needs a consumer group: set group.id in the configuration")));
         }
@@ -255,8 +255,29 @@ pub unsafe extern "C" fn kb_consumer_assignment(c: *mut kb_consumer, out: *mut *
 fn poll_one(k: &BaseConsumer<ConsumerEvents>, timeout: Duration) -> Option<Msg> {
     k.poll(timeout).map(|r| match r {
         Ok(m) => Msg::from_borrowed(&m),
-        Err(e) => Msg::from_error(&e),
+        Err(e) => {
+            let mut msg = Msg::from_error(&e);
+            if let KafkaError::PartitionEOF(p) = e {
+                name_eof(k, p, &mut msg);
+            }
+            msg
+        }
     })
+}
+
+/// The rdkafka crate keeps only the partition number of an end-of-partition event; the topic is
+/// recovered from the assignment when exactly one assigned topic has that partition, and the
+/// offset is then the position (the end).
+fn name_eof(k: &BaseConsumer<ConsumerEvents>, partition: i32, msg: &mut Msg) {
+    let Ok(assignment) = k.assignment() else { return };
+    let mut topics = assignment.elements().into_iter().filter(|e| e.partition() == partition).map(|e| e.topic().to_string());
+    let (Some(topic), None) = (topics.next(), topics.next()) else { return };
+    if let Ok(pos) = k.position() {
+        if let Some(offset) = pos.find_partition(&topic, partition).and_then(|e| e.offset().to_raw()) {
+            msg.offset = offset;
+        }
+    }
+    msg.topic = crate::event::cstr(&topic);
 }
 
 /// Waits up to `timeout_ms` for one message and stores it in `*out` (NULL if none came); free it
@@ -328,12 +349,35 @@ pub unsafe extern "C" fn kb_consumer_poll_events(c: *mut kb_consumer, timeout_ms
     })
 }
 
-fn mode(async_: i32) -> CommitMode {
-    if async_ != 0 { CommitMode::Async } else { CommitMode::Sync }
+/// Commits `tpl` (None: the current positions). A synchronous commit returns the broker's answer;
+/// an asynchronous one posts its result to the main queue (which librdkafka forwards to the
+/// consumer queue), so it comes back through `kb_consumer_poll()` as a KB_EVENT_COMMIT event.
+/// rdkafka's own async commit never yields that event.
+fn commit(k: &BaseConsumer<ConsumerEvents>, tpl: Option<&TopicPartitionList>, async_: i32) -> KbResult<()> {
+    if async_ == 0 {
+        return match tpl {
+            Some(t) => k.commit(t, CommitMode::Sync),
+            None => k.commit_consumer_state(CommitMode::Sync),
+        }
+        .map_err(kafka("commit"));
+    }
+    let rk = k.client().native_ptr();
+    let err = unsafe {
+        let main = rdkafka::bindings::rd_kafka_queue_get_main(rk);
+        let err = rdkafka::bindings::rd_kafka_commit_queue(rk, tpl.map_or(std::ptr::null(), |t| t.ptr()), main, None, std::ptr::null_mut());
+        rdkafka::bindings::rd_kafka_queue_destroy(main);
+        err
+    };
+    if err as i32 != 0 {
+        return Err(KbError::rd(err, format!("commit: {}", rdkafka::error::RDKafkaErrorCode::from(err))));
+    }
+    Ok(())
 }
 
 /// Commits offsets: the given `count` partitions with their `offset` (the next offset to read),
-/// or, with `parts` NULL and `count` 0, the current position of every assigned partition.
+/// or, with `parts` NULL and `count` 0, the offsets stored for every assigned partition (with the
+/// default `enable.auto.offset.store=true`, the position after the last message returned); an
+/// async commit takes them when librdkafka processes it, so messages polled meanwhile count.
 /// `async_` non-zero returns at once; the result then arrives as a KB_EVENT_COMMIT event.
 /// Errors: RD_KAFKA_RESP_ERR__NO_OFFSET (-168) when there is nothing to commit, broker errors.
 #[no_mangle]
@@ -341,10 +385,10 @@ pub unsafe extern "C" fn kb_consumer_commit(c: *mut kb_consumer, parts: *const k
     guard(|| {
         CONSUMERS.get(c)?.needs_group("commit")?;
         if parts.is_null() && count == 0 {
-            return with_consumer(c, |k| k.commit_consumer_state(mode(async_)).map_err(kafka("commit")));
+            return with_consumer(c, |k| commit(k, None, async_));
         }
         let tpl = tpl_from_array(parts, count, true)?;
-        with_consumer(c, |k| k.commit(&tpl, mode(async_)).map_err(kafka("commit")))
+        with_consumer(c, |k| commit(k, Some(&tpl), async_))
     })
 }
 
@@ -361,7 +405,7 @@ pub unsafe extern "C" fn kb_consumer_commit_message(c: *mut kb_consumer, msg: *c
         let mut tpl = TopicPartitionList::new();
         tpl.add_partition_offset(m.topic.to_str().unwrap_or_default(), m.partition, Offset::Offset(m.offset + 1))
             .map_err(kafka("commit message"))?;
-        with_consumer(c, |k| k.commit(&tpl, mode(async_)).map_err(kafka("commit message")))
+        with_consumer(c, |k| commit(k, Some(&tpl), async_))
     })
 }
 
@@ -420,7 +464,21 @@ pub unsafe extern "C" fn kb_consumer_seek(c: *mut kb_consumer, topic: *const c_c
     guard(|| {
         let topic = str_arg(topic, "topic")?;
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
-        with_consumer(c, |k| k.seek(topic, partition, Offset::from_raw(offset), timeout).map_err(kafka("seek")))
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(topic, partition, Offset::from_raw(offset)).map_err(kafka("seek"))?;
+        // rd_kafka_seek_partitions() directly: rdkafka's wrappers drop the error code.
+        with_consumer(c, |k| unsafe {
+            let err = rdkafka::bindings::rd_kafka_seek_partitions(k.client().native_ptr(), tpl.ptr(), timeout.as_millis() as i32);
+            if !err.is_null() {
+                let e = KbError::new(rdkafka::bindings::rd_kafka_error_code(err) as i32, format!("seek {topic}[{partition}]: {}", std::ffi::CStr::from_ptr(rdkafka::bindings::rd_kafka_error_string(err)).to_string_lossy()));
+                rdkafka::bindings::rd_kafka_error_destroy(err);
+                return Err(e);
+            }
+            match tpl.elements().first().map(|e| e.error()) {
+                Some(Err(e)) => Err(KbError::kafka(&format!("seek {topic}[{partition}]"), e)),
+                _ => Ok(()),
+            }
+        })
     })
 }
 
