@@ -46,8 +46,10 @@ valgrind-test: build
 crosscheck: build
 	bash ffi-tests/kcat/crosscheck.sh
 
-test: deps headers-check unit-test
-	@bash ffi-tests/with-broker.sh $(MAKE) --no-print-directory c-test valgrind-test crosscheck
+test: deps headers-check
+	@set -o pipefail; { $(MAKE) --no-print-directory unit-test && \
+	    bash ffi-tests/with-broker.sh $(MAKE) --no-print-directory c-test valgrind-test crosscheck; } 2>&1 | tee target/test.log
+	@bash ffi-tests/summarize.sh target/test.log
 
 demo: build-deps build
 	$(MAKE) -C examples/c demo
