@@ -3,7 +3,7 @@
 # (the default) for the test suites as well.
 set -euo pipefail
 packages=(build-essential cmake pkg-config libssl-dev zlib1g-dev libcurl4-openssl-dev)
-[ "${1:-test}" = build ] || packages+=(valgrind kcat maven openjdk-17-jre-headless)
+[ "${1:-test}" = build ] || packages+=(valgrind kcat maven openjdk-17-jre-headless php8.2-cli php8.2-fpm phpunit libfcgi-bin iproute2)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
