@@ -469,11 +469,7 @@ pub unsafe extern "C" fn kb_consumer_seek(c: *mut kb_consumer, topic: *const c_c
         // rd_kafka_seek_partitions() directly: rdkafka's wrappers drop the error code.
         with_consumer(c, |k| unsafe {
             let err = rdkafka::bindings::rd_kafka_seek_partitions(k.client().native_ptr(), tpl.ptr(), timeout.as_millis() as i32);
-            if !err.is_null() {
-                let e = KbError::new(rdkafka::bindings::rd_kafka_error_code(err) as i32, format!("seek {topic}[{partition}]: {}", std::ffi::CStr::from_ptr(rdkafka::bindings::rd_kafka_error_string(err)).to_string_lossy()));
-                rdkafka::bindings::rd_kafka_error_destroy(err);
-                return Err(e);
-            }
+            crate::error::check_rd_error(err, &format!("seek {topic}[{partition}]"))?;
             match tpl.elements().first().map(|e| e.error()) {
                 Some(Err(e)) => Err(KbError::kafka(&format!("seek {topic}[{partition}]"), e)),
                 _ => Ok(()),

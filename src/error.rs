@@ -97,6 +97,17 @@ pub fn kafka_code(err: &KafkaError) -> kb_err {
     }
 }
 
+/// Consumes an `rd_kafka_error_t*` (NULL is success) into a result.
+pub unsafe fn check_rd_error(err: *mut rdkafka::bindings::rd_kafka_error_t, context: &str) -> KbResult<()> {
+    if err.is_null() {
+        return Ok(());
+    }
+    use rdkafka::bindings as rd;
+    let e = KbError::new(rd::rd_kafka_error_code(err) as i32, format!("{context}: {}", std::ffi::CStr::from_ptr(rd::rd_kafka_error_string(err)).to_string_lossy()));
+    rd::rd_kafka_error_destroy(err);
+    Err(e)
+}
+
 thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
 }

@@ -454,7 +454,11 @@ pub unsafe extern "C" fn kb_producer_begin_transaction(p: *mut kb_producer) -> k
 pub unsafe extern "C" fn kb_producer_commit_transaction(p: *mut kb_producer, timeout_ms: i32) -> kb_err {
     guard(|| {
         let t = timeout_arg(timeout_ms, "timeout_ms")?;
-        txn(p, "commit transaction", |c| c.producer().commit_transaction(t))
+        let s = PRODUCERS.get(p)?;
+        // librdkafka's commit flushes by itself (without waiting out linger.ms); rdkafka's wrapper
+        // would first run its own linger-bound flush and could time out before committing.
+        let ms = t.as_millis().min(i32::MAX as u128) as i32;
+        unsafe { crate::error::check_rd_error(rdkafka::bindings::rd_kafka_commit_transaction(s.client().native(), ms), "commit transaction") }
     })
 }
 

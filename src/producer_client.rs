@@ -267,11 +267,17 @@ impl ProducerClient {
         Ok(id)
     }
 
-    /// Flushes the whole client (every session's messages).
+    /// Flushes the whole client (every session's messages). librdkafka's own rd_kafka_flush() is
+    /// called for the whole timeout: it sends at once instead of waiting out `linger.ms` while it
+    /// runs (rdkafka's flush calls it with a zero timeout and then merely polls), and our poll
+    /// thread serves the delivery reports meanwhile.
     pub fn flush(&self, timeout: Duration) -> KbResult<()> {
-        self.producer.flush(timeout).map_err(|e| {
-            KbError::kafka(&format!("flush: {} message(s) still undelivered after {} ms", self.producer.in_flight_count(), timeout.as_millis()), e)
-        })
+        let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+        let err = unsafe { rdkafka::bindings::rd_kafka_flush(self.native(), ms) };
+        if err as i32 != 0 {
+            return Err(KbError::rd(err, format!("flush: {} message(s) still undelivered after {ms} ms", self.in_flight())));
+        }
+        Ok(())
     }
 
     pub fn in_flight(&self) -> i32 {
@@ -348,9 +354,9 @@ pub fn flush_all_at_exit() {
     let clients: Vec<_> = LIVE.lock().iter().filter_map(Weak::upgrade).filter(|c| c.epoch == epoch).collect();
     for c in clients {
         let timeout = Duration::from_millis(c.settings.bridge.exit_flush_timeout_ms);
-        if c.producer.flush(timeout).is_err() {
+        if c.flush(timeout).is_err() {
             eprintln!(
-                "kafkabridge: at exit, producer {} still had {} message(s) undelivered after {} ms; they are lost",
+                "kafkabridge: at exit, producer {}: {} message(s) not confirmed delivered after {} ms (bridge.exit.flush.timeout.ms); they may be lost",
                 c.routing().label,
                 c.in_flight(),
                 timeout.as_millis()

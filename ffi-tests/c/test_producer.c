@@ -245,6 +245,28 @@ static void reports_go_to_the_session_that_produced(void) {
     CHECK_OK(kb_config_free(c));
 }
 
+static void flush_sends_at_once_despite_linger(void) {
+    const char *topic = kbt_topic("flush");
+    CHECK_OK(kbt_create_topic(topic, 1));
+    /* linger.ms far beyond the flush timeout: success proves flush did not wait it out. */
+    kb_config *c = kbt_config("linger.ms", "60000", NULL);
+    kb_producer *p = NULL;
+    CHECK_OK(kb_producer_new(c, &p));
+    kb_delivery d;
+    CHECK_OK(kb_producer_produce_sync(p, topic, 0, NULL, 0, (const uint8_t *)"warm", 4, NULL, 0, 0, 20000, &d));
+    for (int i = 0; i < 5; i++) CHECK_OK(kb_producer_produce(p, topic, 0, NULL, 0, (const uint8_t *)"f", 1, NULL, 0, 0, NULL));
+    CHECK_OK(kb_producer_flush(p, 20000));
+    int64_t qlen = -1;
+    CHECK_OK(kb_producer_queue_len(p, &qlen));
+    CHECK_EQ_INT(qlen, 5); /* nothing in flight, the 5 reports wait to be polled */
+    uint64_t ids[MAX_IDS];
+    kb_err errs[MAX_IDS];
+    CHECK_EQ_INT(collect_reports(p, 5, ids, errs), 5);
+    for (int i = 0; i < 5; i++) CHECK_EQ_INT(errs[i], 0);
+    CHECK_OK(kb_producer_free(p));
+    CHECK_OK(kb_config_free(c));
+}
+
 static void private_free_flushes_before_teardown(void) {
     const char *topic = kbt_topic("teardown");
     CHECK_OK(kbt_create_topic(topic, 1));
@@ -399,6 +421,7 @@ TEST_MAIN_BEGIN
     RUN(batch_produce_enqueues_in_order);
     RUN(persistent_client_is_reused_and_conflicts_are_named);
     RUN(reports_go_to_the_session_that_produced);
+    RUN(flush_sends_at_once_despite_linger);
     RUN(private_free_flushes_before_teardown);
     RUN(purge_reports_each_purged_message);
     RUN(undrained_reports_apply_backpressure);
