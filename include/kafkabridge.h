@@ -658,7 +658,8 @@ kb_err kb_consumer_commit_message(kb_consumer *c, const kb_message *msg, int32_t
 /**
  * Stores `offset` (the next offset to read) for a later commit, auto or manual. Needs
  * `enable.auto.offset.store=false`. Errors: RD_KAFKA_RESP_ERR__STATE if the partition is not
- * assigned, RD_KAFKA_RESP_ERR__INVALID_ARG.
+ * assigned (RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION if the consumer never knew it),
+ * RD_KAFKA_RESP_ERR__INVALID_ARG.
  */
 kb_err kb_consumer_store_offset(kb_consumer *c,
                                 const char *topic,
@@ -684,7 +685,8 @@ kb_err kb_consumer_position(kb_consumer *c, kb_partition_list **out);
 
 /**
  * Moves an assigned partition's position to `offset` (or a KB_OFFSET_* value) within
- * `timeout_ms`. Errors: RD_KAFKA_RESP_ERR__STATE if the partition is not assigned.
+ * `timeout_ms`. Errors: RD_KAFKA_RESP_ERR__STATE (-172) if the partition is not assigned, or
+ * RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION (-190) if the consumer never knew that partition.
  */
 kb_err kb_consumer_seek(kb_consumer *c,
                         const char *topic,
@@ -849,7 +851,8 @@ kb_err kb_metadata_free(kb_metadata *md);
 
 /**
  * Queries the broker for the low (first) and high (next to be written) offsets of a partition.
- * Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, KB_ERR_*.
+ * Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION (-190) for a topic
+ * or partition the cluster does not have, KB_ERR_*.
  */
 kb_err kb_watermarks(kb_client_kind kind,
                      const void *handle,
@@ -862,7 +865,7 @@ kb_err kb_watermarks(kb_client_kind kind,
 /**
  * For each of `count` partitions whose `offset` holds a timestamp in milliseconds, looks up the
  * earliest offset whose timestamp is at or after it (KB_OFFSET_END if none) and stores the
- * answers in `*out`. Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, KB_ERR_*.
+ * answers in `*out` (an empty list for `count` 0). Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, KB_ERR_*.
  */
 kb_err kb_offsets_for_times(kb_client_kind kind,
                             const void *handle,

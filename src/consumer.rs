@@ -146,6 +146,46 @@ fn kafka(what: &str) -> impl FnOnce(KafkaError) -> KbError + '_ {
     move |e| KbError::kafka(what, e)
 }
 
+/// rdkafka turns assignment and pause errors into strings; these call librdkafka directly so the
+/// caller gets librdkafka's number.
+mod raw {
+    use super::*;
+    use rdkafka::bindings as rd;
+
+    fn resp(err: rd::rd_kafka_resp_err_t, what: &str) -> KbResult<()> {
+        if err as i32 == 0 {
+            return Ok(());
+        }
+        Err(KbError::rd(err, format!("{what}: {}", rdkafka::error::RDKafkaErrorCode::from(err))))
+    }
+
+    pub fn assign(k: &BaseConsumer<ConsumerEvents>, tpl: Option<&TopicPartitionList>) -> KbResult<()> {
+        resp(unsafe { rd::rd_kafka_assign(k.client().native_ptr(), tpl.map_or(std::ptr::null(), |t| t.ptr())) }, "assign")
+    }
+
+    pub fn incremental(k: &BaseConsumer<ConsumerEvents>, tpl: &TopicPartitionList, add: bool) -> KbResult<()> {
+        let rk = k.client().native_ptr();
+        unsafe {
+            if add {
+                crate::error::check_rd_error(rd::rd_kafka_incremental_assign(rk, tpl.ptr()), "incremental assign")
+            } else {
+                crate::error::check_rd_error(rd::rd_kafka_incremental_unassign(rk, tpl.ptr()), "incremental unassign")
+            }
+        }
+    }
+
+    /// Pause or resume; a per-partition failure is reported with its own number.
+    pub fn pause(k: &BaseConsumer<ConsumerEvents>, tpl: &TopicPartitionList, pause: bool) -> KbResult<()> {
+        let rk = k.client().native_ptr();
+        let what = if pause { "pause" } else { "resume" };
+        resp(unsafe { if pause { rd::rd_kafka_pause_partitions(rk, tpl.ptr()) } else { rd::rd_kafka_resume_partitions(rk, tpl.ptr()) } }, what)?;
+        match tpl.elements().iter().find_map(|e| e.error().err()) {
+            Some(e) => Err(KbError::kafka(what, e)),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Creates a consumer from `conf` into `*out`; free it with `kb_consumer_free()`. With
 /// `group.id` it can subscribe and commit; without it, only manual assignment
 /// (`kb_consumer_assign()`) is possible, and subscribe/commit give KB_ERR_INVALID_STATE.
@@ -219,7 +259,7 @@ pub unsafe extern "C" fn kb_consumer_subscription(c: *mut kb_consumer, out: *mut
 pub unsafe extern "C" fn kb_consumer_assign(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
     guard(|| {
         let tpl = tpl_from_array(parts, count, true)?;
-        with_consumer(c, |k| if count == 0 { k.unassign() } else { k.assign(&tpl) }.map_err(kafka("assign")))
+        with_consumer(c, |k| raw::assign(k, if count == 0 { None } else { Some(&tpl) }))
     })
 }
 
@@ -228,7 +268,7 @@ pub unsafe extern "C" fn kb_consumer_assign(c: *mut kb_consumer, parts: *const k
 pub unsafe extern "C" fn kb_consumer_incremental_assign(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
     guard(|| {
         let tpl = tpl_from_array(parts, count, true)?;
-        with_consumer(c, |k| k.incremental_assign(&tpl).map_err(kafka("incremental assign")))
+        with_consumer(c, |k| raw::incremental(k, &tpl, true))
     })
 }
 
@@ -237,7 +277,7 @@ pub unsafe extern "C" fn kb_consumer_incremental_assign(c: *mut kb_consumer, par
 pub unsafe extern "C" fn kb_consumer_incremental_unassign(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
     guard(|| {
         let tpl = tpl_from_array(parts, count, false)?;
-        with_consumer(c, |k| k.incremental_unassign(&tpl).map_err(kafka("incremental unassign")))
+        with_consumer(c, |k| raw::incremental(k, &tpl, false))
     })
 }
 
@@ -411,7 +451,8 @@ pub unsafe extern "C" fn kb_consumer_commit_message(c: *mut kb_consumer, msg: *c
 
 /// Stores `offset` (the next offset to read) for a later commit, auto or manual. Needs
 /// `enable.auto.offset.store=false`. Errors: RD_KAFKA_RESP_ERR__STATE if the partition is not
-/// assigned, RD_KAFKA_RESP_ERR__INVALID_ARG.
+/// assigned (RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION if the consumer never knew it),
+/// RD_KAFKA_RESP_ERR__INVALID_ARG.
 #[no_mangle]
 pub unsafe extern "C" fn kb_consumer_store_offset(c: *mut kb_consumer, topic: *const c_char, partition: i32, offset: i64) -> kb_err {
     guard(|| {
@@ -435,6 +476,7 @@ pub unsafe extern "C" fn kb_consumer_committed(
 ) -> kb_err {
     guard(|| {
         check_not_null!(out);
+        CONSUMERS.get(c)?.needs_group("committed offsets")?;
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
         let tpl = with_consumer(c, |k| {
             let res = if count == 0 { k.committed(timeout) } else { k.committed_offsets(tpl_from_array(parts, count, false)?, timeout) };
@@ -458,7 +500,8 @@ pub unsafe extern "C" fn kb_consumer_position(c: *mut kb_consumer, out: *mut *mu
 }
 
 /// Moves an assigned partition's position to `offset` (or a KB_OFFSET_* value) within
-/// `timeout_ms`. Errors: RD_KAFKA_RESP_ERR__STATE if the partition is not assigned.
+/// `timeout_ms`. Errors: RD_KAFKA_RESP_ERR__STATE (-172) if the partition is not assigned, or
+/// RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION (-190) if the consumer never knew that partition.
 #[no_mangle]
 pub unsafe extern "C" fn kb_consumer_seek(c: *mut kb_consumer, topic: *const c_char, partition: i32, offset: i64, timeout_ms: i32) -> kb_err {
     guard(|| {
@@ -484,7 +527,7 @@ pub unsafe extern "C" fn kb_consumer_seek(c: *mut kb_consumer, topic: *const c_c
 pub unsafe extern "C" fn kb_consumer_pause(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
     guard(|| {
         let tpl = tpl_from_array(parts, count, false)?;
-        with_consumer(c, |k| k.pause(&tpl).map_err(kafka("pause")))
+        with_consumer(c, |k| raw::pause(k, &tpl, true))
     })
 }
 
@@ -493,7 +536,7 @@ pub unsafe extern "C" fn kb_consumer_pause(c: *mut kb_consumer, parts: *const kb
 pub unsafe extern "C" fn kb_consumer_resume(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
     guard(|| {
         let tpl = tpl_from_array(parts, count, false)?;
-        with_consumer(c, |k| k.resume(&tpl).map_err(kafka("resume")))
+        with_consumer(c, |k| raw::pause(k, &tpl, false))
     })
 }
 

@@ -207,7 +207,8 @@ pub unsafe extern "C" fn kb_metadata_free(md: *mut kb_metadata) -> kb_err {
 }
 
 /// Queries the broker for the low (first) and high (next to be written) offsets of a partition.
-/// Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, KB_ERR_*.
+/// Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION (-190) for a topic
+/// or partition the cluster does not have, KB_ERR_*.
 #[no_mangle]
 pub unsafe extern "C" fn kb_watermarks(
     kind: kb_client_kind,
@@ -231,7 +232,7 @@ pub unsafe extern "C" fn kb_watermarks(
 
 /// For each of `count` partitions whose `offset` holds a timestamp in milliseconds, looks up the
 /// earliest offset whose timestamp is at or after it (KB_OFFSET_END if none) and stores the
-/// answers in `*out`. Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, KB_ERR_*.
+/// answers in `*out` (an empty list for `count` 0). Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, KB_ERR_*.
 #[no_mangle]
 pub unsafe extern "C" fn kb_offsets_for_times(
     kind: kb_client_kind,
@@ -245,6 +246,10 @@ pub unsafe extern "C" fn kb_offsets_for_times(
         check_not_null!(out);
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
         let tpl = crate::ffi::slice_arg(parts, count, "parts")?;
+        if tpl.is_empty() {
+            return_list(PartitionSet::empty(), out);
+            return Ok(());
+        }
         // Timestamps travel in the offset field, which tpl_from_array would validate as offsets.
         let list = tpl_from_array(parts, count, false)?;
         for (elem, p) in list.elements().iter_mut().zip(tpl) {

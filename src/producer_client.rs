@@ -34,6 +34,8 @@ pub struct Tag {
 /// Receives librdkafka's callbacks on background threads and turns them into events.
 pub struct Routing {
     label: String,
+    /// Between requests a persistent client has no session; its errors then go to stderr.
+    persistent: bool,
     sessions: RwLock<HashMap<u64, Arc<EventQueue>>>,
     pub orphans_delivered: AtomicU64,
     pub orphans_failed: AtomicU64,
@@ -71,7 +73,7 @@ impl ClientContext for Routing {
             *last = Some((code, reason.to_string()));
         }
         let fatal = code == RDKafkaRespErr::RD_KAFKA_RESP_ERR__FATAL as i32;
-        if !self.broadcast(|| Event::error(code, fatal, reason)) {
+        if !self.broadcast(|| Event::error(code, fatal, reason)) && (self.persistent || fatal) {
             eprintln!("kafkabridge: producer {}: {} (no session is polling)", self.label, reason);
         }
     }
@@ -174,6 +176,7 @@ impl ProducerClient {
         let label = name.clone().map_or_else(|| format!("#{id}"), |n| format!("{n:?}"));
         let routing = Routing {
             label,
+            persistent: name.is_some(),
             sessions: RwLock::new(HashMap::new()),
             orphans_delivered: AtomicU64::new(0),
             orphans_failed: AtomicU64::new(0),
