@@ -1,0 +1,462 @@
+<?php
+
+declare(strict_types=1);
+
+namespace KafkaBridge;
+
+use FFI\CData;
+use KafkaBridge\Exception\BatchProduceException;
+use KafkaBridge\Exception\ConfigConflictException;
+use KafkaBridge\Exception\ConfigException;
+use KafkaBridge\Exception\KafkaBridgeException;
+use KafkaBridge\Internal\Arena;
+use KafkaBridge\Internal\Native;
+
+/**
+ * A Kafka producer.
+ *
+ * Without `bridge.persistent.name` it owns a private client: close() (or the destructor) flushes
+ * it for up to `bridge.close.timeout.ms` and destroys it. With a name (see persistent()) it is a
+ * session on the process-wide client of that name: closing ends the session and the client stays
+ * connected for the next request.
+ *
+ * produce() only enqueues and returns the message id; the delivery report (a DeliveryReport event
+ * carrying that id) is read with poll()/pollEvents(). produceSync() waits for one message's own
+ * report.
+ *
+ * Keys, values and header values are bytes: any PHP string is sent as is (NUL bytes included);
+ * null means absent (a null value is a tombstone) and "" means empty.
+ */
+final class Producer extends Client
+{
+    /**
+     * @param Config|array<string, string|int|float|bool> $config a Config or settings to build one
+     *
+     * @throws ConfigConflictException when a persistent client of that name has different settings
+     * @throws ConfigException         for settings librdkafka refuses
+     * @throws KafkaBridgeException
+     */
+    public function __construct($config = [])
+    {
+        $this->ffi = Library::ffi();
+        $conf = Config::from($config);
+        $out = $this->ffi->new('kb_producer*');
+        $err = $this->ffi->kb_producer_new($conf->handle('new Producer'), \FFI::addr($out));
+        Library::check($err, 'kb_producer_new', $err === ErrorCode::INVALID_ARG ? ConfigException::class : null);
+        $this->handle = $out;
+    }
+
+    /**
+     * A session on the process-wide producer client named $name, created on first use and reused
+     * by later calls (in PHP-FPM: by later requests of the same worker). The same name with
+     * different settings throws a ConfigConflictException naming the differing keys.
+     *
+     * @param Config|array<string, string|int|float|bool> $config (a Config is copied, not changed)
+     *
+     * @throws KafkaBridgeException
+     */
+    public static function persistent(string $name, $config = []): self
+    {
+        $conf = $config instanceof Config ? clone $config : Config::from($config);
+        $conf->set(Config::PERSISTENT_NAME, $name);
+
+        return new self($conf);
+    }
+
+    /**
+     * Enqueues a message without waiting and returns its id; its DeliveryReport (with the same
+     * id) comes from poll()/pollEvents().
+     *
+     * @param string                                                                    $topic
+     * @param string|null                                                               $value       null: a tombstone
+     * @param string|null                                                               $key         null: no key
+     * @param Headers|array<int|string, string|null|array{0: string, 1: string|null}> $headers     name => ?value, or [name, ?value] pairs
+     * @param int                                                                       $partition   a partition or Partition::UNASSIGNED
+     * @param int                                                                       $timestampMs milliseconds since the epoch; 0: now
+     *
+     * @throws KafkaBridgeException a QueueFullException (poll, then retry), an InvalidArgumentException
+     *                              (bad partition or timestamp), code 17 for an illegal topic name, ...
+     */
+    public function produce(string $topic, ?string $value, ?string $key = null, $headers = [], int $partition = Partition::UNASSIGNED, int $timestampMs = 0): int
+    {
+        $m = $this->marshal($key, $value, $headers);
+        $id = $this->ffi->new('uint64_t');
+        Library::check(
+            $this->ffi->kb_producer_produce(
+                $this->handle('produce'),
+                Native::name($topic, 'topic name'),
+                $partition,
+                $m[1],
+                $m[2],
+                $m[3],
+                $m[4],
+                $m[5],
+                $m[6],
+                $timestampMs,
+                \FFI::addr($id)
+            ),
+            'kb_producer_produce'
+        );
+
+        return (int) $id->cdata;
+    }
+
+    /**
+     * Produces one message and waits up to $timeoutMs for its own delivery report (not for other
+     * messages, and without sitting out linger.ms). Returns where it was written.
+     *
+     * @param Headers|array<int|string, string|null|array{0: string, 1: string|null}> $headers
+     *
+     * @throws KafkaBridgeException the delivery error itself, or a TimeoutException if no report
+     *                              came in time (the message stays queued; its report then
+     *                              arrives through poll())
+     */
+    public function produceSync(string $topic, ?string $value, ?string $key = null, $headers = [], int $partition = Partition::UNASSIGNED, int $timestampMs = 0, int $timeoutMs = 10000): DeliveryReport
+    {
+        $m = $this->marshal($key, $value, $headers);
+        $d = $this->ffi->new('kb_delivery');
+        Library::check(
+            $this->ffi->kb_producer_produce_sync(
+                $this->handle('produceSync'),
+                Native::name($topic, 'topic name'),
+                $partition,
+                $m[1],
+                $m[2],
+                $m[3],
+                $m[4],
+                $m[5],
+                $m[6],
+                $timestampMs,
+                $timeoutMs,
+                \FFI::addr($d)
+            ),
+            'kb_producer_produce_sync'
+        );
+
+        return new DeliveryReport((int) $d->message_id, $topic, $d->partition, $d->offset, $d->timestamp_ms);
+    }
+
+    /**
+     * Enqueues many messages with one call into the library and returns their ids, in order.
+     * Each record is an array with the keys of produce(): 'topic' (optional when $topic is given),
+     * 'value', 'key', 'headers', 'partition', 'timestampMs'.
+     *
+     * @param array<int|string, array<string, mixed>> $records
+     * @param string|null                             $topic   the topic of records that name none
+     *
+     * @return int[] message ids, in record order
+     *
+     * @throws BatchProduceException when a record is refused: the ones before it were enqueued
+     *                               (getAcceptedIds()), it and the ones after were not
+     * @throws KafkaBridgeException
+     */
+    public function produceBatch(array $records, ?string $topic = null): array
+    {
+        $handle = $this->handle('produceBatch');
+        $count = count($records);
+        if ($count === 0) {
+            return [];
+        }
+        $arena = new Arena();
+        $topicOffsets = [];
+        $plans = [];
+        $headerTotal = 0;
+        $position = 0;
+        foreach ($records as $record) {
+            if (!is_array($record)) {
+                throw new \TypeError('record ' . $position . ' must be an array, got ' . gettype($record));
+            }
+            $unknown = array_diff(array_keys($record), ['topic', 'value', 'key', 'headers', 'partition', 'timestampMs']);
+            if ($unknown !== []) {
+                throw KafkaBridgeException::create(
+                    ErrorCode::KB_INVALID_ARGUMENT,
+                    'record ' . $position . ' has unknown keys: ' . implode(', ', $unknown)
+                    . ' (known: topic, value, key, headers, partition, timestampMs)',
+                    'Producer::produceBatch'
+                );
+            }
+            $recordTopic = isset($record['topic']) ? $record['topic'] : $topic;
+            if (!is_string($recordTopic)) {
+                throw new \TypeError('record ' . $position . ' has no topic (give one per record or as produceBatch()\'s $topic)');
+            }
+            if (!isset($topicOffsets[$recordTopic])) {
+                $topicOffsets[$recordTopic] = $arena->addName($recordTopic, 'topic name');
+            }
+            $key = isset($record['key']) ? $record['key'] : null;
+            $value = isset($record['value']) ? $record['value'] : null;
+            if (($key !== null && !is_string($key)) || ($value !== null && !is_string($value))) {
+                throw new \TypeError('record ' . $position . ': key and value must be strings or null');
+            }
+            $partition = isset($record['partition']) ? $record['partition'] : Partition::UNASSIGNED;
+            $timestampMs = isset($record['timestampMs']) ? $record['timestampMs'] : 0;
+            if (!is_int($partition) || !is_int($timestampMs)) {
+                throw new \TypeError('record ' . $position . ': partition and timestampMs must be ints');
+            }
+            $headerPlan = Native::planHeaders($arena, Native::headerPairs(isset($record['headers']) ? $record['headers'] : []));
+            $plans[] = [
+                $topicOffsets[$recordTopic],
+                $key === null ? -1 : $arena->add($key),
+                $key === null ? 0 : strlen($key),
+                $value === null ? -1 : $arena->add($value),
+                $value === null ? 0 : strlen($value),
+                $headerPlan,
+                $headerTotal,
+                $partition,
+                $timestampMs,
+            ];
+            $headerTotal += count($headerPlan);
+            $position++;
+        }
+        $arena->seal($this->ffi);
+
+        // Every record's headers live in one kb_header array; each record points into it.
+        $headers = $headerTotal > 0 ? $this->ffi->new('kb_header[' . $headerTotal . ']') : null;
+        $recs = $this->ffi->new('kb_record[' . $count . ']');
+        foreach ($plans as $i => $plan) {
+            $rec = $recs[$i];
+            $rec->topic = $arena->cstring($plan[0]);
+            $rec->partition = $plan[7];
+            $rec->key = $plan[1] < 0 ? null : $arena->bytes($plan[1]);
+            $rec->key_len = $plan[2];
+            $rec->value = $plan[3] < 0 ? null : $arena->bytes($plan[3]);
+            $rec->value_len = $plan[4];
+            $rec->timestamp_ms = $plan[8];
+            $n = count($plan[5]);
+            if ($n === 0) {
+                $rec->headers = null;
+                $rec->header_count = 0;
+                continue;
+            }
+            foreach ($plan[5] as $j => $entry) {
+                $header = $headers[$plan[6] + $j];
+                $header->name = $arena->cstring($entry[0]);
+                $header->value = $entry[1] < 0 ? null : $arena->bytes($entry[1]);
+                $header->value_len = $entry[2];
+            }
+            // FFI::addr() of an element, not pointer arithmetic on a local: PHP's FFI moves the
+            // type of a pointer held once to the sum, which breaks the pointer on reuse.
+            $rec->headers = \FFI::addr($headers[$plan[6]]);
+            $rec->header_count = $n;
+        }
+
+        $ids = $this->ffi->new('uint64_t[' . $count . ']');
+        $accepted = $this->ffi->new('size_t');
+        $err = $this->ffi->kb_producer_produce_batch($handle, $recs, $count, $ids, \FFI::addr($accepted));
+        $acceptedCount = (int) $accepted->cdata;
+        $out = [];
+        for ($i = 0; $i < $acceptedCount && $i < $count; $i++) {
+            $out[] = (int) $ids[$i];
+        }
+        if ($err !== 0) {
+            throw new BatchProduceException(
+                KafkaBridgeException::fromError($err, 'kb_producer_produce_batch'),
+                $out,
+                $acceptedCount
+            );
+        }
+
+        return $out;
+    }
+
+    /**
+     * Waits up to $timeoutMs (0: don't wait) for the next event of this producer: a delivery
+     * report of one of its messages, a client error, a log line or statistics. Null if none came.
+     *
+     * @throws KafkaBridgeException an InvalidArgumentException for a negative timeout
+     */
+    public function poll(int $timeoutMs = 0): ?Event
+    {
+        $out = $this->ffi->new('kb_event*');
+        Library::check($this->ffi->kb_producer_poll($this->handle('poll'), $timeoutMs, \FFI::addr($out)), 'kb_producer_poll');
+        if (\FFI::isNull($out)) {
+            return null;
+        }
+
+        return Native::takeEvent($this->ffi, $out);
+    }
+
+    /**
+     * Waits up to $timeoutMs for a first event, then takes up to $max events that are ready,
+     * with one call into the library. Empty if none came.
+     *
+     * @return Event[]
+     *
+     * @throws KafkaBridgeException an InvalidArgumentException for a negative timeout
+     */
+    public function pollEvents(int $timeoutMs = 0, int $max = 1000): array
+    {
+        $out = $this->ffi->new('kb_event_batch*');
+        Library::check(
+            $this->ffi->kb_producer_poll_batch($this->handle('pollEvents'), $timeoutMs, Native::count($max, 'max'), \FFI::addr($out)),
+            'kb_producer_poll_batch'
+        );
+
+        return Native::takeEventBatch($this->ffi, $out);
+    }
+
+    /**
+     * Waits up to $timeoutMs until every message of the client (all its sessions) is delivered
+     * or failed; their reports are then waiting in poll().
+     *
+     * @throws KafkaBridgeException a TimeoutException with the number still in flight
+     */
+    public function flush(int $timeoutMs = 10000): void
+    {
+        Library::check($this->ffi->kb_producer_flush($this->handle('flush'), $timeoutMs), 'kb_producer_flush');
+    }
+
+    /**
+     * Purges queued (Purge::QUEUE) and/or in-flight (Purge::INFLIGHT) messages; each gets a
+     * failed delivery report (ErrorCode::PURGE_QUEUE / PURGE_INFLIGHT). On a persistent client
+     * this purges every session's messages.
+     *
+     * @param int $flags Purge::* flags, or-ed
+     *
+     * @throws KafkaBridgeException
+     */
+    public function purge(int $flags = Purge::QUEUE | Purge::INFLIGHT): void
+    {
+        Library::check($this->ffi->kb_producer_purge($this->handle('purge'), $flags), 'kb_producer_purge');
+    }
+
+    /**
+     * Messages librdkafka holds for the client plus events waiting in this handle's queue
+     * (php-rdkafka's getOutQLen()).
+     *
+     * @throws KafkaBridgeException
+     */
+    public function queueLength(): int
+    {
+        $len = $this->ffi->new('int64_t');
+        Library::check($this->ffi->kb_producer_queue_len($this->handle('queueLength'), \FFI::addr($len)), 'kb_producer_queue_len');
+
+        return (int) $len->cdata;
+    }
+
+    /**
+     * Facts about this handle and its client: persistent, reused, age, sessions served, ...
+     *
+     * @throws KafkaBridgeException
+     */
+    public function info(): ProducerInfo
+    {
+        $i = $this->ffi->new('kb_producer_info');
+        Library::check($this->ffi->kb_producer_get_info($this->handle('info'), \FFI::addr($i)), 'kb_producer_get_info');
+
+        return new ProducerInfo(
+            $i->persistent !== 0,
+            $i->reused !== 0,
+            (int) $i->client_id,
+            (int) $i->creator_pid,
+            (int) $i->age_ms,
+            (int) $i->sessions_served,
+            (int) $i->in_flight,
+            (int) $i->queued_events,
+            (int) $i->events_dropped,
+            (int) $i->orphans_delivered,
+            (int) $i->orphans_failed
+        );
+    }
+
+    /**
+     * Initialises transactions (needs `transactional.id`); once per client, before the first
+     * beginTransaction().
+     *
+     * @throws KafkaBridgeException for example ErrorCode::NOT_CONFIGURED without transactional.id
+     */
+    public function initTransactions(int $timeoutMs = 30000): void
+    {
+        Library::check($this->ffi->kb_producer_init_transactions($this->handle('initTransactions'), $timeoutMs), 'kb_producer_init_transactions');
+    }
+
+    /**
+     * @throws KafkaBridgeException an InvalidStateException if not initialised or already in one
+     */
+    public function beginTransaction(): void
+    {
+        Library::check($this->ffi->kb_producer_begin_transaction($this->handle('beginTransaction')), 'kb_producer_begin_transaction');
+    }
+
+    /**
+     * Flushes and commits the current transaction.
+     *
+     * @throws KafkaBridgeException
+     */
+    public function commitTransaction(int $timeoutMs = 30000): void
+    {
+        Library::check($this->ffi->kb_producer_commit_transaction($this->handle('commitTransaction'), $timeoutMs), 'kb_producer_commit_transaction');
+    }
+
+    /**
+     * Aborts the current transaction: read_committed consumers never see its messages.
+     *
+     * @throws KafkaBridgeException
+     */
+    public function abortTransaction(int $timeoutMs = 30000): void
+    {
+        Library::check($this->ffi->kb_producer_abort_transaction($this->handle('abortTransaction'), $timeoutMs), 'kb_producer_abort_transaction');
+    }
+
+    /**
+     * Adds $consumer's group offsets (the next offsets to read) to the current transaction
+     * (consume-transform-produce).
+     *
+     * @param TopicPartition[] $offsets
+     *
+     * @throws KafkaBridgeException
+     */
+    public function sendOffsetsToTransaction(Consumer $consumer, array $offsets, int $timeoutMs = 30000): void
+    {
+        list($array, $count, $arena) = Native::topicPartitions($this->ffi, $offsets);
+        Library::check(
+            $this->ffi->kb_producer_send_offsets_to_transaction(
+                $this->handle('sendOffsetsToTransaction'),
+                $consumer->nativeHandle(),
+                $array,
+                $count,
+                $timeoutMs
+            ),
+            'kb_producer_send_offsets_to_transaction'
+        );
+        unset($arena);
+    }
+
+    protected function kind(): int
+    {
+        return self::KIND_PRODUCER;
+    }
+
+    protected function freeHandle(CData $handle): int
+    {
+        return $this->ffi->kb_producer_free($handle);
+    }
+
+    /**
+     * Key, value and headers in one arena: [arena, key ptr, key len, value ptr, value len,
+     * headers ptr, header count]. Keep the returned array until the call returns.
+     *
+     * @param Headers|array<int|string, string|null|array{0: string, 1: string|null}> $headers
+     *
+     * @return array{0: Arena, 1: CData|null, 2: int, 3: CData|null, 4: int, 5: CData|null, 6: int, 7: CData|null}
+     */
+    private function marshal(?string $key, ?string $value, $headers): array
+    {
+        $arena = new Arena();
+        $keyOffset = $key === null ? -1 : $arena->add($key);
+        $valueOffset = $value === null ? -1 : $arena->add($value);
+        $plan = Native::planHeaders($arena, Native::headerPairs($headers));
+        $arena->seal($this->ffi);
+        $headerArray = Native::headerArray($this->ffi, $arena, $plan);
+
+        return [
+            $arena,
+            $key === null ? null : $arena->bytes($keyOffset),
+            $key === null ? 0 : strlen($key),
+            $value === null ? null : $arena->bytes($valueOffset),
+            $value === null ? 0 : strlen($value),
+            $headerArray === null ? null : \FFI::addr($headerArray[0]),
+            count($plan),
+            $headerArray,
+        ];
+    }
+}

@@ -1,0 +1,34 @@
+<?php
+// php topic.php create|delete <topic> [partitions]: admin call through the raw FFI API. create
+// prints the number of brokers in the cluster.
+declare(strict_types=1);
+$ffi = FFI::scope('kafkabridge');
+[, $op, $topic] = $argv;
+$partitions = (int)($argv[3] ?? 3);
+function check(FFI $ffi, string $call, int $err): void {
+    if ($err === 0) return;
+    $buf = $ffi->new('char[1024]');
+    $ffi->kb_last_error($buf, 1024);
+    fwrite(STDERR, "$call: " . $ffi->kb_err_name($err) . " ($err): " . FFI::string($buf) . "\n");
+    exit(1);
+}
+$conf = $ffi->new('kb_config*');
+check($ffi, 'kb_config_new', $ffi->kb_config_new(FFI::addr($conf)));
+check($ffi, 'kb_config_set', $ffi->kb_config_set($conf, 'bootstrap.servers', getenv('KAFKA_BROKERS')));
+$admin = $ffi->new('kb_admin*');
+check($ffi, 'kb_admin_new', $ffi->kb_admin_new($conf, FFI::addr($admin)));
+$ffi->kb_config_free($conf);
+if ($op === 'create') {
+    check($ffi, 'kb_admin_create_topic',
+        $ffi->kb_admin_create_topic($admin, $topic, $partitions, 1, null, null, 0, 15000));
+    // Prints the cluster's broker count (run.sh bounds the connections per client with it).
+    $md = $ffi->new('kb_metadata*');
+    check($ffi, 'kb_metadata_fetch', $ffi->kb_metadata_fetch($ffi->KB_CLIENT_ADMIN, $admin, $topic, 10000, FFI::addr($md)));
+    $view = $ffi->new('kb_metadata_view');
+    check($ffi, 'kb_metadata_get_view', $ffi->kb_metadata_get_view($md, FFI::addr($view)));
+    echo $view->broker_count, "\n";
+    $ffi->kb_metadata_free($md);
+} else {
+    check($ffi, 'kb_admin_delete_topic', $ffi->kb_admin_delete_topic($admin, $topic, 15000));
+}
+$ffi->kb_admin_free($admin);

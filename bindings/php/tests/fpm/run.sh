@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# The PHP-FPM persistence test: a real php-fpm (Debian's php-fpm8.2) with its own generated
+# config, driven over FastCGI with cgi-fcgi, against the real broker in KAFKA_BROKERS.
+#
+#   Scenario 1 (persistence): 1000 concurrent requests, each a synchronous produce on the
+#     persistent producer "fpm-sync" (www/produce_sync.php). Every message is delivered exactly
+#     once; each worker creates one client on its first request and reuses it afterwards; no
+#     client comes from the FPM master; broker connections do not grow with requests.
+#   Scenario 2 (recycle, no loss): pm.max_requests=25, 1000 fire-and-forget produces
+#     (www/produce_async.php, no poll, no flush, linger.ms=1000), then a graceful stop (SIGQUIT).
+#     Each worker answers its last request with its messages still lingering in librdkafka.
+#     kafkabridge's exit flush in every recycled or stopped worker must deliver all 1000.
+#
+# PHP runs with the setup bindings/php/README.md recommends: ffi.enable=preload,
+# ffi.preload=target/release/kafkabridge_preload.h and opcache.preload=bindings/php/preload.php
+# (FFI's API is confined to preloaded code, so the KafkaBridge classes are preloaded). The
+# endpoints use KafkaBridge\Producer. CLI helpers in cli/ use FFI directly (CLI is exempt).
+#
+# Usage: KAFKA_BROKERS=127.0.0.1:39092 bash bindings/php/tests/fpm/run.sh
+# Knobs: FPM_TEST_REQUESTS (1000), FPM_TEST_WORKERS (4), FPM_TEST_CONCURRENCY (8),
+#        FPM_TEST_MAX_REQUESTS (25) and FPM_TEST_LINGER_MS (1000) for scenario 2,
+#        FPM_TEST_KEEP=1 keeps the temp dir.
+# Last line: "fpm: N passed, N failed"; the exit status is non-zero on any failure.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../../../.." && pwd)"
+if [ -z "${KAFKA_BROKERS:-}" ]; then
+    echo "fpm: KAFKA_BROKERS must name the broker (ffi-tests/kafka/start.sh prints it)"
+    echo "fpm: 0 passed, 1 failed"
+    exit 1
+fi
+export KAFKA_BROKERS
+REQUESTS="${FPM_TEST_REQUESTS:-1000}"
+WORKERS="${FPM_TEST_WORKERS:-4}"
+CONCURRENCY="${FPM_TEST_CONCURRENCY:-8}"
+MAX_REQUESTS="${FPM_TEST_MAX_REQUESTS:-25}"
+LINGER_MS="${FPM_TEST_LINGER_MS:-1000}"
+PARTITIONS=3
+FPM_BIN=/usr/sbin/php-fpm8.2
+started=$SECONDS
+
+# --- what the test needs --------------------------------------------------------------------
+missing=()
+[ -x "$FPM_BIN" ] || missing+=(php8.2-fpm)
+command -v php >/dev/null || missing+=(php8.2-cli)
+command -v cgi-fcgi >/dev/null || missing+=(libfcgi-bin)
+command -v ss >/dev/null || missing+=(iproute2)
+if ((${#missing[@]})); then
+    echo "fpm: installing ${missing[*]}"
+    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+lib="$root/target/release/libkafkabridge.so"
+preload="$root/target/release/kafkabridge_preload.h"
+[ -f "$lib" ] && [ -f "$preload" ] || make -C "$root" --no-print-directory build >/dev/null
+grep -q "FFI_LIB \"$lib\"" "$preload" || { echo "fpm: $preload does not point at $lib (run make build)"; exit 1; }
+
+# The CLI helpers (topic admin, consume-back, analysis) use the same preloaded declarations.
+php_cli=(php -d ffi.enable=preload -d "ffi.preload=$preload")
+
+# Broker ports for the ss filter (every host:port in KAFKA_BROKERS).
+ss_filter=""
+IFS=, read -ra broker_list <<<"$KAFKA_BROKERS"
+for b in "${broker_list[@]}"; do ss_filter+="${ss_filter:+ or }dport = :${b##*:}"; done
+ss_filter="( $ss_filter )"
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/kb-fpm.XXXXXX")"
+fpm_pid=""
+passed=0
+failed=0
+topics=()
+
+log() { echo "fpm: $*"; }
+ok() { passed=$((passed + 1)); echo "  ok   $*"; }
+not_ok() { failed=$((failed + 1)); echo "  FAIL $*"; }
+
+# Stops the php-fpm this script started: SIGQUIT (graceful: workers finish, exit normally and
+# flush), bounded; SIGTERM then SIGKILL if it overstays. Returns 1 if it had to be forced.
+stop_fpm() {
+    [ -n "$fpm_pid" ] || return 0
+    local pid=$fpm_pid deadline=$((SECONDS + 45)) forced=0 workers
+    workers="$(ps -o pid= --ppid "$pid" 2>/dev/null || true)"
+    kill -QUIT "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+        forced=1
+        log "php-fpm $pid did not stop on SIGQUIT within 45 s; killing it"
+        kill -TERM "$pid" 2>/dev/null || true
+        deadline=$((SECONDS + 5))
+        while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        for w in $workers; do kill -KILL "$w" 2>/dev/null || true; done
+    fi
+    wait "$pid" 2>/dev/null || true
+    fpm_pid=""
+    return $((forced))
+}
+
+summarized=0
+cleanup() {
+    local rc=$?
+    stop_fpm || true
+    if ((!summarized)); then          # interrupted or an unexpected error: still close with the tally
+        echo "fpm: aborted (exit status $rc)"
+        echo "fpm: $passed passed, $((failed + 1)) failed"
+        ((rc != 0)) || rc=1
+    fi
+    for t in "${topics[@]}"; do "${php_cli[@]}" "$here/cli/topic.php" delete "$t" >/dev/null 2>&1 || true; done
+    if [ "${FPM_TEST_KEEP:-0}" = 1 ]; then echo "fpm: kept $tmp"; else rm -rf "$tmp"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start_fpm <dir> <max_requests>: renders the templates into <dir>, starts php-fpm in the
+# foreground (as a child of this script) and waits, bounded, until a worker answers /ping.
+start_fpm() {
+    local dir=$1 max_requests=$2 run_as_root=() deadline
+    mkdir -p "$dir"
+    sed -e "s|@PRELOAD@|$preload|g; s|@HERE@|$here|g; s|@USER@|$(id -un)|g" "$here/conf/php.ini.in" >"$dir/php.ini"
+    sed -e "s|@TMP@|$dir|g; s|@WORKERS@|$WORKERS|g; s|@MAX_REQUESTS@|$max_requests|g" \
+        -e "s|@BROKERS@|$KAFKA_BROKERS|g; s|@LINGER_MS@|$LINGER_MS|g" "$here/conf/php-fpm.conf.in" >"$dir/php-fpm.conf"
+    [ "$(id -u)" != 0 ] || run_as_root=(-R)
+    "$FPM_BIN" -F -y "$dir/php-fpm.conf" -c "$dir/php.ini" "${run_as_root[@]}" >"$dir/php-fpm.out" 2>&1 &
+    fpm_pid=$!
+    deadline=$((SECONDS + 20))
+    until [ -S "$dir/php-fpm.sock" ] &&
+        SCRIPT_NAME=/ping SCRIPT_FILENAME=/ping REQUEST_METHOD=GET \
+            timeout 5 cgi-fcgi -bind -connect "$dir/php-fpm.sock" 2>/dev/null | grep -q pong; do
+        if ! kill -0 "$fpm_pid" 2>/dev/null || ((SECONDS >= deadline)); then
+            log "php-fpm did not become ready"; cat "$dir/php-fpm.out" "$dir/php-fpm.log" 2>/dev/null
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+
+# One FastCGI request; the raw response (headers and body) lands in <respdir>/<n>.
+request() { # script sock respdir topic n
+    SCRIPT_FILENAME="$1" SCRIPT_NAME="/${1##*/}" REQUEST_METHOD=GET QUERY_STRING="n=$5&topic=$4" \
+        timeout 30 cgi-fcgi -bind -connect "$2" >"$3/$5" 2>"$3/$5.err" || echo "exit $?" >>"$3/$5.err"
+}
+export -f request
+
+# fire <script> <sock> <respdir> <topic> <from> <to>: requests from..to, CONCURRENCY at a time,
+# 5 minutes at most (a request left unanswered then counts as failed).
+fire() {
+    seq "$5" "$6" | timeout 300 xargs -P "$CONCURRENCY" -I{} bash -c 'request "$@"' _ "$1" "$2" "$3" "$4" {} ||
+        log "requests $5..$6 did not all finish (xargs: $?)"
+}
+
+# sample_conns <file>: established TCP connections to the broker ports, as "pid count" lines,
+# for every process that owns one.
+sample_conns() {
+    ss -Htnp state established "$ss_filter" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort | uniq -c |
+        awk '{print $2, $1}' >"$1"
+}
+
+show_log() { # dir
+    echo "---- php-fpm log ($1/php-fpm.log) ----"; tail -n 200 "$1/php-fpm.log" 2>/dev/null || true
+    echo "---- end of log ----"
+}
+
+# run_analysis <mode> <args...>: analyze.php prints its checks and a last "totals P F" line.
+run_analysis() {
+    local out p f
+    out="$("${php_cli[@]}" "$here/cli/analyze.php" "$@")" || true
+    grep -v '^totals ' <<<"$out" || true
+    read -r _ p f < <(grep '^totals ' <<<"$out" || echo "totals 0 1")
+    passed=$((passed + p)); failed=$((failed + f))
+    return $((f > 0))
+}
+
+topic_name() { echo "kb-fpm-$1-$(date +%s)-$$-$RANDOM"; }
+
+# ============================================================================================
+scenario_sync() {
+    local dir="$tmp/s1" topic t0 workers master cluster_brokers
+    topic="$(topic_name sync)"
+    log "scenario 1 (persistence): $REQUESTS sync produces, $WORKERS static workers, topic $topic"
+    if ! cluster_brokers="$("${php_cli[@]}" "$here/cli/topic.php" create "$topic" "$PARTITIONS")"; then
+        not_ok "scenario 1: create topic $topic"; return
+    fi
+    topics+=("$topic")
+    if ! start_fpm "$dir" 0; then not_ok "scenario 1: php-fpm started"; return; fi
+    master=$fpm_pid
+    mkdir -p "$dir/resp"
+    t0=$SECONDS
+    fire "$here/www/produce_sync.php" "$dir/php-fpm.sock" "$dir/resp" "$topic" 1 $((REQUESTS < 100 ? REQUESTS : 100))
+    workers="$(ps -o pid= --ppid "$master" | xargs)"
+    sample_conns "$dir/conns-100"
+    ((REQUESTS <= 100)) || fire "$here/www/produce_sync.php" "$dir/php-fpm.sock" "$dir/resp" "$topic" 101 "$REQUESTS"
+    sample_conns "$dir/conns-end"
+    local workers_end master_threads
+    workers_end="$(ps -o pid= --ppid "$master" | xargs)"
+    master_threads="$(awk '/^Threads:/ {print $2}' "/proc/$master/status")"
+    log "scenario 1: $REQUESTS requests in $((SECONDS - t0)) s"
+    t0=$SECONDS
+    if stop_fpm; then ok "scenario 1: php-fpm stopped gracefully on SIGQUIT ($((SECONDS - t0)) s)"
+    else not_ok "scenario 1: php-fpm stopped gracefully on SIGQUIT (had to be killed)"; fi
+    "${php_cli[@]}" "$here/cli/consume.php" "$topic" "$PARTITIONS" 60 >"$dir/consumed" 2>"$dir/consume.err" ||
+        { cat "$dir/consume.err"; }
+    run_analysis sync "$dir" "$REQUESTS" "$master" "$workers" "$workers_end" "$WORKERS" "$cluster_brokers" "$master_threads" ||
+        show_log "$dir"
+}
+
+scenario_recycle() {
+    local dir="$tmp/s2" topic t0 master
+    topic="$(topic_name async)"
+    log "scenario 2 (recycle): $REQUESTS fire-and-forget produces, $WORKERS workers, pm.max_requests=$MAX_REQUESTS, linger.ms=$LINGER_MS, topic $topic"
+    if ! "${php_cli[@]}" "$here/cli/topic.php" create "$topic" "$PARTITIONS" >/dev/null; then
+        not_ok "scenario 2: create topic $topic"; return
+    fi
+    topics+=("$topic")
+    if ! start_fpm "$dir" "$MAX_REQUESTS"; then not_ok "scenario 2: php-fpm started"; return; fi
+    master=$fpm_pid
+    mkdir -p "$dir/resp"
+    t0=$SECONDS
+    fire "$here/www/produce_async.php" "$dir/php-fpm.sock" "$dir/resp" "$topic" 1 "$REQUESTS"
+    log "scenario 2: $REQUESTS requests in $((SECONDS - t0)) s; stopping php-fpm with SIGQUIT"
+    t0=$SECONDS
+    if stop_fpm; then ok "scenario 2: php-fpm stopped gracefully on SIGQUIT ($((SECONDS - t0)) s)"
+    else not_ok "scenario 2: php-fpm stopped gracefully on SIGQUIT (had to be killed)"; fi
+    "${php_cli[@]}" "$here/cli/consume.php" "$topic" "$PARTITIONS" 60 >"$dir/consumed" 2>"$dir/consume.err" ||
+        { cat "$dir/consume.err"; }
+    run_analysis async "$dir" "$REQUESTS" "$master" "$MAX_REQUESTS" || show_log "$dir"
+}
+
+scenario_sync
+scenario_recycle
+log "total runtime $((SECONDS - started)) s"
+summarized=1
+echo "fpm: $passed passed, $failed failed"
+((failed == 0))
