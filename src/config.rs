@@ -175,6 +175,12 @@ struct ConfigInner {
     bridge_set: BTreeMap<String, String>,
 }
 
+impl Default for Config {
+    fn default() -> Self {
+        Config::new()
+    }
+}
+
 impl Config {
     pub fn new() -> Config {
         let native = NativeConf(unsafe { rd::rd_kafka_conf_new() });

@@ -239,7 +239,12 @@ pub unsafe extern "C" fn kb_consumer_subscribe(c: *mut kb_consumer, topics: *con
 /// Leaves the subscription (and the group's assignment).
 #[no_mangle]
 pub unsafe extern "C" fn kb_consumer_unsubscribe(c: *mut kb_consumer) -> kb_err {
-    guard(|| with_consumer(c, |k| Ok(k.unsubscribe())))
+    guard(|| {
+        with_consumer(c, |k| {
+            k.unsubscribe();
+            Ok(())
+        })
+    })
 }
 
 /// Stores the subscribed topics (partition -1) as a list in `*out` (free with `kb_partition_list_free()`).

@@ -219,6 +219,10 @@ impl EventQueue {
         self.rx.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.rx.is_empty()
+    }
+
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }

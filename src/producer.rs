@@ -15,7 +15,7 @@ use crate::event::{kb_event, kb_event_batch, return_batch, return_event, Event, 
 use crate::ffi::{bytes_arg, check_not_null, guard, slice_arg, str_arg, timeout_arg, write_out};
 use crate::message::kb_header;
 use crate::partitions::{kb_topic_partition, tpl_from_array};
-use crate::producer_client::{self, ProducerClient, Record};
+use crate::producer_client::{self, HeaderRef, ProducerClient, Record};
 use crate::registry::Registry;
 
 pub use crate::producer_client::flush_all_at_exit;
@@ -113,7 +113,7 @@ impl Drop for ProducerSession {
 
 pub(crate) static PRODUCERS: Registry<ProducerSession> = Registry::new(0x02, "kb_producer");
 
-unsafe fn headers_arg<'a>(headers: *const kb_header, count: usize) -> KbResult<Vec<(&'a str, Option<&'a [u8]>)>> {
+unsafe fn headers_arg<'a>(headers: *const kb_header, count: usize) -> KbResult<Vec<HeaderRef<'a>>> {
     slice_arg(headers, count, "headers")?
         .iter()
         .enumerate()

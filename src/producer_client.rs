@@ -149,12 +149,15 @@ pub struct ProducerClient {
 }
 
 /// A message to produce, borrowed from the caller.
+/// A header name and its value (None: a null header).
+pub type HeaderRef<'a> = (&'a str, Option<&'a [u8]>);
+
 pub struct Record<'a> {
     pub topic: &'a str,
     pub partition: i32,
     pub key: Option<&'a [u8]>,
     pub value: Option<&'a [u8]>,
-    pub headers: Vec<(&'a str, Option<&'a [u8]>)>,
+    pub headers: Vec<HeaderRef<'a>>,
     pub timestamp_ms: i64,
 }
 
