@@ -831,7 +831,8 @@ kb_err kb_message_batch_free(kb_message_batch *batch);
  * Fetches cluster metadata through the client behind `handle` (a `kb_producer*`,
  * `kb_consumer*` or `kb_admin*`, as `kind` says) within `timeout_ms`: all topics when `topic`
  * is NULL, else just that one. Stores a snapshot in `*out`; free it with `kb_metadata_free()`.
- * Errors: RD_KAFKA_RESP_ERR__TIMED_OUT (-185, e.g. brokers unreachable), KB_ERR_INVALID_HANDLE.
+ * Errors: RD_KAFKA_RESP_ERR__TRANSPORT (-195) when no broker can be reached,
+ * RD_KAFKA_RESP_ERR__TIMED_OUT (-185) when none answered in time, KB_ERR_INVALID_HANDLE.
  */
 kb_err kb_metadata_fetch(kb_client_kind kind,
                          const void *handle,

@@ -171,7 +171,8 @@ impl<C: ClientContext> AnyClient for Client<C> {
 /// Fetches cluster metadata through the client behind `handle` (a `kb_producer*`,
 /// `kb_consumer*` or `kb_admin*`, as `kind` says) within `timeout_ms`: all topics when `topic`
 /// is NULL, else just that one. Stores a snapshot in `*out`; free it with `kb_metadata_free()`.
-/// Errors: RD_KAFKA_RESP_ERR__TIMED_OUT (-185, e.g. brokers unreachable), KB_ERR_INVALID_HANDLE.
+/// Errors: RD_KAFKA_RESP_ERR__TRANSPORT (-195) when no broker can be reached,
+/// RD_KAFKA_RESP_ERR__TIMED_OUT (-185) when none answered in time, KB_ERR_INVALID_HANDLE.
 #[no_mangle]
 pub unsafe extern "C" fn kb_metadata_fetch(
     kind: kb_client_kind,

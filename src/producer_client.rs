@@ -37,17 +37,32 @@ pub struct Routing {
     /// Between requests a persistent client has no session; its errors then go to stderr.
     persistent: bool,
     sessions: RwLock<HashMap<u64, Arc<EventQueue>>>,
+    /// Logs and errors that arrived while no session was attached (librdkafka's warnings at client
+    /// creation, errors between requests): handed to the next session, the oldest dropped past
+    /// PENDING_LIMIT.
+    pending: Mutex<std::collections::VecDeque<Event>>,
     pub orphans_delivered: AtomicU64,
     pub orphans_failed: AtomicU64,
     /// rdkafka hands each producer error event to `error()` twice in a row; remember the first.
     last_error: Mutex<Option<(i32, String)>>,
 }
 
+const PENDING_LIMIT: usize = 1000;
+
 impl Routing {
+    /// Gives an event to every session; returns false (and keeps it for the next session) if
+    /// there is none.
     fn broadcast(&self, make: impl Fn() -> Event) -> bool {
         let sessions = self.sessions.read();
         for q in sessions.values() {
             q.push(make());
+        }
+        if sessions.is_empty() {
+            let mut pending = self.pending.lock();
+            if pending.len() >= PENDING_LIMIT {
+                pending.pop_front();
+            }
+            pending.push_back(make());
         }
         !sessions.is_empty()
     }
@@ -181,6 +196,7 @@ impl ProducerClient {
             label,
             persistent: name.is_some(),
             sessions: RwLock::new(HashMap::new()),
+            pending: Mutex::new(std::collections::VecDeque::new()),
             orphans_delivered: AtomicU64::new(0),
             orphans_failed: AtomicU64::new(0),
             last_error: Mutex::new(None),
@@ -223,7 +239,12 @@ impl ProducerClient {
 
     pub fn attach(&self, queue: Arc<EventQueue>) -> u64 {
         let session = NEXT_SESSION_ID.fetch_add(1, Ordering::Relaxed);
-        self.routing().sessions.write().insert(session, queue);
+        let mut sessions = self.routing().sessions.write();
+        for ev in self.routing().pending.lock().drain(..) {
+            queue.push(ev);
+        }
+        sessions.insert(session, queue);
+        drop(sessions);
         self.sessions_served.fetch_add(1, Ordering::Relaxed);
         session
     }

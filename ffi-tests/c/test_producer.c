@@ -351,6 +351,30 @@ static void statistics_logs_and_client_errors_become_events(void) {
     CHECK_OK(kb_config_free(down));
 }
 
+/* librdkafka warns about deprecated settings while the client is created, before any handle is
+ * attached: the warning still reaches the handle that opened the client. */
+static void warnings_at_creation_reach_the_first_handle(void) {
+    for (int round = 0; round < 5; round++) {
+        kb_config *c = kbt_config("socket.blocking.max.ms", "1", NULL);
+        kb_producer *p = NULL;
+        CHECK_OK(kb_producer_new(c, &p));
+        int seen = 0;
+        for (int i = 0; i < 100 && !seen; i++) {
+            kb_event *ev = NULL;
+            CHECK_OK(kb_producer_poll(p, 20, &ev));
+            if (!ev) continue;
+            kb_event_view v;
+            CHECK_OK(kb_event_get_view(ev, &v));
+            seen = v.kind == KB_EVENT_LOG && v.facility && strcmp(v.facility, "CONFWARN") == 0 &&
+                   strstr(v.text, "socket.blocking.max.ms") != NULL;
+            CHECK_OK(kb_event_free(ev));
+        }
+        CHECK(seen);
+        CHECK_OK(kb_producer_free(p));
+        CHECK_OK(kb_config_free(c));
+    }
+}
+
 static void fork_abandons_inherited_client_and_child_gets_a_fresh_one(void) {
     const char *topic = kbt_topic("fork");
     CHECK_OK(kbt_create_topic(topic, 1));
@@ -426,6 +450,7 @@ TEST_MAIN_BEGIN
     RUN(purge_reports_each_purged_message);
     RUN(undrained_reports_apply_backpressure);
     RUN(statistics_logs_and_client_errors_become_events);
+    RUN(warnings_at_creation_reach_the_first_handle);
     RUN(fork_abandons_inherited_client_and_child_gets_a_fresh_one);
     RUN(exit_flushes_messages_produced_just_before);
 TEST_MAIN_END
