@@ -1,0 +1,815 @@
+"""kafkabridge: Python binding (ctypes only) over libkafkabridge's C ABI.
+
+See bindings/python/README.md. Every native object is freed exactly once: close() is idempotent,
+every class is a context manager, and __del__ is a last-resort fallback.
+"""
+from __future__ import annotations
+
+import ctypes
+from ctypes import POINTER, byref, c_char_p, c_int64, c_size_t, c_uint8, c_uint64, c_void_p
+from dataclasses import dataclass, field
+from typing import (Any, Dict, Iterable, Iterator, List, Mapping, MutableMapping, Optional,
+                    Sequence, Tuple, Union)
+
+from . import _native as _n
+from ._native import lib as _lib
+
+__all__ = [
+    "KafkaBridgeError", "KafkaTimeoutError", "ConfigError", "UnknownConfigError",
+    "ConfigConflictError", "InvalidHandleError", "InvalidArgumentError", "InvalidStateError",
+    "QueueFullError", "TopicError", "Config", "Producer", "Consumer", "Admin", "MockCluster",
+    "Message", "Delivery", "ProducerInfo", "TopicPartition", "Record", "Event", "DeliveryReport",
+    "ErrorEvent", "LogEvent", "StatsEvent", "RebalanceEvent", "CommitEvent",
+    "OFFSET_BEGINNING", "OFFSET_END", "OFFSET_STORED", "OFFSET_INVALID", "PARTITION_UA",
+    "version", "librdkafka_version", "shutdown", "LIBRARY_PATH",
+]
+
+OFFSET_BEGINNING = -2
+OFFSET_END = -1
+OFFSET_STORED = -1000
+OFFSET_INVALID = -1001
+OFFSET_TAIL_BASE = -2000
+PARTITION_UA = -1
+PURGE_QUEUE = 1
+PURGE_INFLIGHT = 2
+PURGE_NON_BLOCKING = 4
+
+ERR_TIMED_OUT = -185
+ERR_MSG_TIMED_OUT = -192
+ERR_QUEUE_FULL = -184
+ERR_INVALID_ARG = -186
+ERR_ASSIGN_PARTITIONS = -175
+ERR_REVOKE_PARTITIONS = -174
+ERR_TOPIC_EXCEPTION = 17
+KB_ERR_NULL_ARGUMENT = -1001
+KB_ERR_INVALID_HANDLE = -1002
+KB_ERR_BAD_UTF8 = -1003
+KB_ERR_CONFIG_CONFLICT = -1004
+KB_ERR_PANIC = -1005
+KB_ERR_INVALID_ARGUMENT = -1006
+KB_ERR_INVALID_STATE = -1007
+KB_ERR_EVENT_QUEUE_FULL = -1008
+KB_ERR_UNKNOWN_CONFIG = -1009
+
+LIBRARY_PATH: str = _n.LIBRARY_PATH
+
+Headers = Union[Sequence[Tuple[str, Optional[bytes]]], Mapping[str, Optional[bytes]], None]
+
+
+# --------------------------------------------------------------------------------------------
+# errors
+
+class KafkaBridgeError(Exception):
+    """A failed kafkabridge call: `code` (kb_err), `name` (kb_err_name) and `message`."""
+
+    def __init__(self, code: int, name: str, message: str) -> None:
+        super().__init__(f"{name} ({code}): {message}")
+        self.code = code
+        self.name = name
+        self.message = message
+
+    @property
+    def retriable(self) -> bool:
+        return bool(_lib.kb_err_is_retriable(self.code))
+
+    @property
+    def fatal(self) -> bool:
+        return bool(_lib.kb_err_is_fatal(self.code))
+
+
+class KafkaTimeoutError(KafkaBridgeError, TimeoutError):
+    """-185 (_TIMED_OUT), -192 (_MSG_TIMED_OUT)."""
+
+
+class ConfigError(KafkaBridgeError, ValueError):
+    """A configuration key or value was refused (-186 _INVALID_ARG)."""
+
+
+class UnknownConfigError(ConfigError, KeyError):
+    """KB_ERR_UNKNOWN_CONFIG (-1009)."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return Exception.__str__(self)
+
+
+class ConfigConflictError(KafkaBridgeError):
+    """KB_ERR_CONFIG_CONFLICT (-1004): the message names the differing keys."""
+
+
+class InvalidHandleError(KafkaBridgeError):
+    """KB_ERR_INVALID_HANDLE (-1002)."""
+
+
+class InvalidArgumentError(KafkaBridgeError, ValueError):
+    """KB_ERR_INVALID_ARGUMENT (-1006), KB_ERR_NULL_ARGUMENT, KB_ERR_BAD_UTF8."""
+
+
+class InvalidStateError(KafkaBridgeError):
+    """KB_ERR_INVALID_STATE (-1007), e.g. a closed consumer."""
+
+
+class QueueFullError(KafkaBridgeError):
+    """-184 (_QUEUE_FULL) or KB_ERR_EVENT_QUEUE_FULL (-1008): poll/flush, then retry."""
+
+
+class TopicError(KafkaBridgeError):
+    """Topic problems: 3 (UNKNOWN_TOPIC_OR_PART), 17 (TOPIC_EXCEPTION), 36 (TOPIC_ALREADY_EXISTS)."""
+
+
+_ERROR_CLASSES: Dict[int, type] = {
+    ERR_TIMED_OUT: KafkaTimeoutError,
+    ERR_MSG_TIMED_OUT: KafkaTimeoutError,
+    ERR_INVALID_ARG: ConfigError,
+    KB_ERR_UNKNOWN_CONFIG: UnknownConfigError,
+    KB_ERR_CONFIG_CONFLICT: ConfigConflictError,
+    KB_ERR_INVALID_HANDLE: InvalidHandleError,
+    KB_ERR_INVALID_ARGUMENT: InvalidArgumentError,
+    KB_ERR_NULL_ARGUMENT: InvalidArgumentError,
+    KB_ERR_BAD_UTF8: InvalidArgumentError,
+    KB_ERR_INVALID_STATE: InvalidStateError,
+    ERR_QUEUE_FULL: QueueFullError,
+    KB_ERR_EVENT_QUEUE_FULL: QueueFullError,
+    3: TopicError,
+    ERR_TOPIC_EXCEPTION: TopicError,
+    36: TopicError,
+}
+
+
+def _make_error(code: int, message: Optional[str] = None) -> KafkaBridgeError:
+    if message is None:
+        message = _n.last_error()
+    cls = _ERROR_CLASSES.get(code, KafkaBridgeError)
+    return cls(code, _n.err_name(code), message)
+
+
+def _check(code: int) -> None:
+    if code != 0:
+        raise _make_error(code)
+
+
+def _error_from(code: int, text: Optional[str]) -> Optional[KafkaBridgeError]:
+    if code == 0:
+        return None
+    desc = _lib.kb_err_description(code)
+    return _make_error(code, text or (desc.decode() if desc else ""))
+
+
+def _ms(timeout: Optional[float]) -> int:
+    """Seconds (float) to milliseconds; None means 'wait a long time' (no infinite waits)."""
+    if timeout is None:
+        return 2**31 - 1
+    return int(round(timeout * 1000))
+
+
+def _enc(s: str) -> bytes:
+    return s.encode("utf-8") if isinstance(s, str) else bytes(s)
+
+
+def _dec(b: Optional[bytes]) -> Optional[str]:
+    return None if b is None else b.decode("utf-8", "replace")
+
+
+def _bytes_at(ptr: Optional[int], length: int) -> Optional[bytes]:
+    if not ptr:
+        return None
+    return ctypes.string_at(ptr, length) if length else b""
+
+
+class _Keep:
+    """Keeps ctypes buffers alive for the duration of one call."""
+
+    def __init__(self) -> None:
+        self.items: List[Any] = []
+
+    def data(self, data: Optional[Union[bytes, bytearray, memoryview, str]]) -> Tuple[Any, int]:
+        """(uint8_t* or None, len): None stays NULL, b"" becomes a non-NULL pointer with length 0."""
+        if data is None:
+            return None, 0
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        raw = bytes(data)
+        buf = ctypes.create_string_buffer(raw, len(raw) + 1)
+        self.items.append(buf)
+        return ctypes.cast(buf, POINTER(c_uint8)), len(raw)
+
+    def headers(self, headers: Headers) -> Tuple[Any, int]:
+        if not headers:
+            return None, 0
+        items = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+        arr = (_n.kb_header * len(items))()
+        for i, (name, value) in enumerate(items):
+            arr[i].name = _enc(name)
+            ptr, ln = self.data(value)
+            arr[i].value = ptr
+            arr[i].value_len = ln
+        self.items.append(arr)
+        return arr, len(items)
+
+
+# --------------------------------------------------------------------------------------------
+# data classes
+
+@dataclass
+class TopicPartition:
+    topic: str
+    partition: int
+    offset: int = OFFSET_INVALID
+    metadata: Optional[bytes] = None
+    error: int = 0
+
+
+def _tp_array(parts: Sequence[TopicPartition], keep: _Keep) -> Tuple[Any, int]:
+    if not parts:
+        return None, 0
+    arr = (_n.kb_topic_partition * len(parts))()
+    for i, tp in enumerate(parts):
+        arr[i].topic = _enc(tp.topic)
+        arr[i].partition = tp.partition
+        arr[i].offset = tp.offset
+        ptr, ln = keep.data(tp.metadata)
+        arr[i].metadata = ptr
+        arr[i].metadata_len = ln
+    keep.items.append(arr)
+    return arr, len(parts)
+
+
+def _tp_from(view: Any, count: int) -> List[TopicPartition]:
+    out = []
+    for i in range(count):
+        tp = view[i]
+        md = _bytes_at(ctypes.cast(tp.metadata, c_void_p).value, tp.metadata_len)
+        out.append(TopicPartition(_dec(tp.topic) or "", tp.partition, tp.offset, md, tp.err))
+    return out
+
+
+def _take_partition_list(handle: c_void_p) -> List[TopicPartition]:
+    try:
+        n = _lib.kb_partition_list_count(handle)
+        entries = POINTER(_n.kb_topic_partition)()
+        _check(_lib.kb_partition_list_entries(handle, byref(entries)))
+        return _tp_from(entries, n)
+    finally:
+        _lib.kb_partition_list_free(handle)
+
+
+@dataclass
+class Message:
+    topic: str
+    partition: int
+    offset: int
+    key: Optional[bytes]
+    value: Optional[bytes]
+    headers: List[Tuple[str, Optional[bytes]]] = field(default_factory=list)
+    timestamp_ms: int = 0
+    error: Optional[KafkaBridgeError] = None
+    timestamp_type: int = 0
+
+
+def _message_from_view(v: _n.kb_message_view) -> Message:
+    headers = []
+    for i in range(v.header_count):
+        h = v.headers[i]
+        headers.append((_dec(h.name) or "", _bytes_at(ctypes.cast(h.value, c_void_p).value, h.value_len)))
+    return Message(
+        topic=_dec(v.topic) or "",
+        partition=v.partition,
+        offset=v.offset,
+        key=_bytes_at(v.key, v.key_len),
+        value=_bytes_at(v.value, v.value_len),
+        headers=headers,
+        timestamp_ms=v.timestamp_ms,
+        error=_error_from(v.err, _dec(v.error_text)),
+        timestamp_type=v.timestamp_type,
+    )
+
+
+@dataclass
+class Record:
+    """One message for Producer.produce_batch()."""
+    topic: str
+    value: Optional[bytes]
+    key: Optional[bytes] = None
+    headers: Headers = None
+    partition: int = PARTITION_UA
+    timestamp_ms: int = 0
+
+
+@dataclass
+class Delivery:
+    message_id: int
+    partition: int
+    offset: int
+    timestamp_ms: int
+
+
+@dataclass
+class ProducerInfo:
+    persistent: bool
+    reused: bool
+    client_id: int
+    creator_pid: int
+    age_ms: int
+    sessions_served: int
+    in_flight: int
+    queued_events: int
+    events_dropped: int
+    orphans_delivered: int
+    orphans_failed: int
+
+
+@dataclass
+class Event:
+    code: int
+
+
+@dataclass
+class DeliveryReport(Event):
+    message_id: int
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int
+    error: Optional[KafkaBridgeError] = None
+
+
+@dataclass
+class ErrorEvent(Event):
+    name: str
+    message: str
+    fatal: bool
+
+
+@dataclass
+class LogEvent(Event):
+    level: int
+    facility: str
+    message: str
+
+
+@dataclass
+class StatsEvent(Event):
+    json: str
+
+
+@dataclass
+class RebalanceEvent(Event):
+    assigned: bool  # True: partitions assigned (-175), False: revoked (-174)
+    partitions: List[TopicPartition]
+
+
+@dataclass
+class CommitEvent(Event):
+    error: Optional[KafkaBridgeError]
+    partitions: List[TopicPartition]
+
+
+def _event_from_view(v: _n.kb_event_view) -> Event:
+    text = ctypes.string_at(v.text, v.text_len).decode("utf-8", "replace") if v.text else ""
+    kind = v.kind
+    if kind == 1:
+        return DeliveryReport(v.err, v.message_id, _dec(v.topic) or "", v.partition, v.offset,
+                              v.timestamp_ms, _error_from(v.err, text))
+    if kind == 2:
+        return ErrorEvent(v.err, _n.err_name(v.err), text, bool(v.fatal))
+    if kind == 3:
+        return LogEvent(v.err, v.log_level, _dec(v.facility) or "", text)
+    if kind == 4:
+        return StatsEvent(v.err, text)
+    parts = _tp_from(v.partitions, v.partition_count) if v.partition_count else []
+    if kind == 5:
+        return RebalanceEvent(v.err, v.err == ERR_ASSIGN_PARTITIONS, parts)
+    if kind == 6:
+        return CommitEvent(v.err, _error_from(v.err, text), parts)
+    return Event(v.err)
+
+
+def _take_event(handle: c_void_p) -> Optional[Event]:
+    if not handle:
+        return None
+    try:
+        view = _n.kb_event_view()
+        _check(_lib.kb_event_get_view(handle, byref(view)))
+        return _event_from_view(view)
+    finally:
+        _lib.kb_event_free(handle)
+
+
+def _take_event_batch(handle: c_void_p) -> List[Event]:
+    if not handle:
+        return []
+    try:
+        n = _lib.kb_event_batch_count(handle)
+        if n == 0:
+            return []
+        views = POINTER(_n.kb_event_view)()
+        _check(_lib.kb_event_batch_views(handle, byref(views)))
+        return [_event_from_view(views[i]) for i in range(n)]
+    finally:
+        _lib.kb_event_batch_free(handle)
+
+
+# --------------------------------------------------------------------------------------------
+# native handle base
+
+class _Native:
+    _free_fn: str = ""
+
+    def __init__(self) -> None:
+        self._ptr: Optional[c_void_p] = None
+
+    @property
+    def closed(self) -> bool:
+        return self._ptr is None
+
+    def _handle(self) -> c_void_p:
+        if self._ptr is None:
+            raise InvalidStateError(KB_ERR_INVALID_STATE, "KB_ERR_INVALID_STATE",
+                                    f"{type(self).__name__} is closed")
+        return self._ptr
+
+    def close(self) -> None:
+        """Frees the native object (exactly once; later calls do nothing)."""
+        ptr, self._ptr = self._ptr, None
+        if ptr is not None:
+            _check(getattr(_lib, self._free_fn)(ptr))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+# --------------------------------------------------------------------------------------------
+# config
+
+class Config(_Native, MutableMapping[str, str]):
+    """librdkafka + `bridge.*` properties, validated as they are set.
+
+    Config({"bootstrap.servers": "..."}, linger_ms="5") -- keyword names use "_" for ".".
+    """
+    _free_fn = "kb_config_free"
+
+    def __init__(self, settings: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> None:
+        super().__init__()
+        out = c_void_p()
+        _check(_lib.kb_config_new(byref(out)))
+        self._ptr = out
+        self._values: Dict[str, str] = {}
+        try:
+            for k, v in (settings or {}).items():
+                self[k] = v
+            for k, v in kwargs.items():
+                self[k.replace("_", ".")] = v
+        except BaseException:
+            self.close()
+            raise
+
+    @staticmethod
+    def _str(value: Any) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        sval = self._str(value)
+        _check(_lib.kb_config_set(self._handle(), _enc(key), _enc(sval)))
+        self._values[key] = sval
+
+    def __getitem__(self, key: str) -> str:
+        return self._values[key]
+
+    def get_effective(self, key: str) -> str:
+        """The value as set, else librdkafka's default (kb_config_get)."""
+        n = c_size_t()
+        buf = ctypes.create_string_buffer(256)
+        _check(_lib.kb_config_get(self._handle(), _enc(key), buf, 256, byref(n)))
+        if n.value >= 256:
+            buf = ctypes.create_string_buffer(n.value + 1)
+            _check(_lib.kb_config_get(self._handle(), _enc(key), buf, n.value + 1, byref(n)))
+        return buf.raw[:n.value].decode("utf-8", "replace")
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("kafkabridge configs cannot unset a key; build a new Config")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def dump(self) -> str:
+        """`key=value` lines with secrets redacted (kb_config_dump)."""
+        n = _lib.kb_config_dump(self._handle(), None, 0)
+        buf = ctypes.create_string_buffer(n + 1)
+        _lib.kb_config_dump(self._handle(), buf, n + 1)
+        return buf.raw[:n].decode("utf-8", "replace")
+
+    def copy(self) -> "Config":
+        return Config(self._values)
+
+    def __repr__(self) -> str:
+        return f"Config({self.dump()!r})" if not self.closed else "Config(<closed>)"
+
+
+ConfigLike = Union[Config, Mapping[str, Any], None]
+
+
+def _with_config(config: ConfigLike, fn) -> Any:
+    """Calls fn(native_config_ptr_or_None), building a temporary Config from a mapping."""
+    if config is None:
+        return fn(None)
+    if isinstance(config, Config):
+        return fn(config._handle())
+    with Config(config) as tmp:
+        return fn(tmp._handle())
+
+
+# --------------------------------------------------------------------------------------------
+# producer
+
+class Producer(_Native):
+    """A producer. With `bridge.persistent.name` it is a session on a process-wide client."""
+    _free_fn = "kb_producer_free"
+
+    def __init__(self, config: ConfigLike = None, **kwargs: Any) -> None:
+        super().__init__()
+        if kwargs:
+            merged = dict(config or {})
+            merged.update({k.replace("_", "."): v for k, v in kwargs.items()})
+            config = merged
+        out = c_void_p()
+        _with_config(config, lambda c: _check(_lib.kb_producer_new(c, byref(out))))
+        self._ptr = out
+
+    @classmethod
+    def persistent(cls, name: str, config: ConfigLike = None) -> "Producer":
+        merged = dict(config or {})
+        merged["bridge.persistent.name"] = name
+        return cls(merged)
+
+    def produce(self, topic: str, value: Optional[bytes], key: Optional[bytes] = None,
+                headers: Headers = None, partition: int = PARTITION_UA,
+                timestamp_ms: int = 0) -> int:
+        """Enqueues one message; returns its id (carried by its DeliveryReport)."""
+        keep = _Keep()
+        kp, kl = keep.data(key)
+        vp, vl = keep.data(value)
+        hp, hn = keep.headers(headers)
+        mid = c_uint64()
+        _check(_lib.kb_producer_produce(self._handle(), _enc(topic), partition, kp, kl, vp, vl,
+                                        hp, hn, timestamp_ms, byref(mid)))
+        return mid.value
+
+    def produce_sync(self, topic: str, value: Optional[bytes], key: Optional[bytes] = None,
+                     headers: Headers = None, partition: int = PARTITION_UA,
+                     timestamp_ms: int = 0, timeout: float = 30.0) -> Delivery:
+        """Produces one message and waits for its own delivery report."""
+        keep = _Keep()
+        kp, kl = keep.data(key)
+        vp, vl = keep.data(value)
+        hp, hn = keep.headers(headers)
+        d = _n.kb_delivery()
+        _check(_lib.kb_producer_produce_sync(self._handle(), _enc(topic), partition, kp, kl, vp, vl,
+                                             hp, hn, timestamp_ms, _ms(timeout), byref(d)))
+        return Delivery(d.message_id, d.partition, d.offset, d.timestamp_ms)
+
+    def produce_batch(self, records: Iterable[Union[Record, Mapping[str, Any]]]) -> List[int]:
+        """Enqueues all records with one C call; returns their ids.
+
+        On failure raises the error of the first refused record with `.accepted` (how many were
+        enqueued) and `.message_ids` (their ids) set; retry from there after polling.
+        """
+        recs = [r if isinstance(r, Record) else Record(**r) for r in records]
+        if not recs:
+            return []
+        keep = _Keep()
+        arr = (_n.kb_record * len(recs))()
+        for i, r in enumerate(recs):
+            arr[i].topic = _enc(r.topic)
+            arr[i].partition = r.partition
+            arr[i].key, arr[i].key_len = keep.data(r.key)
+            arr[i].value, arr[i].value_len = keep.data(r.value)
+            hp, hn = keep.headers(r.headers)
+            arr[i].headers = ctypes.cast(hp, POINTER(_n.kb_header)) if hp is not None else None
+            arr[i].header_count = hn
+            arr[i].timestamp_ms = r.timestamp_ms
+        ids = (c_uint64 * len(recs))()
+        accepted = c_size_t()
+        code = _lib.kb_producer_produce_batch(self._handle(), arr, len(recs), ids, byref(accepted))
+        if code != 0:
+            err = _make_error(code)
+            err.accepted = accepted.value  # type: ignore[attr-defined]
+            err.message_ids = list(ids[:accepted.value])  # type: ignore[attr-defined]
+            raise err
+        return list(ids)
+
+    def poll(self, timeout: float = 0.0) -> Optional[Event]:
+        """The next event (delivery report, error, log, stats) or None."""
+        out = c_void_p()
+        _check(_lib.kb_producer_poll(self._handle(), _ms(timeout), byref(out)))
+        return _take_event(out)
+
+    def poll_events(self, timeout: float = 0.0, max: int = 1000) -> List[Event]:
+        """Up to `max` events with one C call (waits up to `timeout` for the first)."""
+        out = c_void_p()
+        _check(_lib.kb_producer_poll_batch(self._handle(), _ms(timeout), max, byref(out)))
+        return _take_event_batch(out)
+
+    def flush(self, timeout: float = 30.0) -> None:
+        _check(_lib.kb_producer_flush(self._handle(), _ms(timeout)))
+
+    def purge(self, flags: int = PURGE_QUEUE | PURGE_INFLIGHT) -> None:
+        _check(_lib.kb_producer_purge(self._handle(), flags))
+
+    def __len__(self) -> int:
+        n = c_int64()
+        _check(_lib.kb_producer_queue_len(self._handle(), byref(n)))
+        return n.value
+
+    def info(self) -> ProducerInfo:
+        i = _n.kb_producer_info()
+        _check(_lib.kb_producer_get_info(self._handle(), byref(i)))
+        return ProducerInfo(bool(i.persistent), bool(i.reused), i.client_id, i.creator_pid,
+                            i.age_ms, i.sessions_served, i.in_flight, i.queued_events,
+                            i.events_dropped, i.orphans_delivered, i.orphans_failed)
+
+
+# --------------------------------------------------------------------------------------------
+# consumer
+
+class Consumer(_Native):
+    _free_fn = "kb_consumer_free"
+
+    def __init__(self, config: ConfigLike = None, **kwargs: Any) -> None:
+        super().__init__()
+        if kwargs:
+            merged = dict(config or {})
+            merged.update({k.replace("_", "."): v for k, v in kwargs.items()})
+            config = merged
+        out = c_void_p()
+        _with_config(config, lambda c: _check(_lib.kb_consumer_new(c, byref(out))))
+        self._ptr = out
+
+    def subscribe(self, topics: Union[str, Sequence[str]]) -> None:
+        if isinstance(topics, str):
+            topics = [topics]
+        arr = (c_char_p * len(topics))(*[_enc(t) for t in topics])
+        _check(_lib.kb_consumer_subscribe(self._handle(), arr, len(topics)))
+
+    def unsubscribe(self) -> None:
+        _check(_lib.kb_consumer_unsubscribe(self._handle()))
+
+    def assign(self, partitions: Sequence[TopicPartition]) -> None:
+        keep = _Keep()
+        arr, n = _tp_array(partitions, keep)
+        _check(_lib.kb_consumer_assign(self._handle(), arr, n))
+
+    def assignment(self) -> List[TopicPartition]:
+        out = c_void_p()
+        _check(_lib.kb_consumer_assignment(self._handle(), byref(out)))
+        return _take_partition_list(out)
+
+    def poll(self, timeout: float = 1.0) -> Optional[Message]:
+        """One message (its `.error` set for consumer errors such as partition EOF) or None."""
+        out = c_void_p()
+        _check(_lib.kb_consumer_poll(self._handle(), _ms(timeout), byref(out)))
+        if not out:
+            return None
+        try:
+            view = _n.kb_message_view()
+            _check(_lib.kb_message_get_view(out, byref(view)))
+            return _message_from_view(view)
+        finally:
+            _lib.kb_message_free(out)
+
+    def poll_batch(self, timeout: float = 1.0, max: int = 500) -> List[Message]:
+        """Up to `max` messages within `timeout` with one poll call and one views call."""
+        out = c_void_p()
+        _check(_lib.kb_consumer_poll_batch(self._handle(), _ms(timeout), max, byref(out)))
+        if not out:
+            return []
+        try:
+            n = _lib.kb_message_batch_count(out)
+            if n == 0:
+                return []
+            views = POINTER(_n.kb_message_view)()
+            _check(_lib.kb_message_batch_views(out, byref(views)))
+            return [_message_from_view(views[i]) for i in range(n)]
+        finally:
+            _lib.kb_message_batch_free(out)
+
+    def poll_events(self, timeout: float = 0.0, max: int = 1000) -> List[Event]:
+        """Rebalance, commit, error, log and stats events."""
+        out = c_void_p()
+        _check(_lib.kb_consumer_poll_events(self._handle(), _ms(timeout), max, byref(out)))
+        return _take_event_batch(out)
+
+    def commit(self, offsets: Optional[Sequence[Union[TopicPartition, Message]]] = None,
+               asynchronous: bool = False) -> None:
+        """Commits `offsets` (next offsets to read; a Message commits its offset + 1), or the
+        stored positions of every assigned partition when None."""
+        keep = _Keep()
+        parts: List[TopicPartition] = []
+        for o in offsets or []:
+            if isinstance(o, Message):
+                parts.append(TopicPartition(o.topic, o.partition, o.offset + 1))
+            else:
+                parts.append(o)
+        arr, n = _tp_array(parts, keep)
+        _check(_lib.kb_consumer_commit(self._handle(), arr, n, 1 if asynchronous else 0))
+
+    def committed(self, partitions: Optional[Sequence[TopicPartition]] = None,
+                  timeout: float = 10.0) -> List[TopicPartition]:
+        keep = _Keep()
+        arr, n = _tp_array(list(partitions or []), keep)
+        out = c_void_p()
+        _check(_lib.kb_consumer_committed(self._handle(), arr, n, _ms(timeout), byref(out)))
+        return _take_partition_list(out)
+
+    def position(self) -> List[TopicPartition]:
+        out = c_void_p()
+        _check(_lib.kb_consumer_position(self._handle(), byref(out)))
+        return _take_partition_list(out)
+
+    def seek(self, topic: str, partition: int, offset: int, timeout: float = 10.0) -> None:
+        _check(_lib.kb_consumer_seek(self._handle(), _enc(topic), partition, offset, _ms(timeout)))
+
+    def close(self) -> None:
+        """Leaves the group and frees the consumer (idempotent)."""
+        ptr, self._ptr = self._ptr, None
+        if ptr is None:
+            return
+        try:
+            _check(_lib.kb_consumer_close(ptr))
+        finally:
+            _lib.kb_consumer_free(ptr)
+
+
+# --------------------------------------------------------------------------------------------
+# admin, mock cluster
+
+class Admin(_Native):
+    _free_fn = "kb_admin_free"
+
+    def __init__(self, config: ConfigLike = None, **kwargs: Any) -> None:
+        super().__init__()
+        if kwargs:
+            merged = dict(config or {})
+            merged.update({k.replace("_", "."): v for k, v in kwargs.items()})
+            config = merged
+        out = c_void_p()
+        _with_config(config, lambda c: _check(_lib.kb_admin_new(c, byref(out))))
+        self._ptr = out
+
+    def create_topic(self, topic: str, partitions: int = -1, replication_factor: int = -1,
+                     config: Optional[Mapping[str, str]] = None, timeout: float = 30.0) -> None:
+        items = list((config or {}).items())
+        names = (c_char_p * max(len(items), 1))(*[_enc(k) for k, _ in items])
+        values = (c_char_p * max(len(items), 1))(*[_enc(str(v)) for _, v in items])
+        _check(_lib.kb_admin_create_topic(self._handle(), _enc(topic), partitions,
+                                          replication_factor, names if items else None,
+                                          values if items else None, len(items), _ms(timeout)))
+
+    def delete_topic(self, topic: str, timeout: float = 30.0) -> None:
+        _check(_lib.kb_admin_delete_topic(self._handle(), _enc(topic), _ms(timeout)))
+
+
+class MockCluster(_Native):
+    """librdkafka's in-process mock cluster (no broker needed)."""
+    _free_fn = "kb_mock_cluster_free"
+
+    def __init__(self, brokers: int = 1) -> None:
+        super().__init__()
+        out = c_void_p()
+        _check(_lib.kb_mock_cluster_new(brokers, byref(out)))
+        self._ptr = out
+
+    @property
+    def bootstrap_servers(self) -> str:
+        n = c_size_t()
+        buf = ctypes.create_string_buffer(256)
+        _check(_lib.kb_mock_cluster_bootstrap_servers(self._handle(), buf, 256, byref(n)))
+        if n.value >= 256:
+            buf = ctypes.create_string_buffer(n.value + 1)
+            _check(_lib.kb_mock_cluster_bootstrap_servers(self._handle(), buf, n.value + 1, byref(n)))
+        return buf.raw[:n.value].decode()
+
+
+def version() -> str:
+    return _lib.kb_version().decode()
+
+
+def librdkafka_version() -> str:
+    return _lib.kb_librdkafka_version().decode()
+
+
+def shutdown() -> None:
+    """Flushes and drops every persistent producer client (kb_shutdown)."""
+    _check(_lib.kb_shutdown())
