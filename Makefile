@@ -8,7 +8,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 LIB_DIR := $(CURDIR)/target/release
 export PKG_CONFIG_PATH := $(LIB_DIR):$(PKG_CONFIG_PATH)
 
-.PHONY: all build build-deps deps pc headers-check unit-test c-test valgrind-test crosscheck php-test python-test test demo install clean
+.PHONY: all build build-deps deps pc headers-check unit-test c-test valgrind-test crosscheck php-test python-test go-test test demo install clean
 
 all: build
 
@@ -58,9 +58,12 @@ php-test: build
 python-test: build
 	bash bindings/python/run-tests.sh
 
+go-test: build
+	bash bindings/go/run-tests.sh
+
 test: deps headers-check
 	@set -o pipefail; { $(MAKE) --no-print-directory unit-test && \
-	    bash ffi-tests/with-broker.sh $(MAKE) --no-print-directory c-test valgrind-test crosscheck php-test python-test; } 2>&1 | tee target/test.log
+	    bash ffi-tests/with-broker.sh $(MAKE) --no-print-directory c-test valgrind-test crosscheck php-test python-test go-test; } 2>&1 | tee target/test.log
 	@bash ffi-tests/summarize.sh target/test.log
 
 demo: build-deps build

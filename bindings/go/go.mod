@@ -1,0 +1,3 @@
+module github.com/kafkabridge/kafkabridge-go
+
+go 1.22

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs the Go binding's tests against the real broker in $KAFKA_BROKERS.
+# Prints "go: N passed, N failed" last; exits non-zero on failure or zero tests.
+set -u
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+
+if [ -z "${KAFKA_BROKERS:-}" ]; then
+    echo "run-tests.sh: KAFKA_BROKERS is not set (e.g. 127.0.0.1:39092)" >&2
+    echo "go: 0 passed, 0 failed"
+    exit 2
+fi
+if [ ! -f "$repo/target/release/kafkabridge.pc" ]; then
+    echo "run-tests.sh: $repo/target/release/kafkabridge.pc missing: run 'make build' in $repo" >&2
+    echo "go: 0 passed, 0 failed"
+    exit 2
+fi
+
+export PKG_CONFIG_PATH="$repo/target/release${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+export GOFLAGS="${GOFLAGS:--mod=mod}"
+export CGO_ENABLED=1
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+cd "$here"
+go vet ./...
+go test -race -count=1 -v ./... 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Top-level tests only: subtests are indented ("    --- PASS").
+passed=$(grep -c '^--- PASS' "$log")
+failed=$(grep -c '^--- FAIL' "$log")
+echo "go: $passed passed, $failed failed"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+    exit 1
+fi
+exit 0
