@@ -23,7 +23,7 @@ export CGO_ENABLED=1
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 cd "$here"
-go vet ./...
+go vet ./... || { echo "go: go vet reported problems"; echo "go: 0 passed, 1 failed"; exit 1; }
 go test -race -count=1 -v ./... 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
