@@ -8,7 +8,8 @@ from __future__ import annotations
 import ctypes
 from ctypes import POINTER, byref, c_char_p, c_int64, c_size_t, c_uint8, c_uint64, c_void_p
 from dataclasses import dataclass, field
-from typing import (Any, Dict, Iterable, Iterator, List, Mapping, MutableMapping, Optional,
+from collections import deque
+from typing import (Any, Callable, Deque, Dict, Iterable, Iterator, List, Mapping, MutableMapping, Optional,
                     Sequence, Tuple, Union)
 
 from . import _native as _n
@@ -20,6 +21,7 @@ __all__ = [
     "QueueFullError", "TopicError", "Config", "Producer", "Consumer", "Admin", "MockCluster",
     "Message", "Delivery", "ProducerInfo", "TopicPartition", "Record", "Event", "DeliveryReport",
     "ErrorEvent", "LogEvent", "StatsEvent", "RebalanceEvent", "CommitEvent",
+    "ClusterMetadata", "BrokerMetadata", "TopicMetadata", "PartitionMetadata",
     "OFFSET_BEGINNING", "OFFSET_END", "OFFSET_STORED", "OFFSET_INVALID", "PARTITION_UA",
     "version", "librdkafka_version", "shutdown", "LIBRARY_PATH",
 ]
@@ -447,6 +449,90 @@ class _Native:
 
 
 # --------------------------------------------------------------------------------------------
+# metadata and watermarks (shared by Producer, Consumer and Admin)
+
+@dataclass
+class BrokerMetadata:
+    id: int
+    host: str
+    port: int
+
+
+@dataclass
+class PartitionMetadata:
+    id: int
+    leader: int
+    replicas: List[int]
+    isrs: List[int]
+    error: Optional[KafkaBridgeError] = None
+
+
+@dataclass
+class TopicMetadata:
+    topic: str
+    partitions: Dict[int, PartitionMetadata]
+    error: Optional[KafkaBridgeError] = None
+
+
+@dataclass
+class ClusterMetadata:
+    """confluent-kafka's shape: `brokers` and `topics` are dicts keyed by id / name."""
+    orig_broker_id: int
+    orig_broker_name: str
+    brokers: Dict[int, BrokerMetadata]
+    topics: Dict[str, TopicMetadata]
+
+
+def _metadata_from_view(v: _n.kb_metadata_view) -> ClusterMetadata:
+    brokers = {}
+    for i in range(v.broker_count):
+        b = v.brokers[i]
+        brokers[b.id] = BrokerMetadata(b.id, _dec(b.host) or "", b.port)
+    topics = {}
+    for i in range(v.topic_count):
+        t = v.topics[i]
+        parts = {}
+        for j in range(t.partition_count):
+            pm = t.partitions[j]
+            parts[pm.id] = PartitionMetadata(
+                pm.id, pm.leader, [pm.replicas[k] for k in range(pm.replica_count)],
+                [pm.isrs[k] for k in range(pm.isr_count)], _error_from(pm.err, None))
+        name = _dec(t.name) or ""
+        topics[name] = TopicMetadata(name, parts, _error_from(t.err, None))
+    return ClusterMetadata(v.orig_broker_id, _dec(v.orig_broker_name) or "", brokers, topics)
+
+
+class _MetadataMixin:
+    _client_kind: int = 0
+
+    def list_topics(self, topic: Optional[str] = None, timeout: float = 10.0) -> ClusterMetadata:
+        """Cluster metadata (kb_metadata_fetch): all topics, or just `topic`."""
+        out = c_void_p()
+        _check(_lib.kb_metadata_fetch(self._client_kind, self._handle(),  # type: ignore[attr-defined]
+                                      _enc(topic) if topic is not None else None, _ms(timeout),
+                                      byref(out)))
+        try:
+            view = _n.kb_metadata_view()
+            _check(_lib.kb_metadata_get_view(out, byref(view)))
+            return _metadata_from_view(view)
+        finally:
+            _lib.kb_metadata_free(out)
+
+    metadata = list_topics
+
+    def get_watermark_offsets(self, topic: Union[str, TopicPartition], partition: int = 0,
+                              timeout: float = 10.0) -> Tuple[int, int]:
+        """(low, high) offsets of a partition from the broker (kb_watermarks). Accepts
+        `(topic, partition)` or, like confluent-kafka, a TopicPartition."""
+        if isinstance(topic, TopicPartition):
+            topic, partition = topic.topic, topic.partition
+        low, high = c_int64(), c_int64()
+        _check(_lib.kb_watermarks(self._client_kind, self._handle(),  # type: ignore[attr-defined]
+                                  _enc(topic), partition, _ms(timeout), byref(low), byref(high)))
+        return low.value, high.value
+
+
+# --------------------------------------------------------------------------------------------
 # config
 
 class Config(_Native, MutableMapping[str, str]):
@@ -534,12 +620,17 @@ def _with_config(config: ConfigLike, fn) -> Any:
 # --------------------------------------------------------------------------------------------
 # producer
 
-class Producer(_Native):
+class Producer(_MetadataMixin, _Native):
     """A producer. With `bridge.persistent.name` it is a session on a process-wide client."""
     _free_fn = "kb_producer_free"
+    _client_kind = _n.KB_CLIENT_PRODUCER
 
     def __init__(self, config: ConfigLike = None, **kwargs: Any) -> None:
         super().__init__()
+        # message id -> (on_delivery, topic, key, value) for messages produced with a callback
+        self._pending: Dict[int, Tuple[Callable[..., Any], str, Any, Any]] = {}
+        # events drained by flush() that no callback took; poll_event(s) return them first
+        self._backlog: Deque[Event] = deque()
         if kwargs:
             merged = dict(config or {})
             merged.update({k.replace("_", "."): v for k, v in kwargs.items()})
@@ -554,10 +645,22 @@ class Producer(_Native):
         merged["bridge.persistent.name"] = name
         return cls(merged)
 
-    def produce(self, topic: str, value: Optional[bytes], key: Optional[bytes] = None,
-                headers: Headers = None, partition: int = PARTITION_UA,
-                timestamp_ms: int = 0) -> int:
-        """Enqueues one message; returns its id (carried by its DeliveryReport)."""
+    def produce(self, topic: str, value: Optional[bytes] = None, key: Optional[bytes] = None,
+                headers: Headers = None, partition: Optional[int] = None,
+                on_delivery: Optional[Callable[[Optional[KafkaBridgeError], Message], Any]] = None,
+                timestamp: int = 0, *, timestamp_ms: Optional[int] = None,
+                callback: Optional[Callable[..., Any]] = None) -> int:
+        """Enqueues one message; returns its id (carried by its DeliveryReport).
+
+        confluent-kafka shape: `partition=None` is unassigned, `timestamp` is ms since the epoch
+        (`timestamp_ms` is the older name), `on_delivery(err, msg)` (alias `callback`) is called
+        once from a later poll()/flush() on the calling thread.
+        """
+        if partition is None:
+            partition = PARTITION_UA
+        if timestamp_ms is None:
+            timestamp_ms = timestamp
+        cb = on_delivery if on_delivery is not None else callback
         keep = _Keep()
         kp, kl = keep.data(key)
         vp, vl = keep.data(value)
@@ -565,6 +668,8 @@ class Producer(_Native):
         mid = c_uint64()
         _check(_lib.kb_producer_produce(self._handle(), _enc(topic), partition, kp, kl, vp, vl,
                                         hp, hn, timestamp_ms, byref(mid)))
+        if cb is not None:
+            self._pending[mid.value] = (cb, topic, key, value)
         return mid.value
 
     def produce_sync(self, topic: str, value: Optional[bytes], key: Optional[bytes] = None,
@@ -610,28 +715,113 @@ class Producer(_Native):
             raise err
         return list(ids)
 
-    def poll(self, timeout: float = 0.0) -> Optional[Event]:
-        """The next event (delivery report, error, log, stats) or None."""
-        out = c_void_p()
-        _check(_lib.kb_producer_poll(self._handle(), _ms(timeout), byref(out)))
-        return _take_event(out)
+    def _dispatch(self, events: List[Event]) -> List[Event]:
+        """Calls on_delivery for reports of messages produced with one; returns the rest.
 
-    def poll_events(self, timeout: float = 0.0, max: int = 1000) -> List[Event]:
-        """Up to `max` events with one C call (waits up to `timeout` for the first)."""
+        If a callback raises, the events not yet looked at go to the backlog and it propagates.
+        """
+        rest: List[Event] = []
+        for i, ev in enumerate(events):
+            entry = (self._pending.pop(ev.message_id, None)
+                     if isinstance(ev, DeliveryReport) else None)
+            if entry is None:
+                rest.append(ev)
+                continue
+            cb, topic, key, value = entry
+            msg = Message(ev.topic or topic, ev.partition, ev.offset, key, value,
+                          timestamp_ms=ev.timestamp_ms, error=ev.error)
+            try:
+                cb(ev.error, msg)
+            except BaseException:
+                self._backlog.extendleft(reversed(rest + events[i + 1:]))
+                raise
+        return rest
+
+    def _fetch(self, timeout: float, max: int) -> List[Event]:
         out = c_void_p()
         _check(_lib.kb_producer_poll_batch(self._handle(), _ms(timeout), max, byref(out)))
         return _take_event_batch(out)
 
-    def flush(self, timeout: float = 30.0) -> None:
+    def poll(self, timeout: float = 0.0) -> int:
+        """confluent-kafka's poll: serves waiting events, calling on_delivery callbacks on this
+        thread, and returns how many events were served (waits up to `timeout` for the first).
+        Events with no callback are dropped; use poll_event()/poll_events() to receive them."""
+        served = len(self._backlog)
+        backlog = list(self._backlog)
+        self._backlog.clear()
+        self._dispatch(backlog)
+        events = self._fetch(0.0 if served else timeout, 1000)
+        self._dispatch(events)
+        return served + len(events)
+
+    def poll_event(self, timeout: float = 0.0) -> Optional[Event]:
+        """The next event (delivery report, error, log, stats) or None (formerly poll())."""
+        if self._backlog:
+            return self._backlog.popleft()
+        while True:
+            out = c_void_p()
+            _check(_lib.kb_producer_poll(self._handle(), _ms(timeout), byref(out)))
+            ev = _take_event(out)
+            if ev is None:
+                return None
+            rest = self._dispatch([ev])
+            if rest:
+                return rest[0]
+            timeout = 0.0  # a callback took it: look again without waiting
+
+    def poll_events(self, timeout: float = 0.0, max: int = 1000) -> List[Event]:
+        """Up to `max` events with one C call (waits up to `timeout` for the first). Reports of
+        messages produced with on_delivery go to their callback and are not returned."""
+        if self._backlog:
+            n = min(max, len(self._backlog))
+            return [self._backlog.popleft() for _ in range(n)]
+        return self._dispatch(self._fetch(timeout, max))
+
+    def flush(self, timeout: float = 30.0) -> int:
+        """Waits until every message is delivered or failed (raises KafkaTimeoutError otherwise),
+        then serves pending on_delivery callbacks. Returns len(self)."""
         _check(_lib.kb_producer_flush(self._handle(), _ms(timeout)))
+        # Bounded: each round drains up to 1000 queued events; stop once none is pending.
+        for _ in range(1000):
+            if not self._pending:
+                break
+            events = self._fetch(0.0, 1000)
+            if not events:
+                break
+            self._backlog.extend(self._dispatch(events))
+        return len(self)
 
     def purge(self, flags: int = PURGE_QUEUE | PURGE_INFLIGHT) -> None:
         _check(_lib.kb_producer_purge(self._handle(), flags))
 
     def __len__(self) -> int:
+        """kb_producer_queue_len: messages librdkafka holds plus events waiting to be polled."""
         n = c_int64()
         _check(_lib.kb_producer_queue_len(self._handle(), byref(n)))
-        return n.value
+        return n.value + len(self._backlog)
+
+    # transactions (need `transactional.id`)
+    def init_transactions(self, timeout: float = 30.0) -> None:
+        _check(_lib.kb_producer_init_transactions(self._handle(), _ms(timeout)))
+
+    def begin_transaction(self) -> None:
+        _check(_lib.kb_producer_begin_transaction(self._handle()))
+
+    def commit_transaction(self, timeout: float = 30.0) -> None:
+        _check(_lib.kb_producer_commit_transaction(self._handle(), _ms(timeout)))
+
+    def abort_transaction(self, timeout: float = 30.0) -> None:
+        _check(_lib.kb_producer_abort_transaction(self._handle(), _ms(timeout)))
+
+    def send_offsets_to_transaction(self, consumer: "Consumer",
+                                    offsets: Sequence[Union[TopicPartition, Message]],
+                                    timeout: float = 30.0) -> None:
+        """Adds `consumer`'s group offsets (next offsets to read; a Message counts as its
+        offset + 1) to the current transaction. Takes the Consumer itself, not group metadata."""
+        keep = _Keep()
+        arr, n = _tp_array(_offsets(offsets), keep)
+        _check(_lib.kb_producer_send_offsets_to_transaction(self._handle(), consumer._handle(),
+                                                            arr, n, _ms(timeout)))
 
     def info(self) -> ProducerInfo:
         i = _n.kb_producer_info()
@@ -644,8 +834,19 @@ class Producer(_Native):
 # --------------------------------------------------------------------------------------------
 # consumer
 
-class Consumer(_Native):
+def _offsets(offsets: Optional[Sequence[Union[TopicPartition, Message]]]) -> List[TopicPartition]:
+    parts: List[TopicPartition] = []
+    for o in offsets or []:
+        if isinstance(o, Message):
+            parts.append(TopicPartition(o.topic, o.partition, o.offset + 1))
+        else:
+            parts.append(o)
+    return parts
+
+
+class Consumer(_MetadataMixin, _Native):
     _free_fn = "kb_consumer_free"
+    _client_kind = _n.KB_CLIENT_CONSUMER
 
     def __init__(self, config: ConfigLike = None, **kwargs: Any) -> None:
         super().__init__()
@@ -705,6 +906,22 @@ class Consumer(_Native):
         finally:
             _lib.kb_message_batch_free(out)
 
+    def consume(self, num_messages: int = 1, timeout: float = -1) -> List[Message]:
+        """confluent-kafka's consume: up to `num_messages` within `timeout` seconds (negative:
+        wait a long time) via poll_batch; consumer errors come back as Messages with `.error`."""
+        return self.poll_batch(None if timeout is None or timeout < 0 else timeout, num_messages)
+
+    def pause(self, partitions: Sequence[TopicPartition]) -> None:
+        """Stops fetching these partitions until resume(); poll returns none of their messages."""
+        keep = _Keep()
+        arr, n = _tp_array(list(partitions), keep)
+        _check(_lib.kb_consumer_pause(self._handle(), arr, n))
+
+    def resume(self, partitions: Sequence[TopicPartition]) -> None:
+        keep = _Keep()
+        arr, n = _tp_array(list(partitions), keep)
+        _check(_lib.kb_consumer_resume(self._handle(), arr, n))
+
     def poll_events(self, timeout: float = 0.0, max: int = 1000) -> List[Event]:
         """Rebalance, commit, error, log and stats events."""
         out = c_void_p()
@@ -716,13 +933,7 @@ class Consumer(_Native):
         """Commits `offsets` (next offsets to read; a Message commits its offset + 1), or the
         stored positions of every assigned partition when None."""
         keep = _Keep()
-        parts: List[TopicPartition] = []
-        for o in offsets or []:
-            if isinstance(o, Message):
-                parts.append(TopicPartition(o.topic, o.partition, o.offset + 1))
-            else:
-                parts.append(o)
-        arr, n = _tp_array(parts, keep)
+        arr, n = _tp_array(_offsets(offsets), keep)
         _check(_lib.kb_consumer_commit(self._handle(), arr, n, 1 if asynchronous else 0))
 
     def committed(self, partitions: Optional[Sequence[TopicPartition]] = None,
@@ -755,8 +966,9 @@ class Consumer(_Native):
 # --------------------------------------------------------------------------------------------
 # admin, mock cluster
 
-class Admin(_Native):
+class Admin(_MetadataMixin, _Native):
     _free_fn = "kb_admin_free"
+    _client_kind = _n.KB_CLIENT_ADMIN
 
     def __init__(self, config: ConfigLike = None, **kwargs: Any) -> None:
         super().__init__()

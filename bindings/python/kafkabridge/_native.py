@@ -108,6 +108,46 @@ class kb_message_view(Structure):
     ]
 
 
+class kb_broker_metadata(Structure):
+    _fields_ = [
+        ("id", c_int32),
+        ("host", c_char_p),
+        ("port", c_int32),
+    ]
+
+
+class kb_partition_metadata(Structure):
+    _fields_ = [
+        ("id", c_int32),
+        ("leader", c_int32),
+        ("err", kb_err),
+        ("replicas", POINTER(c_int32)),
+        ("replica_count", c_size_t),
+        ("isrs", POINTER(c_int32)),
+        ("isr_count", c_size_t),
+    ]
+
+
+class kb_topic_metadata(Structure):
+    _fields_ = [
+        ("name", c_char_p),
+        ("err", kb_err),
+        ("partitions", POINTER(kb_partition_metadata)),
+        ("partition_count", c_size_t),
+    ]
+
+
+class kb_metadata_view(Structure):
+    _fields_ = [
+        ("orig_broker_id", c_int32),
+        ("orig_broker_name", c_char_p),
+        ("brokers", POINTER(kb_broker_metadata)),
+        ("broker_count", c_size_t),
+        ("topics", POINTER(kb_topic_metadata)),
+        ("topic_count", c_size_t),
+    ]
+
+
 def _find_library() -> str:
     env = os.environ.get("KAFKABRIDGE_LIB")
     if env:
@@ -165,6 +205,12 @@ _decl("kb_producer_flush", kb_err, P, c_int32)
 _decl("kb_producer_purge", kb_err, P, c_int32)
 _decl("kb_producer_queue_len", kb_err, P, POINTER(c_int64))
 _decl("kb_producer_get_info", kb_err, P, POINTER(kb_producer_info))
+_decl("kb_producer_init_transactions", kb_err, P, c_int32)
+_decl("kb_producer_begin_transaction", kb_err, P)
+_decl("kb_producer_commit_transaction", kb_err, P, c_int32)
+_decl("kb_producer_abort_transaction", kb_err, P, c_int32)
+_decl("kb_producer_send_offsets_to_transaction", kb_err, P, P, POINTER(kb_topic_partition),
+      c_size_t, c_int32)
 # events
 _decl("kb_event_get_view", kb_err, P, POINTER(kb_event_view))
 _decl("kb_event_free", kb_err, P)
@@ -184,6 +230,8 @@ _decl("kb_consumer_commit", kb_err, P, POINTER(kb_topic_partition), c_size_t, c_
 _decl("kb_consumer_committed", kb_err, P, POINTER(kb_topic_partition), c_size_t, c_int32, PP)
 _decl("kb_consumer_position", kb_err, P, PP)
 _decl("kb_consumer_seek", kb_err, P, c_char_p, c_int32, c_int64, c_int32)
+_decl("kb_consumer_pause", kb_err, P, POINTER(kb_topic_partition), c_size_t)
+_decl("kb_consumer_resume", kb_err, P, POINTER(kb_topic_partition), c_size_t)
 _decl("kb_consumer_close", kb_err, P)
 _decl("kb_consumer_free", kb_err, P)
 # messages
@@ -196,6 +244,13 @@ _decl("kb_message_batch_free", kb_err, P)
 _decl("kb_partition_list_count", c_size_t, P)
 _decl("kb_partition_list_entries", kb_err, P, POINTER(POINTER(kb_topic_partition)))
 _decl("kb_partition_list_free", kb_err, P)
+# metadata (kind: kb_client_kind, a C enum: int)
+KB_CLIENT_PRODUCER, KB_CLIENT_CONSUMER, KB_CLIENT_ADMIN = 1, 2, 3
+_decl("kb_metadata_fetch", kb_err, ctypes.c_int, P, c_char_p, c_int32, PP)
+_decl("kb_metadata_get_view", kb_err, P, POINTER(kb_metadata_view))
+_decl("kb_metadata_free", kb_err, P)
+_decl("kb_watermarks", kb_err, ctypes.c_int, P, c_char_p, c_int32, c_int32, POINTER(c_int64),
+      POINTER(c_int64))
 # admin
 _decl("kb_admin_new", kb_err, P, PP)
 _decl("kb_admin_free", kb_err, P)

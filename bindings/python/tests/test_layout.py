@@ -20,6 +20,12 @@ STRUCTS = {
     "kb_producer_info": [f for f, _ in n.kb_producer_info._fields_],
     "kb_event_view": [f for f, _ in n.kb_event_view._fields_],
     "kb_message_view": [f for f, _ in n.kb_message_view._fields_],
+    "kb_broker_metadata": ["id", "host", "port"],
+    "kb_partition_metadata": ["id", "leader", "err", "replicas", "replica_count", "isrs",
+                              "isr_count"],
+    "kb_topic_metadata": ["name", "err", "partitions", "partition_count"],
+    "kb_metadata_view": ["orig_broker_id", "orig_broker_name", "brokers", "broker_count", "topics",
+                         "topic_count"],
 }
 
 
