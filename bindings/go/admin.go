@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"context"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -29,7 +30,9 @@ func NewAdmin(cfg *Config) (*Admin, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Admin{h: h}, nil
+	a := &Admin{h: h}
+	setFinalizer(a, "admin", (*Admin).Close)
+	return a, nil
 }
 
 func (a *Admin) handle() (*C.kb_admin, error) {
@@ -46,6 +49,7 @@ func (a *Admin) handle() (*C.kb_admin, error) {
 // Errors: ErrTopicAlreadyExist, ErrTimedOut, ...
 func (a *Admin) CreateTopic(ctx context.Context, topic string, partitions, replicationFactor int32, configs map[string]string) error {
 	h, err := a.handle()
+	defer runtime.KeepAlive(a) // the finalizer must not free h during the call
 	if err != nil {
 		return err
 	}
@@ -80,6 +84,7 @@ func (a *Admin) CreateTopic(ctx context.Context, topic string, partitions, repli
 // DeleteTopic deletes topic, waiting until ctx's deadline (default 30s).
 func (a *Admin) DeleteTopic(ctx context.Context, topic string) error {
 	h, err := a.handle()
+	defer runtime.KeepAlive(a) // the finalizer must not free h during the call
 	if err != nil {
 		return err
 	}
@@ -95,6 +100,7 @@ func (a *Admin) DeleteTopic(ctx context.Context, topic string) error {
 
 // Close frees the admin client. Closing twice is a no-op.
 func (a *Admin) Close() error {
+	runtime.SetFinalizer(a, nil)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	h := a.h

@@ -7,6 +7,7 @@ package kafkabridge
 import "C"
 
 import (
+	"runtime"
 	"sort"
 	"sync"
 )
@@ -25,6 +26,7 @@ func NewConfig(props map[string]string) (*Config, error) {
 		return nil, err
 	}
 	c := &Config{h: h}
+	setFinalizer(c, "config", (*Config).Close)
 	keys := make([]string, 0, len(props))
 	for k := range props {
 		keys = append(keys, k)
@@ -93,6 +95,7 @@ func (c *Config) Dump() string {
 
 // Close frees the configuration. Closing twice is a no-op.
 func (c *Config) Close() error {
+	runtime.SetFinalizer(c, nil)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	h := c.h

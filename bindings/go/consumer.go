@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"time"
 	"unsafe"
@@ -28,7 +29,9 @@ func NewConsumer(cfg *Config) (*Consumer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Consumer{h: h}, nil
+	c := &Consumer{h: h}
+	setFinalizer(c, "consumer", (*Consumer).Close)
+	return c, nil
 }
 
 func (c *Consumer) use(f func(h *C.kb_consumer) error) error {
@@ -38,6 +41,7 @@ func (c *Consumer) use(f func(h *C.kb_consumer) error) error {
 	if h == nil {
 		return closedError("consumer")
 	}
+	defer runtime.KeepAlive(c) // the finalizer must not free h during f
 	return f(h)
 }
 
@@ -276,6 +280,7 @@ func (c *Consumer) Seek(topic string, partition int32, offset int64, timeout tim
 // Close leaves the group (within bridge.close.timeout.ms) and frees the
 // consumer. Closing twice is a no-op.
 func (c *Consumer) Close() error {
+	runtime.SetFinalizer(c, nil)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	h := c.h

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -84,8 +85,9 @@ type ProducerInfo struct {
 // Producer produces messages. With "bridge.persistent.name" set, it is a
 // session on a process-wide client that outlives Close. Safe for concurrent use.
 type Producer struct {
-	mu sync.RWMutex
-	h  *C.kb_producer
+	mu   sync.RWMutex
+	h    *C.kb_producer
+	poll *poller // non-nil once Deliveries was called
 }
 
 // NewProducer opens a producer (cfg nil means defaults). It does not block.
@@ -97,7 +99,9 @@ func NewProducer(cfg *Config) (*Producer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Producer{h: h}, nil
+	p := &Producer{h: h}
+	setFinalizer(p, "producer", (*Producer).Close)
+	return p, nil
 }
 
 // use runs f with the handle. The lock is not held during the call, so Close
@@ -110,6 +114,7 @@ func (p *Producer) use(f func(h *C.kb_producer) error) error {
 	if h == nil {
 		return closedError("producer")
 	}
+	defer runtime.KeepAlive(p) // the finalizer must not free h during f
 	return f(h)
 }
 
@@ -200,23 +205,31 @@ func (p *Producer) ProduceSync(ctx context.Context, topic string, value, key []b
 }
 
 // PollEvents waits up to timeout for a first event, then returns up to max
-// ready events (possibly none) with one call into the library.
+// ready events (possibly none) with one call into the library. It returns
+// ErrInvalidState once Deliveries has been called (the two are exclusive).
 func (p *Producer) PollEvents(timeout time.Duration, max int) ([]Event, error) {
+	p.mu.RLock()
+	h, pl := p.h, p.poll
+	p.mu.RUnlock()
+	if h == nil {
+		return nil, closedError("producer")
+	}
+	if pl != nil {
+		return nil, newError(-1007, "delivery reports go to the Deliveries channel; PollEvents is disabled")
+	}
+	return pollProducer(h, timeout, max)
+}
+
+func pollProducer(h *C.kb_producer, timeout time.Duration, max int) ([]Event, error) {
 	if max <= 0 {
 		max = 1
 	}
-	var evs []Event
-	err := p.use(func(h *C.kb_producer) error {
-		var b *C.kb_event_batch
-		if err := call(func() C.kb_err { return C.kb_producer_poll_batch(h, durationMs(timeout), C.size_t(max), &b) }); err != nil {
-			return err
-		}
-		defer C.kb_event_batch_free(b)
-		var err error
-		evs, err = eventsFromBatch(b)
-		return err
-	})
-	return evs, err
+	var b *C.kb_event_batch
+	if err := call(func() C.kb_err { return C.kb_producer_poll_batch(h, durationMs(timeout), C.size_t(max), &b) }); err != nil {
+		return nil, err
+	}
+	defer C.kb_event_batch_free(b)
+	return eventsFromBatch(b)
 }
 
 // Poll is PollEvents with the wait bounded by ctx (in slices, so cancellation is
@@ -292,6 +305,13 @@ func (p *Producer) Info() (ProducerInfo, error) {
 // bridge.close.timeout.ms (ErrTimedOut if messages were left undelivered);
 // a persistent client stays connected. Closing twice is a no-op.
 func (p *Producer) Close() error {
+	runtime.SetFinalizer(p, nil)
+	p.mu.Lock()
+	pl := p.poll
+	p.mu.Unlock()
+	if pl != nil {
+		pl.shutdown() // without the lock: the poller's current call ends within 100 ms
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	h := p.h
