@@ -189,10 +189,17 @@ class _Keep:
             return None, 0
         if isinstance(data, str):
             data = data.encode("utf-8")
-        raw = bytes(data)
-        buf = ctypes.create_string_buffer(raw, len(raw) + 1)
-        self.items.append(buf)
-        return ctypes.cast(buf, POINTER(c_uint8)), len(raw)
+        if isinstance(data, bytearray) and len(data) > 0:
+            view = (ctypes.c_char * len(data)).from_buffer(data)  # shares the bytearray's memory
+            self.items.append(view)
+            return ctypes.cast(view, POINTER(c_uint8)), len(data)
+        if not isinstance(data, bytes):
+            data = bytes(data)
+        # c_char_p points into the bytes object's own buffer: no copy. The library only reads it,
+        # and copies it before the call returns.
+        ptr = ctypes.c_char_p(data)
+        self.items.append((data, ptr))
+        return ctypes.cast(ptr, POINTER(c_uint8)), len(data)
 
     def headers(self, headers: Headers) -> Tuple[Any, int]:
         if not headers:

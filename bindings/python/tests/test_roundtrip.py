@@ -117,3 +117,19 @@ def test_seek_and_position(brokers, new_topic):
         c.close()
         c.close()  # idempotent
         assert c.closed
+
+
+def test_bytearray_and_memoryview_values_round_trip(brokers: str, new_topic) -> None:
+    topic = new_topic(1)
+    values = [bytearray(b"ba\x00rr"), memoryview(b"mem\x00view"), b"", bytearray()]
+    with kb.Producer({"bootstrap.servers": brokers}) as p:
+        for v in values:
+            p.produce_sync(topic, v, partition=0)
+    got = []
+    with kb.Consumer({"bootstrap.servers": brokers}) as c:
+        c.assign([kb.TopicPartition(topic, 0, kb.OFFSET_BEGINNING)])
+        for _ in range(100):
+            got += [m.value for m in c.poll_batch(timeout=0.2, max=10) if m.error is None]
+            if len(got) >= len(values):
+                break
+    assert got == [bytes(v) for v in values]
