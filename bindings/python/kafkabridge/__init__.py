@@ -614,6 +614,15 @@ class Config(_Native, MutableMapping[str, str]):
 ConfigLike = Union[Config, Mapping[str, Any], None]
 
 
+def _merged(config: ConfigLike, kwargs: Mapping[str, Any]) -> ConfigLike:
+    """`config` plus keyword settings, where `linger_ms=5` means `linger.ms`."""
+    if not kwargs:
+        return config
+    merged = dict(config or {})
+    merged.update({k.replace("_", "."): v for k, v in kwargs.items()})
+    return merged
+
+
 def _with_config(config: ConfigLike, fn) -> Any:
     """Calls fn(native_config_ptr_or_None), building a temporary Config from a mapping."""
     if config is None:
@@ -638,10 +647,7 @@ class Producer(_MetadataMixin, _Native):
         self._pending: Dict[int, Tuple[Callable[..., Any], str, Any, Any]] = {}
         # events drained by flush() that no callback took; poll_event(s) return them first
         self._backlog: Deque[Event] = deque()
-        if kwargs:
-            merged = dict(config or {})
-            merged.update({k.replace("_", "."): v for k, v in kwargs.items()})
-            config = merged
+        config = _merged(config, kwargs)
         out = c_void_p()
         _with_config(config, lambda c: _check(_lib.kb_producer_new(c, byref(out))))
         self._ptr = out
@@ -857,10 +863,7 @@ class Consumer(_MetadataMixin, _Native):
 
     def __init__(self, config: ConfigLike = None, **kwargs: Any) -> None:
         super().__init__()
-        if kwargs:
-            merged = dict(config or {})
-            merged.update({k.replace("_", "."): v for k, v in kwargs.items()})
-            config = merged
+        config = _merged(config, kwargs)
         out = c_void_p()
         _with_config(config, lambda c: _check(_lib.kb_consumer_new(c, byref(out))))
         self._ptr = out
@@ -979,10 +982,7 @@ class Admin(_MetadataMixin, _Native):
 
     def __init__(self, config: ConfigLike = None, **kwargs: Any) -> None:
         super().__init__()
-        if kwargs:
-            merged = dict(config or {})
-            merged.update({k.replace("_", "."): v for k, v in kwargs.items()})
-            config = merged
+        config = _merged(config, kwargs)
         out = c_void_p()
         _with_config(config, lambda c: _check(_lib.kb_admin_new(c, byref(out))))
         self._ptr = out
