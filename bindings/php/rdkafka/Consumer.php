@@ -39,9 +39,6 @@ class Consumer extends \RdKafka
     /** Buffered messages of a paused partition at which it is resumed. */
     private const RESUME_AT = 100;
 
-    /** @var array<string, BridgeConsumer> kafkabridge clients by topic configuration key */
-    private $clients = [];
-
     /** @var array<string, bool> whether each client commits stored offsets automatically */
     private $autoCommit = [];
 
@@ -298,23 +295,8 @@ class Consumer extends \RdKafka
         $this->clients = [];
     }
 
-    /**
-     * @return array<string, Client>
-     */
-    protected function bridgeClients(): array
+    protected function openDefaultClient(): Client
     {
-        return $this->clients;
-    }
-
-    protected function defaultClient(): Client
-    {
-        if (isset($this->clients[''])) {
-            return $this->clients[''];
-        }
-        foreach ($this->clients as $client) {
-            return $client;
-        }
-
         return $this->client('', []);
     }
 

@@ -36,9 +36,6 @@ use RdKafka\Internal\Errors;
  */
 class Producer extends \RdKafka
 {
-    /** @var array<string, BridgeProducer> kafkabridge clients by topic configuration key */
-    private $clients = [];
-
     /** @var array<string, array<int, array{0: string|null, 1: string|null, 2: array<string, string|null>, 3: string|null}>> in-flight messages by client key and id, kept for the dr_msg_cb */
     private $inFlight = [];
 
@@ -311,23 +308,8 @@ class Producer extends \RdKafka
         $this->clients = [];
     }
 
-    /**
-     * @return array<string, Client>
-     */
-    protected function bridgeClients(): array
+    protected function openDefaultClient(): Client
     {
-        return $this->clients;
-    }
-
-    protected function defaultClient(): Client
-    {
-        if (isset($this->clients[''])) {
-            return $this->clients[''];
-        }
-        foreach ($this->clients as $client) {
-            return $client;
-        }
-
         return $this->client('', []);
     }
 

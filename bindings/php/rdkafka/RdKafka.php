@@ -47,16 +47,43 @@ abstract class RdKafka
     /**
      * The kafkabridge clients created so far, by topic configuration key ('' for the Conf's own).
      *
-     * @return array<string, Client>
+     * @var array<string, Client>
      */
-    abstract protected function bridgeClients(): array;
+    protected $clients = [];
 
     /**
-     * The client for the Conf's own settings, created if needed.
+     * The kafkabridge clients created so far, by topic configuration key ('' for the Conf's own).
+     *
+     * @return array<string, Client>
+     */
+    protected function bridgeClients(): array
+    {
+        return $this->clients;
+    }
+
+    /**
+     * The client for the Conf's own settings, else any client already open, else a new one.
      *
      * @throws RdKafka\Exception when it cannot be created
      */
-    abstract protected function defaultClient(): Client;
+    protected function defaultClient(): Client
+    {
+        if (isset($this->clients[''])) {
+            return $this->clients[''];
+        }
+        foreach ($this->clients as $client) {
+            return $client;
+        }
+
+        return $this->openDefaultClient();
+    }
+
+    /**
+     * Creates (and records in $clients) the client for the Conf's own settings.
+     *
+     * @throws RdKafka\Exception when it cannot be created
+     */
+    abstract protected function openDefaultClient(): Client;
 
     /**
      * Moves up to 1000 events of $client into the dispatcher, waiting up to $waitMs for the
