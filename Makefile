@@ -1,6 +1,6 @@
 # kafkabridge: `make demo` runs a producer/consumer round trip (embedded mock cluster unless
 # KAFKA_BROKERS is set); `make test` installs what the tests need, builds, checks the generated
-# headers, starts a real Apache Kafka broker and runs every suite.
+# headers, starts a real Apache Kafka broker and runs every suite; `make bench` runs the benchmarks.
 
 SHELL := /bin/bash
 PREFIX ?= /usr/local
@@ -8,7 +8,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 LIB_DIR := $(CURDIR)/target/release
 export PKG_CONFIG_PATH := $(LIB_DIR):$(PKG_CONFIG_PATH)
 
-.PHONY: all build build-deps deps pc headers-check unit-test c-test valgrind-test crosscheck php-test python-test go-test test demo install clean
+.PHONY: all build build-deps deps pc headers-check unit-test c-test valgrind-test crosscheck php-test python-test go-test test bench demo install clean
 
 all: build
 
@@ -65,6 +65,11 @@ test: deps headers-check
 	@set -o pipefail; { $(MAKE) --no-print-directory unit-test && \
 	    bash ffi-tests/with-broker.sh $(MAKE) --no-print-directory c-test valgrind-test crosscheck php-test python-test go-test; } 2>&1 | tee target/test.log
 	@bash ffi-tests/summarize.sh target/test.log
+
+# The scoreboard (bench/README.md): every measurement against the real broker, then
+# bench/results/latest.{md,json,png}. Takes about 25 minutes; not part of `make test`.
+bench:
+	bash bench/run.sh
 
 demo: build-deps build
 	$(MAKE) -C examples/c demo

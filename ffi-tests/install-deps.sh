@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that are missing: `build` for the library and the demo, `test`
-# (the default) for the test suites as well.
+# (the default) for the test suites as well, `bench` for the benchmarks on top of that.
 set -euo pipefail
 packages=(build-essential cmake pkg-config libssl-dev zlib1g-dev libcurl4-openssl-dev)
-[ "${1:-test}" = build ] || packages+=(valgrind kcat maven openjdk-17-jre-headless php8.2-cli php8.2-fpm phpunit libfcgi-bin iproute2)
+[ "${1:-test}" = build ] || packages+=(valgrind kcat maven openjdk-17-jre-headless php8.2-cli php8.2-fpm phpunit libfcgi-bin iproute2 openssl)
+[ "${1:-test}" != bench ] || packages+=(nginx-light wrk python3-venv)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -16,7 +17,15 @@ if ((${#missing[@]})); then
     echo "installing: ${missing[*]}"
     sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
     $sudo apt-get update -qq
+    # Packages with a service (nginx) must not start it: the benchmark runs its own instance on
+    # 127.0.0.1. policy-rc.d is Debian's switch for that; ours is removed again afterwards.
+    policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        policy=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod +x "$policy"
+    fi
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    [ -z "$policy" ] || $sudo rm -f "$policy"
 fi
 command -v cargo >/dev/null || { echo "cargo is required: install Rust (https://rustup.rs)"; exit 1; }
 echo "dependencies: present"

@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Runs the kafkabridge benchmark matrix (bench/README.md) against the broker in KAFKA_BROKERS and
+writes bench/results/latest.json; bench/report.py turns that into latest.md and latest.png.
+
+Repetitions are interleaved: every implementation runs once, then every implementation again, so
+a noisy minute on this shared machine hits all of them rather than one."""
+
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bindings" / "python"))
+import kafkabridge  # noqa: E402  (the library's own Python binding, for topic admin)
+
+MESSAGES = int(os.environ.get("BENCH_MESSAGES", "1000000"))
+REPS = int(os.environ.get("BENCH_REPS", "3"))
+SYNC_MESSAGES = int(os.environ.get("BENCH_SYNC_MESSAGES", "2000"))
+CROSSING_MESSAGES = int(os.environ.get("BENCH_CROSSING_MESSAGES", "200000"))
+SECTIONS = os.environ.get("BENCH_ONLY", "produce,consume,sync,crossing,fpm").split(",")
+SIZES = [100, 1024]
+RUN_TIMEOUT = 600  # seconds; one run that hangs fails instead of stalling the whole benchmark
+
+BROKERS = os.environ.get("KAFKA_BROKERS", "")
+RUN_ID = time.strftime("%Y%m%d%H%M%S")
+VENV_PY = sys.executable  # run.sh starts this script with the benchmark venv's python
+
+PROGRAMS: Dict[str, List[str]] = {
+    "rust-native": [str(ROOT / "target/release/examples/bench_native")],
+    "c": [str(ROOT / "target/bench/bench_c")],
+    "php": ["php", str(ROOT / "bench/php/bench.php")],
+    "python": [VENV_PY, str(ROOT / "bench/python/kb_bench.py")],
+    "python-confluent": [VENV_PY, str(ROOT / "bench/python/confluent_bench.py")],
+    "go": [str(ROOT / "target/bench/go-kb")],
+    "go-confluent": [str(ROOT / "target/bench/go-confluent")],
+}
+
+# (impl, mode) pairs per op. The ceiling comes first: ratios are taken against it.
+PRODUCE = [("rust-native", "single"), ("c", "single"), ("c", "batch"), ("php", "single"),
+           ("php", "batch"), ("python", "single"), ("python", "batch"),
+           ("python-confluent", "single"), ("go", "single"), ("go-confluent", "single")]
+CONSUME = [("rust-native", "single"), ("c", "single"), ("c", "batch"), ("php", "single"),
+           ("php", "batch"), ("python", "single"), ("python", "batch"),
+           ("python-confluent", "single"), ("python-confluent", "batch"), ("go", "single"),
+           ("go", "batch"), ("go-confluent", "single")]
+SYNC = [("rust-native", "single"), ("c", "single"), ("php", "single"), ("python", "single"),
+        ("python-confluent", "single"), ("go", "single"), ("go-confluent", "single")]
+CROSSING = [("rust-native", "single"), ("c", "single"), ("c", "batch"), ("php", "single"),
+            ("php", "batch"), ("python", "single"), ("python", "batch"),
+            ("python-confluent", "single"), ("go", "single"), ("go-confluent", "single")]
+
+
+def log(msg: str) -> None:
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+def run_json(cmd: List[str], env: Optional[Dict[str, str]] = None) -> List[Dict[str, Any]]:
+    """Runs one measurement program and returns the JSON objects it printed (one per line)."""
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+                          env={**os.environ, **(env or {})})
+    if proc.returncode != 0:
+        raise RuntimeError(f"exit {proc.returncode}: {proc.stderr.strip()[-2000:]}")
+    rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    if not rows:
+        raise RuntimeError(f"printed no JSON line; stderr: {proc.stderr.strip()[-2000:]}")
+    return rows
+
+
+class Bench:
+    def __init__(self) -> None:
+        self.runs: List[Dict[str, Any]] = []
+        self.failures: List[Dict[str, Any]] = []
+        self.admin = kafkabridge.Admin({"bootstrap.servers": BROKERS}) if BROKERS else None
+
+    def measure(self, impl: str, op: str, mode: str, size: int, messages: int, topic: str,
+                rep: int) -> Optional[Dict[str, Any]]:
+        cmd = PROGRAMS[impl] + [op, f"--brokers={BROKERS}", f"--topic={topic}",
+                                f"--messages={messages}", f"--size={size}", f"--mode={mode}"]
+        try:
+            row = run_json(cmd)[-1]
+        except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as e:
+            log(f"FAILED {impl} {op} {mode} {size}: {e}")
+            self.failures.append({"impl": impl, "op": op, "mode": mode, "size": size, "rep": rep,
+                                  "command": shlex.join(cmd), "error": str(e)})
+            return None
+        row.update(impl=impl, op=op, mode=mode, size=size, rep=rep, command=shlex.join(cmd))
+        self.runs.append(row)
+        log(f"{op:8} {impl:16} {mode:6} {size:5}B rep {rep}: " + summary(row))
+        return row
+
+    def produce(self) -> None:
+        for size in SIZES:
+            for rep in range(1, REPS + 1):
+                for impl, mode in PRODUCE:
+                    topic = f"bench-produce-{RUN_ID}-{size}-{impl}-{mode}-{rep}"
+                    self.admin.create_topic(topic, partitions=1)
+                    row = self.measure(impl, "produce", mode, size, MESSAGES, topic, rep)
+                    if row is not None:
+                        # Every message reported delivered must be in the log: the warm-up
+                        # message plus N.
+                        low, high = self.admin.get_watermark_offsets(topic, 0)
+                        row["in_topic"] = high - low
+                        if high - low != MESSAGES + 1:
+                            self.failures.append({"impl": impl, "op": "produce", "mode": mode,
+                                                  "size": size, "rep": rep, "command": row["command"],
+                                                  "error": f"topic holds {high - low} messages, "
+                                                           f"expected {MESSAGES + 1}"})
+                    self.admin.delete_topic(topic)  # frees the broker's disk as we go
+
+    def consume(self) -> None:
+        for size in SIZES:
+            topic = f"bench-consume-{RUN_ID}-{size}"
+            self.admin.create_topic(topic, partitions=1)
+            log(f"filling {topic} with {MESSAGES} messages of {size} bytes")
+            run_json(PROGRAMS["rust-native"] + ["produce", f"--brokers={BROKERS}",
+                                                f"--topic={topic}", f"--messages={MESSAGES}",
+                                                f"--size={size}", "--mode=single"])
+            for rep in range(1, REPS + 1):
+                for impl, mode in CONSUME:
+                    self.measure(impl, "consume", mode, size, MESSAGES, topic, rep)
+            self.admin.delete_topic(topic)
+
+    def sync(self) -> None:
+        topic = f"bench-sync-{RUN_ID}"
+        self.admin.create_topic(topic, partitions=1)
+        for rep in range(1, REPS + 1):
+            for impl, mode in SYNC:
+                self.measure(impl, "sync", mode, 100, SYNC_MESSAGES, topic, rep)
+        self.admin.delete_topic(topic)
+
+    def crossing(self) -> None:
+        for rep in range(1, REPS + 1):
+            for impl, mode in CROSSING:
+                self.measure(impl, "crossing", mode, 100, CROSSING_MESSAGES, "bench-crossing", rep)
+
+    def fpm(self) -> None:
+        cmd = ["bash", str(ROOT / "bench/fpm/run.sh")]
+        for rep in range(1, REPS + 1):
+            try:
+                rows = run_json(cmd)
+            except (RuntimeError, subprocess.TimeoutExpired) as e:
+                log(f"FAILED php-fpm rep {rep}: {e}")
+                self.failures.append({"impl": "php-fpm", "op": "fpm", "rep": rep,
+                                      "command": shlex.join(cmd), "error": str(e)})
+                continue
+            for row in rows:
+                row.update(rep=rep, command=shlex.join(cmd))
+                self.runs.append(row)
+                log(f"fpm {row['protocol']:9} {row['variant']:18} rep {rep}: " + summary(row))
+
+
+def summary(row: Dict[str, Any]) -> str:
+    if row["op"] == "sync":
+        return f"p50 {row['p50_us']:.0f} us, p99 {row['p99_us']:.0f} us"
+    if row["op"] == "crossing":
+        return f"{row['ns_per_msg']:.0f} ns/msg"
+    if row["op"] == "fpm":
+        return (f"{row['rps']:.0f} req/s, p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms, "
+                f"{row['new_connections_per_1000']} new conns/1000")
+    return f"{row['rate']:.0f} msg/s"
+
+
+def command_output(cmd: List[str]) -> str:
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+
+
+def machine() -> Dict[str, Any]:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kib = int(Path("/proc/meminfo").read_text().split()[1])
+    os_name = next((l.split("=", 1)[1].strip('"') for l in Path("/etc/os-release").read_text()
+                    .splitlines() if l.startswith("PRETTY_NAME=")), "unknown")
+    return {"cpus": os.cpu_count(), "cpu": cpu, "memory_gib": round(mem_kib / 2**20, 1),
+            "kernel": platform.release(), "os": os_name}
+
+
+def versions() -> Dict[str, str]:
+    import confluent_kafka
+    go_mods = command_output(["go", "list", "-m", "-f", "{{.Path}} {{.Version}}",
+                              "github.com/confluentinc/confluent-kafka-go/v2"])
+    pom = (ROOT / "ffi-tests/kafka/pom.xml").read_text()
+    kafka = pom.split("<kafka.version>", 1)[1].split("<", 1)[0]
+    return {
+        "kafkabridge": kafkabridge.version(),
+        "kafkabridge_commit": command_output(["git", "-C", str(ROOT), "describe", "--always",
+                                              "--dirty"]),
+        "librdkafka (kafkabridge, rust-native)": kafkabridge.librdkafka_version(),
+        "confluent-kafka (python)": confluent_kafka.version()[0],
+        "librdkafka (confluent-kafka)": confluent_kafka.libversion()[0],
+        "confluent-kafka-go": go_mods.split(" ", 1)[-1] if go_mods != "unknown" else go_mods,
+        "apache kafka broker": kafka,
+        "rustc": command_output(["rustc", "--version"]),
+        "go": command_output(["go", "version"]),
+        "php": command_output(["php", "-r", "echo PHP_VERSION;"]),
+        "python": platform.python_version(),
+        "nginx": command_output(["bash", "-c", "nginx -v 2>&1"]),
+        "wrk": command_output(["bash", "-c", "wrk -v 2>&1 | head -1"]),
+    }
+
+
+def main() -> int:
+    if not BROKERS:
+        log("KAFKA_BROKERS is not set: run `make bench` (it starts the broker)")
+        return 2
+    bench = Bench()
+    started = time.time()
+    for section in SECTIONS:
+        log(f"section {section}")
+        getattr(bench, section)()
+    os.chdir(ROOT / "bench/go")  # so that `go list -m` sees the benchmark module
+    result = {
+        "generated": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        "command": "make bench",
+        "settings": {"messages": MESSAGES, "reps": REPS, "sync_messages": SYNC_MESSAGES,
+                     "crossing_messages": CROSSING_MESSAGES, "sections": SECTIONS,
+                     "fpm_seconds": int(os.environ.get("BENCH_FPM_SECONDS", "10"))},
+        "duration_s": round(time.time() - started),
+        "machine": machine(),
+        "versions": versions(),
+        "runs": bench.runs,
+        "failures": bench.failures,
+    }
+    out = ROOT / "bench/results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(result, indent=1) + "\n")
+    log(f"wrote {out / 'latest.json'} ({len(bench.runs)} runs, {len(bench.failures)} failures)")
+    return 1 if bench.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

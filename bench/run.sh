@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `make bench`: installs what the benchmarks need, builds every benchmark program, runs the
+# matrix against the test broker (bench/run.py) and writes the report and chart (bench/report.py).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+started=$SECONDS
+
+bash ffi-tests/install-deps.sh bench
+echo "bench: building" >&2
+make --no-print-directory build >/dev/null
+cargo build --release --quiet --example bench_native
+make --no-print-directory -s -C bench/c
+bash bench/go/build.sh
+bash bench/python/setup.sh
+py="$root/target/bench/venv/bin/python"
+
+rc=0
+bash ffi-tests/with-broker.sh "$py" bench/run.py || rc=$?
+if [[ -f bench/results/latest.json ]]; then
+  "$py" bench/report.py bench/results/latest.json
+fi
+echo "bench: finished in $(((SECONDS - started) / 60)) min $(((SECONDS - started) % 60)) s (exit $rc)" >&2
+exit "$rc"
