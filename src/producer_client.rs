@@ -205,7 +205,7 @@ impl ProducerClient {
             .map_err(|e| KbError::kafka("creating the producer", e))?;
         let producer = Arc::new(producer);
         let polled = producer.clone();
-        let poller = Poller::spawn("kb-producer", move |t| polled.poll(t));
+        let poller = Poller::spawn("kb-producer", producer.client().native_ptr(), move || polled.poll(Duration::ZERO));
         crate::runtime::ensure_exit_flush();
         let client = Arc::new(ProducerClient {
             id,

@@ -3,41 +3,125 @@
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
 use once_cell::sync::Lazy;
+use rdkafka::bindings as rdsys;
 
-/// A thread that calls `poll` until stopped; it never calls into the host.
+/// A thread that serves one client's librdkafka main queue until stopped; it never calls into
+/// the host. It sleeps in poll(2) on two pipes: librdkafka's doorbell, written when an event
+/// arrives on the queue (rd_kafka_queue_io_event_enable), and a stop pipe. So an idle client
+/// costs no CPU and closing one does not wait out a poll interval: rdkafka's own
+/// `poll(timeout)` runs until its deadline whatever arrives, which made every close of a private
+/// client wait ~50 ms, and spins through the last millisecond of each window.
 pub struct Poller {
-    stop: Arc<AtomicBool>,
+    stop: Pipe,
     thread: Option<JoinHandle<()>>,
 }
 
+/// The librdkafka handle the poll thread watches; valid while the thread's `serve` closure (which
+/// owns a reference to the client) is alive.
+struct RawClient(*mut rdsys::rd_kafka_t);
+// SAFETY: librdkafka handles are thread-safe; the pointer outlives the thread (see above).
+unsafe impl Send for RawClient {}
+
 impl Poller {
-    pub fn spawn(name: &str, poll: impl Fn(Duration) + Send + 'static) -> Poller {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
+    /// `serve` handles the events already queued without blocking (rdkafka's `poll` with a zero
+    /// timeout); it must keep the client `rk` alive. The client is released when the thread ends.
+    pub fn spawn(name: &str, rk: *mut rdsys::rd_kafka_t, serve: impl Fn() + Send + 'static) -> Poller {
+        let stop = Pipe::new();
+        let stop_read = stop.read;
+        let rk = RawClient(rk);
         let thread = thread::Builder::new()
             .name(name.into())
             .spawn(move || {
-                while !flag.load(Ordering::Relaxed) {
-                    poll(Duration::from_millis(50));
-                }
+                let rk = rk;
+                // SAFETY: `serve` keeps the client alive until the end of this closure, after the
+                // queue handle taken here is destroyed.
+                unsafe { serve_until_stopped(rk.0, stop_read, &serve) };
+                drop(serve);
             })
             .expect("spawning a kafkabridge poll thread");
         Poller { stop, thread: Some(thread) }
     }
 }
 
+unsafe fn serve_until_stopped(rk: *mut rdsys::rd_kafka_t, stop: libc::c_int, serve: &dyn Fn()) {
+    let queue = rdsys::rd_kafka_queue_get_main(rk);
+    let doorbell = Pipe::new();
+    rdsys::rd_kafka_queue_io_event_enable(queue, doorbell.write, b"1".as_ptr().cast(), 1);
+    let drain = |queue| loop {
+        serve();
+        if rdsys::rd_kafka_queue_length(queue) == 0 {
+            break;
+        }
+    };
+    let mut fds = [
+        libc::pollfd { fd: doorbell.read, events: libc::POLLIN, revents: 0 },
+        libc::pollfd { fd: stop, events: libc::POLLIN, revents: 0 },
+    ];
+    loop {
+        // The timeout is a safety net only: the doorbell rings for every event.
+        let ready = libc::poll(fds.as_mut_ptr(), 2, 1000);
+        if ready > 0 && fds[1].revents != 0 {
+            break;
+        }
+        doorbell.drain();
+        // Serving marks the queue served, which re-arms the doorbell for the next event.
+        drain(queue);
+    }
+    // Reports that arrived after the client's last flush still reach their sessions.
+    drain(queue);
+    rdsys::rd_kafka_queue_io_event_enable(queue, -1, std::ptr::null(), 0);
+    rdsys::rd_kafka_queue_destroy(queue);
+}
+
 impl Drop for Poller {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.stop.ring();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
+        }
+    }
+}
+
+/// A non-blocking, close-on-exec pipe, closed on drop.
+struct Pipe {
+    read: libc::c_int,
+    write: libc::c_int,
+}
+
+impl Pipe {
+    fn new() -> Pipe {
+        let mut fds = [0; 2];
+        // SAFETY: fds has room for the two descriptors pipe2 writes.
+        let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) };
+        assert_eq!(rc, 0, "creating a pipe for a kafkabridge poll thread: {}", std::io::Error::last_os_error());
+        Pipe { read: fds[0], write: fds[1] }
+    }
+
+    fn ring(&self) {
+        // SAFETY: writing one byte from a valid buffer to our own descriptor. A full pipe
+        // (EAGAIN) is already ringing.
+        unsafe { libc::write(self.write, b"1".as_ptr().cast(), 1) };
+    }
+
+    fn drain(&self) {
+        let mut buf = [0u8; 64];
+        // SAFETY: reading into a local buffer from our own non-blocking descriptor.
+        while unsafe { libc::read(self.read, buf.as_mut_ptr().cast(), buf.len()) } > 0 {}
+    }
+}
+
+impl Drop for Pipe {
+    fn drop(&mut self) {
+        // SAFETY: both descriptors are ours and closed exactly once.
+        unsafe {
+            libc::close(self.read);
+            libc::close(self.write);
         }
     }
 }
