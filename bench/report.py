@@ -136,6 +136,18 @@ class Report:
         return ("## The PHP-FPM request (nginx + php-fpm, 4 workers, wrk; one message per request)\n\n"
                 + text + "\n\n" + "\n".join(f"- {r}" for r in ratios))
 
+    def profile_section(self) -> str:
+        """perf's view of one crossing run per language: the share of each binary, then the
+        hottest symbols."""
+        text = ["## Where the time of a produce call goes (perf, crossing run on the mock cluster)",
+                "Shares of all samples of the process, start-up and untimed flushes included. "
+                "`libkafkabridge.so` contains librdkafka (statically linked; `rd_kafka_*` symbols)."]
+        for p in self.data["profiles"]:
+            binaries = ", ".join(f"{b} {pct}" for pct, b in ((r[0], r[1]) for r in p["by_binary"]))
+            symbols = "; ".join(f"{r[2] if len(r) > 2 else r[1]} ({r[1]}) {r[0]}" for r in p["top_symbols"][:6])
+            text.append(f"- **{p['impl']} {p['mode']}**: {binaries}.  \n  Hottest: {symbols}.")
+        return "\n\n".join(text)
+
     def evaluate_targets(self) -> None:
         for size, name in SIZE_NAMES.items():
             ceiling = self.rate("produce", "rust-native", "single", size)
@@ -191,10 +203,8 @@ class Report:
             parts.append(self.sync_section())
         if self.crossing:
             parts.append(self.crossing_section())
-        notes = ROOT / "bench/ANALYSIS.md"
-        if notes.exists():
-            parts.append("## Where the time goes\n\nSee [bench/ANALYSIS.md](../ANALYSIS.md) for the profiles "
-                         "behind the missed targets.")
+        if d.get("profiles"):
+            parts.append(self.profile_section())
         m = d["machine"]
         parts.append("## Machine and versions\n\n" + table(["what", "value"], [
             ["machine", f"{m['cpus']} CPUs ({m['cpu']}), {m['memory_gib']} GiB, {m['os']}, Linux {m['kernel']}"],

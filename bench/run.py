@@ -23,7 +23,7 @@ MESSAGES = int(os.environ.get("BENCH_MESSAGES", "1000000"))
 REPS = int(os.environ.get("BENCH_REPS", "3"))
 SYNC_MESSAGES = int(os.environ.get("BENCH_SYNC_MESSAGES", "2000"))
 CROSSING_MESSAGES = int(os.environ.get("BENCH_CROSSING_MESSAGES", "200000"))
-SECTIONS = os.environ.get("BENCH_ONLY", "produce,consume,sync,crossing,fpm").split(",")
+SECTIONS = os.environ.get("BENCH_ONLY", "produce,consume,sync,crossing,fpm,profile").split(",")
 SIZES = [100, 1024]
 RUN_TIMEOUT = 600  # seconds; one run that hangs fails instead of stalling the whole benchmark
 
@@ -51,6 +51,9 @@ CONSUME = [("rust-native", "single"), ("c", "single"), ("c", "batch"), ("php", "
            ("go", "batch"), ("go-confluent", "single")]
 SYNC = [("rust-native", "single"), ("c", "single"), ("php", "single"), ("python", "single"),
         ("python-confluent", "single"), ("go", "single"), ("go-confluent", "single")]
+# Profiled (perf) crossing runs: where the time of one produce call goes, per language.
+PROFILE = [("c", "single"), ("php", "single"), ("php", "batch"), ("python", "single"),
+           ("python", "batch"), ("go", "single")]
 CROSSING = [("rust-native", "single"), ("c", "single"), ("c", "batch"), ("php", "single"),
             ("php", "batch"), ("python", "single"), ("python", "batch"),
             ("python-confluent", "single"), ("go", "single"), ("go-confluent", "single")]
@@ -76,6 +79,7 @@ class Bench:
     def __init__(self) -> None:
         self.runs: List[Dict[str, Any]] = []
         self.failures: List[Dict[str, Any]] = []
+        self.profiles: List[Dict[str, Any]] = []
         self.admin = kafkabridge.Admin({"bootstrap.servers": BROKERS}) if BROKERS else None
 
     def measure(self, impl: str, op: str, mode: str, size: int, messages: int, topic: str,
@@ -155,6 +159,36 @@ class Bench:
                 log(f"fpm {row['protocol']:9} {row['variant']:18} rep {rep}: " + summary(row))
 
 
+    def profile(self) -> None:
+        """perf samples of one crossing run per language, summed by binary and by symbol."""
+        for impl, mode in PROFILE:
+            data = ROOT / "target/bench/perf.data"
+            cmd = (["perf", "record", "-q", "-F", "999", "-o", str(data), "--"] + PROGRAMS[impl] +
+                   ["crossing", "--topic=bench-crossing", f"--messages={CROSSING_MESSAGES}", "--size=100",
+                    f"--mode={mode}"])
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+            if proc.returncode != 0:
+                log(f"profile {impl} {mode} skipped: {proc.stderr.strip()[-300:]}")
+                continue
+            report = ["perf", "report", "-i", str(data), "--stdio", "-q", "--no-children", "-g", "none"]
+            self.profiles.append({
+                "impl": impl, "mode": mode, "command": shlex.join(cmd),
+                "by_binary": perf_rows(command_output(report + ["--sort", "dso"]), 1.0),
+                "top_symbols": perf_rows(command_output(report + ["--sort", "dso,sym"]), 0)[:12],
+            })
+            log(f"profiled {impl} {mode}")
+
+
+def perf_rows(text: str, min_percent: float) -> List[List[str]]:
+    """[percent, binary(, symbol)] rows of `perf report --stdio -q` output."""
+    rows = []
+    for line in text.splitlines():
+        parts = line.split(None, 1)
+        if len(parts) == 2 and parts[0].endswith("%") and float(parts[0][:-1]) >= min_percent:
+            rows.append([parts[0]] + [p.strip() for p in parts[1].split("[.]" if "[.]" in parts[1] else "[k]", 1)])
+    return rows
+
+
 def summary(row: Dict[str, Any]) -> str:
     if row["op"] == "sync":
         return f"p50 {row['p50_us']:.0f} us, p99 {row['p99_us']:.0f} us"
@@ -186,7 +220,7 @@ def machine() -> Dict[str, Any]:
             "kernel": platform.release(), "os": os_name}
 
 
-def versions() -> Dict[str, str]:
+def versions(runs: List[Dict[str, Any]]) -> Dict[str, str]:
     import confluent_kafka
     go_mods = command_output(["go", "list", "-m", "-f", "{{.Path}} {{.Version}}",
                               "github.com/confluentinc/confluent-kafka-go/v2"])
@@ -197,9 +231,11 @@ def versions() -> Dict[str, str]:
         "kafkabridge_commit": command_output(["git", "-C", str(ROOT), "describe", "--always",
                                               "--dirty"]),
         "librdkafka (kafkabridge, rust-native)": kafkabridge.librdkafka_version(),
-        "confluent-kafka (python)": confluent_kafka.version()[0],
+        "confluent-kafka (python)": confluent_kafka.__version__,
         "librdkafka (confluent-kafka)": confluent_kafka.libversion()[0],
         "confluent-kafka-go": go_mods.split(" ", 1)[-1] if go_mods != "unknown" else go_mods,
+        # Programs that know it report the librdkafka they run on.
+        **{f"librdkafka ({r['impl']})": r["librdkafka"] for r in runs if "librdkafka" in r},
         "apache kafka broker": kafka,
         "rustc": command_output(["rustc", "--version"]),
         "go": command_output(["go", "version"]),
@@ -228,9 +264,10 @@ def main() -> int:
                      "fpm_seconds": int(os.environ.get("BENCH_FPM_SECONDS", "10"))},
         "duration_s": round(time.time() - started),
         "machine": machine(),
-        "versions": versions(),
+        "versions": versions(bench.runs),
         "runs": bench.runs,
         "failures": bench.failures,
+        "profiles": bench.profiles,
     }
     out = ROOT / "bench/results"
     out.mkdir(exist_ok=True)
