@@ -19,8 +19,12 @@ import (
 	"unsafe"
 )
 
+// cEmpty is a non-NULL pointer for empty data (length 0): NULL would mean "absent".
+var cEmpty = C.kbg_empty()
+
 // call runs f on a locked OS thread so that kb_last_error (thread-local in the
-// library) is read on the thread that failed.
+// library) is read on the thread that failed. The produce calls, which are hot,
+// use the kbg_* wrappers instead.
 func call(f func() C.kb_err) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -40,6 +44,19 @@ func lastError() string {
 	big := make([]byte, int(n)+1)
 	n = C.kb_last_error((*C.char)(unsafe.Pointer(&big[0])), C.size_t(len(big)))
 	return string(big[:int(n)])
+}
+
+// goData passes Go bytes to C for the duration of one call, without a copy: the library
+// copies what it keeps before returning, and []byte holds no Go pointers, so cgo's
+// rules allow it. nil stays NULL; empty becomes a non-NULL pointer with length 0.
+func goData(b []byte) (*C.uint8_t, C.size_t) {
+	if b == nil {
+		return nil, 0
+	}
+	if len(b) == 0 {
+		return cEmpty, 0
+	}
+	return (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(b))), C.size_t(len(b))
 }
 
 // arena owns C allocations made to pass Go data to the library; free() releases them all.
@@ -71,7 +88,7 @@ func (a *arena) bytes(b []byte) (*C.uint8_t, C.size_t) {
 		return nil, 0
 	}
 	if len(b) == 0 {
-		return C.kbg_empty(), 0
+		return cEmpty, 0
 	}
 	p := a.alloc(len(b))
 	copy(unsafe.Slice((*byte)(p), len(b)), b)

@@ -1,7 +1,50 @@
 package kafkabridge
 
 /*
+#include <stdlib.h>
 #include <kafkabridge.h>
+
+// The outcome of a produce call. On failure msg holds kb_last_error() in malloc'd memory
+// (the caller frees it): the message is read in the same cgo call as the failure, on the
+// thread that failed, so the hot path needs no runtime.LockOSThread.
+typedef struct {
+	kb_err rc;
+	uint64_t id;
+	size_t accepted;
+	char *msg;
+} kbg_result;
+
+static void kbg_fail(kbg_result *r, kb_err rc) {
+	size_t n = kb_last_error(NULL, 0);
+	r->rc = rc;
+	r->msg = malloc(n + 1);
+	if (r->msg != NULL) {
+		kb_last_error(r->msg, n + 1);
+	}
+}
+
+static kbg_result kbg_produce(kb_producer *p, const char *topic, int32_t partition,
+                              const uint8_t *key, size_t key_len, const uint8_t *value,
+                              size_t value_len, const kb_header *headers, size_t header_count,
+                              int64_t timestamp_ms) {
+	kbg_result r = {0};
+	kb_err rc = kb_producer_produce(p, topic, partition, key, key_len, value, value_len,
+	                                headers, header_count, timestamp_ms, &r.id);
+	if (rc != 0) {
+		kbg_fail(&r, rc);
+	}
+	return r;
+}
+
+static kbg_result kbg_produce_batch(kb_producer *p, const kb_record *records, size_t count,
+                                    uint64_t *ids) {
+	kbg_result r = {0};
+	kb_err rc = kb_producer_produce_batch(p, records, count, ids, &r.accepted);
+	if (rc != 0) {
+		kbg_fail(&r, rc);
+	}
+	return r;
+}
 */
 import "C"
 
@@ -11,7 +54,9 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // ProduceOptions are the optional parts of a produced message.
@@ -28,23 +73,24 @@ type ProduceOptions struct {
 // Partition returns options that send to partition p.
 func Partition(p int32) ProduceOptions { return ProduceOptions{Partition: p, HasPartition: true} }
 
-func (o *ProduceOptions) partition() C.int32_t {
-	if o == nil || !o.HasPartition {
+func (o ProduceOptions) partition() C.int32_t {
+	if !o.HasPartition {
 		return C.int32_t(PartitionAny)
 	}
 	return C.int32_t(o.Partition)
 }
 
-func (o *ProduceOptions) timestampMs() C.int64_t {
-	if o == nil || o.Timestamp.IsZero() {
+func (o ProduceOptions) timestampMs() C.int64_t {
+	if o.Timestamp.IsZero() {
 		return 0
 	}
 	return C.int64_t(o.Timestamp.UnixMilli())
 }
 
-func mergeOpts(opts []ProduceOptions) *ProduceOptions {
+// mergeOpts folds the options of one call into one value (the zero value if none).
+func mergeOpts(opts []ProduceOptions) ProduceOptions {
 	if len(opts) == 0 {
-		return nil
+		return ProduceOptions{}
 	}
 	o := opts[0]
 	for _, x := range opts[1:] {
@@ -56,7 +102,21 @@ func mergeOpts(opts []ProduceOptions) *ProduceOptions {
 			o.Timestamp = x.Timestamp
 		}
 	}
-	return &o
+	return o
+}
+
+// resultError turns a kbg_result into an error and frees its message.
+func resultError(r *C.kbg_result) error {
+	if r.rc == 0 {
+		return nil
+	}
+	msg := ""
+	if r.msg != nil {
+		msg = C.GoString(r.msg)
+		C.free(unsafe.Pointer(r.msg))
+		r.msg = nil
+	}
+	return newError(int32(r.rc), msg)
 }
 
 // Delivery is the outcome of ProduceSync.
@@ -85,9 +145,66 @@ type ProducerInfo struct {
 // Producer produces messages. With "bridge.persistent.name" set, it is a
 // session on a process-wide client that outlives Close. Safe for concurrent use.
 type Producer struct {
-	mu   sync.RWMutex
-	h    *C.kb_producer
-	poll *poller // non-nil once Deliveries was called
+	// mu guards h. Produce and ProduceBatch hold its read lock for their (non-blocking)
+	// C call, so Close, which takes the write lock, never frees topics under them.
+	mu     sync.RWMutex
+	h      *C.kb_producer
+	poll   *poller // non-nil once Deliveries was called
+	topics topicCache
+}
+
+// maxCachedTopics bounds a producer's topic cache; further topics are copied per call.
+// A variable so that tests can reach the bound.
+var maxCachedTopics = 1024
+
+// topicCache keeps the C copy of each topic name a producer sends to, so that a produce
+// call allocates nothing for its topic. Lookups take no lock: the map is replaced, never
+// changed, when a topic is added. The strings live until the producer's Close.
+type topicCache struct {
+	mu sync.Mutex // serialises additions
+	m  atomic.Pointer[map[string]*C.char]
+}
+
+// get returns the C string for name, or nil when the cache is full and name is not in it.
+func (c *topicCache) get(name string) *C.char {
+	if m := c.m.Load(); m != nil {
+		if s, ok := (*m)[name]; ok {
+			return s
+		}
+	}
+	return c.add(name)
+}
+
+func (c *topicCache) add(name string) *C.char {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var old map[string]*C.char
+	if m := c.m.Load(); m != nil {
+		old = *m
+	}
+	if s, ok := old[name]; ok {
+		return s
+	}
+	if len(old) >= maxCachedTopics {
+		return nil
+	}
+	m := make(map[string]*C.char, len(old)+1)
+	for k, v := range old {
+		m[k] = v
+	}
+	s := C.CString(name)
+	m[name] = s
+	c.m.Store(&m)
+	return s
+}
+
+// free releases the strings; no call may be using them (Close holds the write lock).
+func (c *topicCache) free() {
+	if m := c.m.Swap(nil); m != nil {
+		for _, s := range *m {
+			C.free(unsafe.Pointer(s))
+		}
+	}
 }
 
 // NewProducer opens a producer (cfg nil means defaults). It does not block.
@@ -121,25 +238,163 @@ func (p *Producer) use(f func(h *C.kb_producer) error) error {
 // Produce enqueues one message without waiting and returns its id; the
 // delivery report (an EventDelivery with that id) arrives via PollEvents.
 // A nil key/value is absent (a nil value is a tombstone); empty is empty.
+// On a full queue it returns an error matching ErrQueueFull (librdkafka's queue)
+// or ErrEventQueueFull (undrained reports): take delivery reports, then retry.
+// key and value are read during the call only; the library keeps its own copy.
 func (p *Producer) Produce(topic string, value, key []byte, opts ...ProduceOptions) (uint64, error) {
 	o := mergeOpts(opts)
-	var id C.uint64_t
-	err := p.use(func(h *C.kb_producer) error {
-		var a arena
-		defer a.free()
-		t := a.str(topic)
-		kp, kl := a.bytes(key)
-		vp, vl := a.bytes(value)
-		var hp *C.kb_header
-		var hn C.size_t
-		if o != nil {
-			hp, hn = a.headers(o.Headers)
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.h == nil {
+		return 0, closedError("producer")
+	}
+	var a arena
+	defer a.free()
+	t := p.topics.get(topic)
+	if t == nil {
+		t = a.str(topic)
+	}
+	hp, hn := a.headers(o.Headers)
+	kp, kl := goData(key)
+	vp, vl := goData(value)
+	r := C.kbg_produce(p.h, t, o.partition(), kp, kl, vp, vl, hp, hn, o.timestampMs())
+	return uint64(r.id), resultError(&r)
+}
+
+// Record is one message of ProduceBatch: the arguments of one Produce call. The
+// embedded ProduceOptions (partition, headers, timestamp) are optional; the zero value
+// lets the partitioner choose.
+type Record struct {
+	Topic string
+	Value []byte // nil is absent (a tombstone), []byte{} is empty
+	Key   []byte // nil is absent
+	ProduceOptions
+}
+
+// pinMin is the size from which ProduceBatch pins a key or value in place for the call
+// instead of copying it to C memory: one pin costs about as much as copying a few
+// hundred bytes, and pinning bounds the batch's C memory for large messages.
+const pinMin = 4096
+
+// ProduceBatch enqueues records in order with one library call, without waiting, and
+// returns the ids of the records it enqueued: ids[i] is the id of records[i], and its
+// delivery report arrives as for Produce. It stops at the first record that fails: then
+// err is the error of records[len(ids)] and no later record was tried. On a full queue
+// (errors.Is(err, ErrQueueFull) or errors.Is(err, ErrEventQueueFull)) take delivery
+// reports, then call again with records[len(ids):]. An empty batch enqueues nothing.
+//
+// Keys, values and headers are read during the call only: small ones are copied into
+// one C buffer for the call, large ones are pinned in place; the library keeps its own
+// copy of every message.
+func (p *Producer) ProduceBatch(records []Record) (ids []uint64, err error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.h == nil {
+		return nil, closedError("producer")
+	}
+	if len(records) == 0 {
+		return nil, nil
+	}
+	var a arena
+	defer a.free()
+	var pin runtime.Pinner
+	defer pin.Unpin()
+	recs := p.cRecords(&a, &pin, records)
+	ids = make([]uint64, len(records))
+	r := C.kbg_produce_batch(p.h, recs, C.size_t(len(records)), (*C.uint64_t)(unsafe.Pointer(&ids[0])))
+	return ids[:int(r.accepted)], resultError(&r)
+}
+
+// cRecords lays records out for kb_producer_produce_batch in one C block: the kb_record
+// array, then the header arrays, then the copied bytes. Go memory may be referenced
+// from C memory only while pinned, hence pin for the large keys and values.
+func (p *Producer) cRecords(a *arena, pin *runtime.Pinner, records []Record) *C.kb_record {
+	recSize := int(unsafe.Sizeof(C.kb_record{}))
+	hdrSize := int(unsafe.Sizeof(C.kb_header{}))
+	nh, nb := 0, 0
+	for i := range records {
+		r := &records[i]
+		nb += copiedLen(r.Key) + copiedLen(r.Value)
+		nh += len(r.Headers)
+		for _, h := range r.Headers {
+			nb += len(h.Name) + 1 + copiedLen(h.Value)
 		}
-		return call(func() C.kb_err {
-			return C.kb_producer_produce(h, t, o.partition(), kp, kl, vp, vl, hp, hn, o.timestampMs(), &id)
-		})
-	})
-	return uint64(id), err
+	}
+	block := a.alloc(len(records)*recSize + nh*hdrSize + nb)
+	recs := unsafe.Slice((*C.kb_record)(block), len(records))
+	hdrs := unsafe.Slice((*C.kb_header)(unsafe.Add(block, len(records)*recSize)), nh)
+	w := blockWriter{buf: unsafe.Slice((*byte)(unsafe.Add(block, len(records)*recSize+nh*hdrSize)), nb), pin: pin}
+
+	var topic string
+	var ctopic *C.char
+	for i := range records {
+		r := &records[i]
+		if ctopic == nil || r.Topic != topic {
+			topic, ctopic = r.Topic, p.topics.get(r.Topic)
+			if ctopic == nil {
+				ctopic = a.str(r.Topic)
+			}
+		}
+		var hp *C.kb_header
+		if len(r.Headers) > 0 {
+			hs := hdrs[:len(r.Headers)]
+			hdrs = hdrs[len(r.Headers):]
+			for j, h := range r.Headers {
+				hs[j] = C.kb_header{name: w.str(h.Name)}
+				hs[j].value, hs[j].value_len = w.data(h.Value)
+			}
+			hp = &hs[0]
+		}
+		recs[i] = C.kb_record{
+			topic:        ctopic,
+			partition:    r.partition(),
+			headers:      hp,
+			header_count: C.size_t(len(r.Headers)),
+			timestamp_ms: r.timestampMs(),
+		}
+		recs[i].key, recs[i].key_len = w.data(r.Key)
+		recs[i].value, recs[i].value_len = w.data(r.Value)
+	}
+	return &recs[0]
+}
+
+// copiedLen is how many bytes blockWriter.data copies for b.
+func copiedLen(b []byte) int {
+	if len(b) >= pinMin {
+		return 0
+	}
+	return len(b)
+}
+
+// blockWriter fills the byte area of a C block sized by cRecords.
+type blockWriter struct {
+	buf []byte // C memory not yet written
+	pin *runtime.Pinner
+}
+
+// data is arena.bytes for a batch: nil stays NULL, empty is non-NULL with length 0.
+func (w *blockWriter) data(b []byte) (*C.uint8_t, C.size_t) {
+	switch {
+	case b == nil:
+		return nil, 0
+	case len(b) == 0:
+		return cEmpty, 0
+	case len(b) >= pinMin:
+		d := unsafe.SliceData(b)
+		w.pin.Pin(d)
+		return (*C.uint8_t)(unsafe.Pointer(d)), C.size_t(len(b))
+	}
+	d := &w.buf[0]
+	w.buf = w.buf[copy(w.buf, b):]
+	return (*C.uint8_t)(unsafe.Pointer(d)), C.size_t(len(b))
+}
+
+func (w *blockWriter) str(s string) *C.char {
+	d := &w.buf[0]
+	n := copy(w.buf, s)
+	w.buf[n] = 0
+	w.buf = w.buf[n+1:]
+	return (*C.char)(unsafe.Pointer(d))
 }
 
 // ProduceSync produces one message and waits for its own delivery report,
@@ -169,11 +424,7 @@ func (p *Producer) ProduceSync(ctx context.Context, topic string, value, key []b
 			t := a.str(topic)
 			kp, kl := a.bytes(key)
 			vp, vl := a.bytes(value)
-			var hp *C.kb_header
-			var hn C.size_t
-			if o != nil {
-				hp, hn = a.headers(o.Headers)
-			}
+			hp, hn := a.headers(o.Headers)
 			return call(func() C.kb_err {
 				return C.kb_producer_produce_sync(h, t, o.partition(), kp, kl, vp, vl, hp, hn,
 					o.timestampMs(), durationMs(timeout), &out)
@@ -319,5 +570,6 @@ func (p *Producer) Close() error {
 	if h == nil {
 		return nil
 	}
+	p.topics.free()
 	return call(func() C.kb_err { return C.kb_producer_free(h) })
 }
