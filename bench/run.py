@@ -41,22 +41,17 @@ PROGRAMS: Dict[str, List[str]] = {
     "go-confluent": [str(ROOT / "target/bench/go-confluent")],
 }
 
-# (impl, mode) pairs per op. The ceiling comes first: ratios are taken against it.
-PRODUCE = [("rust-native", "single"), ("c", "single"), ("c", "batch"), ("php", "single"),
-           ("php", "batch"), ("python", "single"), ("python", "batch"),
-           ("python-confluent", "single"), ("go", "single"), ("go-confluent", "single")]
-CONSUME = [("rust-native", "single"), ("c", "single"), ("c", "batch"), ("php", "single"),
-           ("php", "batch"), ("python", "single"), ("python", "batch"),
-           ("python-confluent", "single"), ("python-confluent", "batch"), ("go", "single"),
-           ("go", "batch"), ("go-confluent", "single")]
+# (impl, mode) pairs of produce, consume and crossing. The ceiling comes first: ratios are
+# taken against it.
+MATRIX = [("rust-native", "single"), ("c", "single"), ("c", "batch"), ("php", "single"),
+          ("php", "batch"), ("python", "single"), ("python", "batch"),
+          ("python-confluent", "single"), ("python-confluent", "batch"), ("go", "single"),
+          ("go", "batch"), ("go-confluent", "single")]
 SYNC = [("rust-native", "single"), ("c", "single"), ("php", "single"), ("python", "single"),
         ("python-confluent", "single"), ("go", "single"), ("go-confluent", "single")]
 # Profiled (perf) crossing runs: where the time of one produce call goes, per language.
 PROFILE = [("c", "single"), ("php", "single"), ("php", "batch"), ("python", "single"),
-           ("python", "batch"), ("go", "single")]
-CROSSING = [("rust-native", "single"), ("c", "single"), ("c", "batch"), ("php", "single"),
-            ("php", "batch"), ("python", "single"), ("python", "batch"),
-            ("python-confluent", "single"), ("go", "single"), ("go-confluent", "single")]
+           ("python", "batch"), ("go", "single"), ("go", "batch")]
 
 
 def log(msg: str) -> None:
@@ -101,7 +96,7 @@ class Bench:
     def produce(self) -> None:
         for size in SIZES:
             for rep in range(1, REPS + 1):
-                for impl, mode in PRODUCE:
+                for impl, mode in MATRIX:
                     topic = f"bench-produce-{RUN_ID}-{size}-{impl}-{mode}-{rep}"
                     self.admin.create_topic(topic, partitions=1)
                     row = self.measure(impl, "produce", mode, size, MESSAGES, topic, rep)
@@ -126,7 +121,7 @@ class Bench:
                                                 f"--topic={topic}", f"--messages={MESSAGES}",
                                                 f"--size={size}", "--mode=single"])
             for rep in range(1, REPS + 1):
-                for impl, mode in CONSUME:
+                for impl, mode in MATRIX:
                     self.measure(impl, "consume", mode, size, MESSAGES, topic, rep)
             self.admin.delete_topic(topic)
 
@@ -140,7 +135,7 @@ class Bench:
 
     def crossing(self) -> None:
         for rep in range(1, REPS + 1):
-            for impl, mode in CROSSING:
+            for impl, mode in MATRIX:
                 self.measure(impl, "crossing", mode, 100, CROSSING_MESSAGES, "bench-crossing", rep)
 
     def fpm(self) -> None:
