@@ -15,10 +15,14 @@ KAFKA_PORT="${KAFKA_PORT:-39092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 # SASL_PLAINTEXT listener (mechanisms PLAIN and SCRAM-SHA-256) for credential tests.
 KAFKA_SASL_PORT="${KAFKA_SASL_PORT:-$((KAFKA_PORT + 2))}"
+# SASL_SSL listener (same mechanisms and user) for TLS tests and benchmarks; its certificates
+# come from a throwaway CA made at every fresh start (ca.pem is what clients trust).
+KAFKA_SASL_SSL_PORT="${KAFKA_SASL_SSL_PORT:-$((KAFKA_PORT + 3))}"
+TLS_DIR="$RUN_DIR/tls"
 KAFKA_SASL_USER="kb-test"
 KAFKA_SASL_PASSWORD="kb-test-secret"
 BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
-LISTENERS="PLAINTEXT://$BOOTSTRAP,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT"
+LISTENERS="PLAINTEXT://$BOOTSTRAP,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT,SASL_SSL://127.0.0.1:$KAFKA_SASL_SSL_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT"
 
 log() { echo "kafka-harness: $*" >&2; }
 

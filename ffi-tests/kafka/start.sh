@@ -51,6 +51,29 @@ fetch_jars() {
   mv "$tmp" "$LIB_DIR"
 }
 
+# A throwaway CA (ca.pem, what clients trust) and a server certificate it signs for IP:127.0.0.1
+# and DNS:localhost, made afresh with every fresh start; the CA key is deleted right away.
+# Kafka reads the server key and chain as one PEM file (ssl.keystore.type=PEM); without
+# ssl.key.password the key must be unencrypted PKCS#8 ("BEGIN PRIVATE KEY"), which is what
+# OpenSSL 3 writes. Chained with && because errexit does not apply inside `if ! make_certs`.
+make_certs() {
+  rm -rf "$TLS_DIR"
+  mkdir -p "$TLS_DIR"
+  (
+    cd "$TLS_DIR" &&
+      openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=kafkabridge test CA" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+        -keyout ca.key -out ca.pem &&
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr &&
+      printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "basicConstraints=CA:FALSE" \
+        "keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" >server.ext &&
+      openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -set_serial "0x$(openssl rand -hex 8)" \
+        -days 30 -extfile server.ext -out server.crt &&
+      cat server.key server.crt >server.pem && chmod 600 server.pem &&
+      rm -f ca.key server.key server.csr server.ext server.crt
+  ) >>"$LOG_FILE" 2>&1 </dev/null
+}
+
 write_config() {
   cat >"$PROPS" <<PROPS
 # Written by ffi-tests/kafka/start.sh; regenerated on every fresh start.
@@ -58,14 +81,20 @@ process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
 listeners=$LISTENERS
-advertised.listeners=PLAINTEXT://$BOOTSTRAP,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT
+advertised.listeners=PLAINTEXT://$BOOTSTRAP,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT,SASL_SSL://127.0.0.1:$KAFKA_SASL_SSL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
-# One test user for both mechanisms (the SCRAM credential is added when formatting).
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT
+# One test user for both mechanisms on both SASL listeners (the SCRAM credential is added when
+# formatting).
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_USER="$KAFKA_SASL_PASSWORD";
 listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_USER="$KAFKA_SASL_PASSWORD";
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+# TLS on the SASL_SSL listener only: key and certificate from make_certs, no client certificates.
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location=$TLS_DIR/server.pem
 log.dirs=$DATA_DIR
 # One node: every internal topic must have replication factor / min ISR 1.
 default.replication.factor=1
@@ -126,7 +155,7 @@ if pid="$(broker_pid)"; then
 fi
 rm -f "$PID_FILE"
 
-for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$KAFKA_SASL_PORT"; do
+for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$KAFKA_SASL_PORT" "$KAFKA_SASL_SSL_PORT"; do
   if port_open "$port"; then
     log "port 127.0.0.1:$port is already in use by another process; set KAFKA_PORT to move the broker"
     exit 1
@@ -160,6 +189,11 @@ fetch_jars
 t0=$SECONDS
 rm -rf "$DATA_DIR"
 mkdir -p "$DATA_DIR"
+command -v openssl >/dev/null || { log "openssl not found on PATH (needed for the SASL_SSL certificates)"; exit 1; }
+if ! make_certs; then
+  log "making the TLS certificates in $TLS_DIR failed"
+  exit 1
+fi
 write_config
 
 # A cluster id is 16 random bytes in URL-safe base64 without padding.
@@ -175,7 +209,7 @@ fi
 # setsid: the broker gets its own session, so it outlives this script and a
 # Ctrl-C in the calling terminal does not reach it. fd 9 (the lock) is closed
 # so that the broker does not hold the lock.
-log "starting broker on $BOOTSTRAP (controller 127.0.0.1:$KAFKA_CONTROLLER_PORT), log: $LOG_FILE"
+log "starting broker on $BOOTSTRAP (SASL_PLAINTEXT :$KAFKA_SASL_PORT, SASL_SSL :$KAFKA_SASL_SSL_PORT with CA $TLS_DIR/ca.pem, controller :$KAFKA_CONTROLLER_PORT), log: $LOG_FILE"
 # shellcheck disable=SC2086  # HEAP_OPTS/KAFKA_JVM_OPTS are word lists
 setsid java $HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
   ${KAFKA_JVM_OPTS:-} \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stops the test broker started by start.sh (SIGTERM, up to
 # KAFKA_STOP_TIMEOUT seconds, default 30, then SIGKILL) and removes its data
-# dir and pid file. broker.log is kept for inspection until the next start.
+# dir, TLS certificates and pid file. broker.log is kept for inspection until the next start.
 # Succeeds when nothing is running.
 set -euo pipefail
 # shellcheck source=common.sh
@@ -18,5 +18,5 @@ if pid="$(broker_pid)"; then
 else
   log "no broker running"
 fi
-rm -rf "$DATA_DIR"
+rm -rf "$DATA_DIR" "$TLS_DIR"
 rm -f "$PID_FILE"
