@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(build-essential cmake pkg-config libssl-dev zlib1g-dev libcurl4-openssl-dev)
 [ "${1:-test}" = build ] || packages+=(valgrind kcat maven openjdk-17-jre-headless php8.2-cli php8.2-fpm phpunit libfcgi-bin iproute2 openssl)
-[ "${1:-test}" != bench ] || packages+=(nginx-light wrk python3-venv linux-perf)
+[ "${1:-test}" != bench ] || packages+=(nginx-light wrk curl python3-venv linux-perf)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
