@@ -1,6 +1,7 @@
 //! Generates include/kafkabridge.h (C) and include/kafkabridge_ffi.h (the same declarations
-//! without preprocessor lines or comments, for PHP's FFI::cdef() and ffi.preload), and links
-//! the shared library with -z nodelete so a dlclose() never unmaps code our threads run.
+//! without preprocessor lines or comments and with `const void *` byte-buffer parameters, for
+//! PHP's FFI::cdef() and ffi.preload), and links the shared library with -z nodelete so a
+//! dlclose() never unmaps code our threads run.
 
 use std::path::Path;
 
@@ -27,10 +28,20 @@ fn main() {
 }
 
 /// Drops comments, preprocessor lines (PHP's FFI parser accepts neither #include nor #define)
-/// and blank lines.
+/// and blank lines, and declares the byte-buffer parameters of functions `const void *`.
+///
+/// Why: PHP's FFI passes a PHP string as is, without a copy, to a `char *` or `void *` parameter
+/// but refuses it for `const uint8_t *`, so with the C header's types every key and value would
+/// first be copied into an FFI::new() buffer. The two types are the same pointer at the ABI
+/// level. Struct fields (between braces) keep `const uint8_t *`: a field cannot hold a PHP
+/// string anyway.
 fn ffi_header(c: &str) -> String {
-    let mut out = String::from("// kafkabridge declarations for PHP FFI; generated from kafkabridge.h by build.rs.\n");
+    let mut out = String::from(
+        "// kafkabridge declarations for PHP FFI; generated from kafkabridge.h by build.rs, with the byte-buffer\n\
+         // parameters of functions declared const void * so PHP passes its strings without a copy.\n",
+    );
     let mut in_comment = false;
+    let mut braces = 0usize;
     for line in c.lines() {
         let t = line.trim();
         if in_comment {
@@ -44,8 +55,13 @@ fn ffi_header(c: &str) -> String {
         if t.is_empty() || t.starts_with('#') || t.starts_with("//") || t.starts_with("extern \"C\"") || t == "}  // extern \"C\"" {
             continue;
         }
-        out.push_str(line);
+        if braces == 0 {
+            out.push_str(&line.replace("const uint8_t *", "const void *"));
+        } else {
+            out.push_str(line);
+        }
         out.push('\n');
+        braces = braces + line.matches('{').count() - line.matches('}').count();
     }
     out
 }

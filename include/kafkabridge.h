@@ -51,6 +51,11 @@
 #define KB_PARTITION_UA -1
 
 /**
+ * The length of an absent (NULL) key or value in a `kb_producer_produce_packed()` buffer.
+ */
+#define KB_PACKED_ABSENT UINT32_MAX
+
+/**
  * Purge messages waiting in the local queue.
  */
 #define KB_PURGE_QUEUE 1
@@ -971,6 +976,32 @@ kb_err kb_producer_produce_batch(kb_producer *p,
                                  size_t count,
                                  uint64_t *ids_out,
                                  size_t *accepted_out);
+
+/**
+ * Enqueues the records of a packed buffer, all to `topic`/`partition`, in order with one call,
+ * stopping at the first that fails. Made for hosts whose FFI pays for every struct field written
+ * (PHP): they build one byte string instead of a `kb_record` array. `packed` (`packed_len`
+ * bytes; NULL only with 0) holds the records back to back, each `u32 key_len, key bytes,
+ * u32 value_len, value bytes`, lengths little-endian, KB_PACKED_ABSENT for a NULL key/value (a
+ * NULL value is a tombstone); it is only read during the call. `partition` is a partition or
+ * KB_PARTITION_UA (-1). `ids_out` (may be NULL, then `ids_cap` is ignored) has room for
+ * `ids_cap` ids and receives those of the records enqueued; `*accepted_out` is their number
+ * (always written). Returns 0 if all were accepted, else the error of record `*accepted_out`
+ * (resend from there after polling). Thread-safe.
+ *
+ * Errors: KB_ERR_INVALID_ARGUMENT, with nothing enqueued, for a malformed buffer (a record cut
+ * short, trailing bytes, more records than `ids_cap`; the message names the byte offset); the
+ * others of `kb_producer_produce()`, e.g. RD_KAFKA_RESP_ERR__QUEUE_FULL (-184) and
+ * KB_ERR_EVENT_QUEUE_FULL (retriable: poll, then resend from record `*accepted_out`).
+ */
+kb_err kb_producer_produce_packed(kb_producer *p,
+                                  const char *topic,
+                                  int32_t partition,
+                                  const uint8_t *packed,
+                                  size_t packed_len,
+                                  uint64_t *ids_out,
+                                  size_t ids_cap,
+                                  size_t *accepted_out);
 
 /**
  * Produces one message and waits up to `timeout_ms` for its own delivery report (not for other

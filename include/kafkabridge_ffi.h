@@ -1,4 +1,5 @@
-// kafkabridge declarations for PHP FFI; generated from kafkabridge.h by build.rs.
+// kafkabridge declarations for PHP FFI; generated from kafkabridge.h by build.rs, with the byte-buffer
+// parameters of functions declared const void * so PHP passes its strings without a copy.
 typedef enum {
   KB_EVENT_DELIVERY = 1,
   KB_EVENT_ERROR = 2,
@@ -260,9 +261,9 @@ kb_err kb_producer_free(kb_producer *p);
 kb_err kb_producer_produce(kb_producer *p,
                            const char *topic,
                            int32_t partition,
-                           const uint8_t *key,
+                           const void *key,
                            size_t key_len,
-                           const uint8_t *value,
+                           const void *value,
                            size_t value_len,
                            const kb_header *headers,
                            size_t header_count,
@@ -273,12 +274,20 @@ kb_err kb_producer_produce_batch(kb_producer *p,
                                  size_t count,
                                  uint64_t *ids_out,
                                  size_t *accepted_out);
+kb_err kb_producer_produce_packed(kb_producer *p,
+                                  const char *topic,
+                                  int32_t partition,
+                                  const void *packed,
+                                  size_t packed_len,
+                                  uint64_t *ids_out,
+                                  size_t ids_cap,
+                                  size_t *accepted_out);
 kb_err kb_producer_produce_sync(kb_producer *p,
                                 const char *topic,
                                 int32_t partition,
-                                const uint8_t *key,
+                                const void *key,
                                 size_t key_len,
-                                const uint8_t *value,
+                                const void *value,
                                 size_t value_len,
                                 const kb_header *headers,
                                 size_t header_count,

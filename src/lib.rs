@@ -11,6 +11,7 @@ pub mod groups;
 pub mod message;
 pub mod metadata;
 pub mod mock;
+mod packed;
 pub mod partitions;
 pub mod producer;
 mod producer_client;

@@ -14,6 +14,7 @@ use crate::error::{kb_err, KbError, KbResult};
 use crate::event::{kb_event, kb_event_batch, return_batch, return_event, Event, EventQueue};
 use crate::ffi::{bytes_arg, check_not_null, guard, slice_arg, str_arg, timeout_arg, write_out};
 use crate::message::kb_header;
+use crate::packed;
 use crate::partitions::{kb_topic_partition, tpl_from_array};
 use crate::producer_client::{self, HeaderRef, ProducerClient, Record};
 use crate::registry::Registry;
@@ -248,6 +249,56 @@ pub unsafe extern "C" fn kb_producer_produce_batch(
     })
 }
 
+/// Enqueues the records of a packed buffer, all to `topic`/`partition`, in order with one call,
+/// stopping at the first that fails. Made for hosts whose FFI pays for every struct field written
+/// (PHP): they build one byte string instead of a `kb_record` array. `packed` (`packed_len`
+/// bytes; NULL only with 0) holds the records back to back, each `u32 key_len, key bytes,
+/// u32 value_len, value bytes`, lengths little-endian, KB_PACKED_ABSENT for a NULL key/value (a
+/// NULL value is a tombstone); it is only read during the call. `partition` is a partition or
+/// KB_PARTITION_UA (-1). `ids_out` (may be NULL, then `ids_cap` is ignored) has room for
+/// `ids_cap` ids and receives those of the records enqueued; `*accepted_out` is their number
+/// (always written). Returns 0 if all were accepted, else the error of record `*accepted_out`
+/// (resend from there after polling). Thread-safe.
+///
+/// Errors: KB_ERR_INVALID_ARGUMENT, with nothing enqueued, for a malformed buffer (a record cut
+/// short, trailing bytes, more records than `ids_cap`; the message names the byte offset); the
+/// others of `kb_producer_produce()`, e.g. RD_KAFKA_RESP_ERR__QUEUE_FULL (-184) and
+/// KB_ERR_EVENT_QUEUE_FULL (retriable: poll, then resend from record `*accepted_out`).
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn kb_producer_produce_packed(
+    p: *mut kb_producer,
+    topic: *const c_char,
+    partition: i32,
+    packed: *const u8,
+    packed_len: usize,
+    ids_out: *mut u64,
+    ids_cap: usize,
+    accepted_out: *mut usize,
+) -> kb_err {
+    guard(|| {
+        check_not_null!(accepted_out);
+        write_out(accepted_out, 0);
+        let s = PRODUCERS.get(p)?;
+        let topic = str_arg(topic, "topic")?;
+        let buf = slice_arg(packed, packed_len, "packed")?;
+        packed::validate(buf, if ids_out.is_null() { usize::MAX } else { ids_cap })?;
+        for (i, (key, value)) in packed::records(buf).enumerate() {
+            let rec = Record { topic, partition, key, value, headers: Vec::new(), timestamp_ms: 0 };
+            let id = s
+                .queue
+                .check_room(1)
+                .and_then(|_| s.client.produce(s.session, &rec, None))
+                .map_err(|e| KbError::new(e.code, format!("record {i}: {}", e.message)))?;
+            if !ids_out.is_null() {
+                write_out(ids_out.add(i), id);
+            }
+            write_out(accepted_out, i + 1);
+        }
+        Ok(())
+    })
+}
+
 /// Produces one message and waits up to `timeout_ms` for its own delivery report (not for other
 /// messages), without sitting out `linger.ms`. On success fills `*out` with the partition and
 /// offset. Errors: the delivery error itself (for example RD_KAFKA_RESP_ERR__MSG_TIMED_OUT or
@@ -380,6 +431,9 @@ pub unsafe extern "C" fn kb_producer_purge(p: *mut kb_producer, flags: i32) -> k
         Ok(())
     })
 }
+
+/// The length of an absent (NULL) key or value in a `kb_producer_produce_packed()` buffer.
+pub const KB_PACKED_ABSENT: u32 = u32::MAX;
 
 /// Purge messages waiting in the local queue.
 pub const KB_PURGE_QUEUE: i32 = 1;

@@ -1,5 +1,6 @@
-/* The producer against the real broker: delivery reports, synchronous produce, batches,
- * persistent clients and their sessions, fork(), the flush at exit, purge and backpressure. */
+/* The producer against the real broker: delivery reports, synchronous produce, batches (record
+ * arrays and packed buffers), persistent clients and their sessions, fork(), the flush at exit,
+ * purge and backpressure. */
 #include <sys/wait.h>
 #include "kbtest.h"
 
@@ -174,6 +175,209 @@ static void batch_produce_enqueues_in_order(void) {
     CHECK_OK(kb_producer_free(p));
     CHECK_OK(kb_config_free(c));
     CHECK_EQ_INT(count_messages(topic, N), N);
+}
+
+/* Appends one field of a kb_producer_produce_packed() buffer at `at`: its little-endian length
+ * (KB_PACKED_ABSENT for NULL), then its bytes. Returns the offset after it. */
+static size_t pack_field(uint8_t *buf, size_t at, const void *data, size_t len) {
+    uint32_t n = data ? (uint32_t)len : KB_PACKED_ABSENT;
+    for (int i = 0; i < 4; i++) buf[at + i] = (uint8_t)(n >> (8 * i));
+    if (data) memcpy(buf + at + 4, data, len);
+    return at + 4 + (data ? len : 0);
+}
+
+/* A field of a consumed message equals what was packed (NULL stays NULL, empty stays empty). */
+static int same_field(const uint8_t *got, size_t got_len, const void *want, size_t want_len) {
+    if (!want) return got == NULL;
+    return got != NULL && got_len == want_len && memcmp(got, want, want_len) == 0;
+}
+
+static void packed_batch_round_trip(void) {
+    const char *topic = kbt_topic("packed");
+    CHECK_OK(kbt_create_topic(topic, 1));
+    kb_config *c = kbt_config("linger.ms", "5", NULL);
+    kb_producer *p = NULL;
+    CHECK_OK(kb_producer_new(c, &p));
+    static const uint8_t binary[] = {0, 0xff, 'b', 0, 0xfe, 0xff, 0xff, 0xff, 0xff};
+    enum { N = 6 };
+    const struct {
+        const void *key;
+        size_t key_len;
+        const void *value;
+        size_t value_len;
+    } recs[N] = {
+        {NULL, 0, "v0", 2},                 /* no key */
+        {"k1", 2, "", 0},                   /* empty value */
+        {binary, 2, binary, sizeof binary}, /* NUL and 0xff bytes, an "absent" marker inside */
+        {"k3", 2, NULL, 0},                 /* tombstone */
+        {"", 0, "v4", 2},                   /* empty key */
+        {NULL, 0, NULL, 0},
+    };
+    uint8_t buf[256];
+    size_t len = 0;
+    for (int i = 0; i < N; i++) {
+        len = pack_field(buf, len, recs[i].key, recs[i].key_len);
+        len = pack_field(buf, len, recs[i].value, recs[i].value_len);
+    }
+    uint64_t ids[N];
+    size_t accepted = 99;
+    CHECK_OK(kb_producer_produce_packed(p, topic, 0, buf, len, ids, N, &accepted));
+    CHECK_EQ_INT(accepted, N);
+    for (int i = 1; i < N; i++) CHECK(ids[i] > ids[i - 1]);
+    /* ids_out may be NULL (ids_cap is then no limit); an empty buffer enqueues nothing. */
+    CHECK_OK(kb_producer_produce_packed(p, topic, 0, buf, len, NULL, 0, &accepted));
+    CHECK_EQ_INT(accepted, N);
+    CHECK_OK(kb_producer_produce_packed(p, topic, 0, NULL, 0, ids, N, &accepted));
+    CHECK_EQ_INT(accepted, 0);
+    CHECK_OK(kb_producer_flush(p, 15000));
+
+    /* Every report carries one of the returned ids, in order on the one partition. */
+    int reports = 0, matched = 0;
+    for (int idle = 0; reports < 2 * N && idle < 100;) {
+        kb_event_batch *b = NULL;
+        CHECK_OK(kb_producer_poll_batch(p, 100, 64, &b));
+        const kb_event_view *v = NULL;
+        size_t n = kb_event_batch_count(b);
+        kb_event_batch_views(b, &v);
+        for (size_t i = 0; i < n; i++) {
+            if (v[i].kind != KB_EVENT_DELIVERY) continue;
+            reports++;
+            CHECK_EQ_INT(v[i].err, 0);
+            for (int r = 0; r < N; r++)
+                if (v[i].message_id == ids[r]) {
+                    CHECK_EQ_INT(v[i].offset, r);
+                    matched++;
+                }
+        }
+        idle = n ? 0 : idle + 1;
+        kb_event_batch_free(b);
+    }
+    CHECK_EQ_INT(reports, 2 * N);
+    CHECK_EQ_INT(matched, N);
+    CHECK_OK(kb_producer_free(p));
+
+    /* The broker holds each record as packed, twice over. */
+    kb_consumer *cons = NULL;
+    CHECK_OK(kb_consumer_new(c, &cons));
+    kb_topic_partition tp = {topic, 0, KB_OFFSET_BEGINNING, NULL, 0, 0};
+    CHECK_OK(kb_consumer_assign(cons, &tp, 1));
+    int seen = 0;
+    for (int idle = 0; seen < 2 * N && idle < 50;) {
+        kb_message_batch *b = NULL;
+        CHECK_OK(kb_consumer_poll_batch(cons, 200, 100, &b));
+        const kb_message_view *v = NULL;
+        size_t n = kb_message_batch_count(b);
+        kb_message_batch_views(b, &v);
+        for (size_t i = 0; i < n; i++) {
+            if (v[i].err != 0) continue;
+            int r = (int)(v[i].offset % N);
+            CHECK_EQ_INT(v[i].offset, seen);
+            CHECK(same_field(v[i].key, v[i].key_len, recs[r].key, recs[r].key_len));
+            CHECK(same_field(v[i].value, v[i].value_len, recs[r].value, recs[r].value_len));
+            seen++;
+        }
+        idle = n ? 0 : idle + 1;
+        kb_message_batch_free(b);
+    }
+    CHECK_EQ_INT(seen, 2 * N);
+    CHECK_OK(kb_consumer_free(cons));
+    CHECK_OK(kb_config_free(c));
+}
+
+static void packed_batch_rejects_malformed_buffers_before_enqueuing(void) {
+    kb_config *c = kbt_config("linger.ms", "60000", NULL);
+    kb_producer *p = NULL;
+    CHECK_OK(kb_producer_new(c, &p));
+    const char *topic = kbt_topic("packed-bad");
+    uint8_t buf[64];
+    /* Record 0 spans bytes 0..10 (no key, "abc"), record 1 bytes 11..21 ("k", "vv"). */
+    size_t len = pack_field(buf, 0, NULL, 0);
+    len = pack_field(buf, len, "abc", 3);
+    len = pack_field(buf, len, "k", 1);
+    len = pack_field(buf, len, "vv", 2);
+    CHECK_EQ_INT(len, 22);
+    buf[22] = 1;
+    buf[23] = 0;
+    const struct {
+        size_t len, cap;
+        const char *says;
+    } bad[] = {
+        {21, 4, "record 1's value at byte offset 16: length 2 runs past"}, /* cut inside the bytes */
+        {18, 4, "record 1's value at byte offset 16: 2 byte(s) left"},     /* cut inside a length */
+        {24, 4, "record 2's key at byte offset 22"},                        /* trailing bytes */
+        {22, 1, "more records than ids_cap (1): record 1 starts at byte offset 11"},
+    };
+    uint64_t ids[4];
+    size_t accepted;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        accepted = 99;
+        CHECK_ERR(kb_producer_produce_packed(p, topic, 0, buf, bad[i].len, ids, bad[i].cap, &accepted), KB_ERR_INVALID_ARGUMENT);
+        CHECK_EQ_INT(accepted, 0);
+        if (!strstr(kbt_last_error(), bad[i].says)) FAIL("case %zu: \"%s\" does not say \"%s\"", i, kbt_last_error(), bad[i].says);
+    }
+    CHECK_ERR(kb_producer_produce_packed(p, topic, 0, NULL, 5, ids, 4, &accepted), KB_ERR_NULL_ARGUMENT);
+    CHECK_ERR(kb_producer_produce_packed(p, NULL, 0, buf, len, ids, 4, &accepted), KB_ERR_NULL_ARGUMENT);
+    CHECK_ERR(kb_producer_produce_packed(p, topic, 0, buf, len, ids, 4, NULL), KB_ERR_NULL_ARGUMENT);
+    CHECK_ERR(kb_producer_produce_packed(NULL, topic, 0, buf, len, ids, 4, &accepted), KB_ERR_NULL_ARGUMENT);
+    /* A record refused by the producer names its position; nothing before it, nothing sent. */
+    CHECK_ERR(kb_producer_produce_packed(p, "bad topic", 0, buf, len, ids, 4, &accepted), 17);
+    CHECK_EQ_INT(accepted, 0);
+    CHECK(strstr(kbt_last_error(), "record 0") != NULL);
+    int64_t qlen = -1;
+    CHECK_OK(kb_producer_queue_len(p, &qlen));
+    CHECK_EQ_INT(qlen, 0);
+    CHECK_OK(kb_producer_free(p));
+    CHECK_OK(kb_config_free(c));
+}
+
+static void packed_batch_stops_at_a_full_queue(void) {
+    const char *topic = kbt_topic("packed-full");
+    CHECK_OK(kbt_create_topic(topic, 1));
+    /* librdkafka holds at most 3 messages; the long linger keeps them queued during the call. */
+    kb_config *c = kbt_config("linger.ms", "60000", "queue.buffering.max.messages", "3", NULL);
+    kb_producer *p = NULL;
+    CHECK_OK(kb_producer_new(c, &p));
+    enum { N = 5 };
+    uint8_t buf[64];
+    size_t len = 0, starts[N];
+    for (int i = 0; i < N; i++) {
+        char value[4];
+        snprintf(value, sizeof value, "q%d", i);
+        starts[i] = len;
+        len = pack_field(buf, len, NULL, 0);
+        len = pack_field(buf, len, value, 2);
+    }
+    uint64_t ids[N], got[MAX_IDS];
+    size_t accepted = 99;
+    CHECK_ERR(kb_producer_produce_packed(p, topic, 0, buf, len, ids, N, &accepted), -184); /* __QUEUE_FULL */
+    CHECK_EQ_INT(accepted, 3);
+    CHECK(strstr(kbt_last_error(), "record 3") != NULL);
+    CHECK_EQ_INT(kb_err_is_retriable(-184), 1);
+    CHECK_OK(kb_producer_flush(p, 15000));
+    CHECK_EQ_INT(collect_reports(p, 3, got, NULL), 3);
+    for (int i = 0; i < 3; i++) CHECK(contains(got, 3, ids[i]));
+    /* Retry from the refused record. */
+    CHECK_OK(kb_producer_produce_packed(p, topic, 0, buf + starts[3], len - starts[3], ids + 3, N - 3, &accepted));
+    CHECK_EQ_INT(accepted, 2);
+    CHECK_OK(kb_producer_flush(p, 15000));
+    CHECK_EQ_INT(collect_reports(p, 2, got, NULL), 2);
+    CHECK(contains(got, 2, ids[3]) && contains(got, 2, ids[4]));
+    CHECK_OK(kb_producer_free(p));
+    CHECK_OK(kb_config_free(c));
+    CHECK_EQ_INT(count_messages(topic, N), N);
+
+    /* Undrained reports refuse the first record: nothing is enqueued. */
+    c = kbt_config("bridge.event.queue.size", "2", NULL);
+    CHECK_OK(kb_producer_new(c, &p));
+    CHECK_OK(kb_producer_produce_packed(p, topic, 0, buf, starts[2], ids, N, &accepted));
+    CHECK_OK(kb_producer_flush(p, 15000));
+    CHECK_ERR(kb_producer_produce_packed(p, topic, 0, buf, len, ids, N, &accepted), KB_ERR_EVENT_QUEUE_FULL);
+    CHECK_EQ_INT(accepted, 0);
+    CHECK_EQ_INT(collect_reports(p, 2, got, NULL), 2);
+    CHECK_OK(kb_producer_produce_packed(p, topic, 0, buf, starts[2], ids, N, &accepted));
+    CHECK_EQ_INT(accepted, 2);
+    CHECK_OK(kb_producer_free(p));
+    CHECK_OK(kb_config_free(c));
 }
 
 static void persistent_client_is_reused_and_conflicts_are_named(void) {
@@ -443,6 +647,9 @@ TEST_MAIN_BEGIN
     RUN(sync_produce_returns_offset_without_waiting_out_linger);
     RUN(empty_and_null_values_stay_distinct);
     RUN(batch_produce_enqueues_in_order);
+    RUN(packed_batch_round_trip);
+    RUN(packed_batch_rejects_malformed_buffers_before_enqueuing);
+    RUN(packed_batch_stops_at_a_full_queue);
     RUN(persistent_client_is_reused_and_conflicts_are_named);
     RUN(reports_go_to_the_session_that_produced);
     RUN(flush_sends_at_once_despite_linger);

@@ -29,6 +29,21 @@ use KafkaBridge\Internal\Native;
  */
 final class Producer extends Client
 {
+    /** The length prefix of an absent (null) key or value in a packed batch (KB_PACKED_ABSENT). */
+    private const PACKED_ABSENT = "\xff\xff\xff\xff";
+
+    /** @var CData uint64_t[1]: produce()'s message id out-parameter, reused by every call */
+    private $idOut;
+
+    /** @var CData size_t[1]: produceBatch()'s accepted-count out-parameter, reused */
+    private $acceptedOut;
+
+    /** @var CData kb_delivery: produceSync()'s out-parameter, reused */
+    private $deliveryOut;
+
+    /** @var string|null the topic name produce() last checked for NUL bytes */
+    private $checkedTopic;
+
     /**
      * @param Config|array<string, string|int|float|bool> $config a Config or settings to build one
      *
@@ -44,6 +59,11 @@ final class Producer extends Client
         $err = $this->ffi->kb_producer_new($conf->handle('new Producer'), \FFI::addr($out));
         Library::check($err, 'kb_producer_new', $err === ErrorCode::INVALID_ARG ? ConfigException::class : null);
         $this->handle = $out;
+        // Out-parameters allocated once rather than an FFI::new() per call. An array argument
+        // is passed as a pointer to its first element.
+        $this->idOut = $this->ffi->new('uint64_t[1]');
+        $this->acceptedOut = $this->ffi->new('size_t[1]');
+        $this->deliveryOut = $this->ffi->new('kb_delivery');
     }
 
     /**
@@ -79,26 +99,33 @@ final class Producer extends Client
      */
     public function produce(string $topic, ?string $value, ?string $key = null, $headers = [], int $partition = Partition::UNASSIGNED, int $timestampMs = 0): int
     {
-        $m = $this->marshal($key, $value, $headers);
-        $id = $this->ffi->new('uint64_t');
-        Library::check(
-            $this->ffi->kb_producer_produce(
-                $this->handle('produce'),
-                Native::name($topic, 'topic name'),
-                $partition,
-                $m[1],
-                $m[2],
-                $m[3],
-                $m[4],
-                $m[5],
-                $m[6],
-                $timestampMs,
-                \FFI::addr($id)
-            ),
-            'kb_producer_produce'
+        // The binding's hot path. Each FFI operation costs a good part of what the library
+        // needs for the produce itself, so there is one: key and value go straight to the
+        // const void * parameters (no copy, see build.rs) and the id comes back through a reused
+        // out-parameter. Built-ins are called fully qualified so PHP compiles them to opcodes.
+        $handle = $this->handle ?? $this->handle('produce');
+        if ($topic !== $this->checkedTopic) {
+            $this->checkedTopic = Native::name($topic, 'topic name');
+        }
+        $h = $headers === [] ? null : $this->marshalHeaders($headers);
+        $err = $this->ffi->kb_producer_produce(
+            $handle,
+            $topic,
+            $partition,
+            $key,
+            $key === null ? 0 : \strlen($key),
+            $value,
+            $value === null ? 0 : \strlen($value),
+            $h === null ? null : $h[1],
+            $h === null ? 0 : $h[2],
+            $timestampMs,
+            $this->idOut
         );
+        if ($err !== 0) {
+            throw KafkaBridgeException::fromError($err, 'kb_producer_produce');
+        }
 
-        return (int) $id->cdata;
+        return $this->idOut[0];
     }
 
     /**
@@ -113,19 +140,19 @@ final class Producer extends Client
      */
     public function produceSync(string $topic, ?string $value, ?string $key = null, $headers = [], int $partition = Partition::UNASSIGNED, int $timestampMs = 0, int $timeoutMs = 10000): DeliveryReport
     {
-        $m = $this->marshal($key, $value, $headers);
-        $d = $this->ffi->new('kb_delivery');
+        $h = $headers === [] ? null : $this->marshalHeaders($headers);
+        $d = $this->deliveryOut;
         Library::check(
             $this->ffi->kb_producer_produce_sync(
                 $this->handle('produceSync'),
                 Native::name($topic, 'topic name'),
                 $partition,
-                $m[1],
-                $m[2],
-                $m[3],
-                $m[4],
-                $m[5],
-                $m[6],
+                $key,
+                $key === null ? 0 : \strlen($key),
+                $value,
+                $value === null ? 0 : \strlen($value),
+                $h === null ? null : $h[1],
+                $h === null ? 0 : $h[2],
                 $timestampMs,
                 $timeoutMs,
                 \FFI::addr($d)
@@ -156,6 +183,10 @@ final class Producer extends Client
         $count = count($records);
         if ($count === 0) {
             return [];
+        }
+        $packed = self::pack($records, $topic);
+        if ($packed !== null) {
+            return $this->producePacked($handle, $packed[0], $packed[1], $count);
         }
         $arena = new Arena();
         $topicOffsets = [];
@@ -240,19 +271,115 @@ final class Producer extends Client
         }
 
         $ids = $this->ffi->new('uint64_t[' . $count . ']');
-        $accepted = $this->ffi->new('size_t');
-        $err = $this->ffi->kb_producer_produce_batch($handle, $recs, $count, $ids, \FFI::addr($accepted));
-        $acceptedCount = (int) $accepted->cdata;
+        $err = $this->ffi->kb_producer_produce_batch($handle, $recs, $count, $ids, $this->acceptedOut);
+
+        return $this->batchResult($err, 'kb_producer_produce_batch', $ids, $count);
+    }
+
+    /**
+     * The packed form of a batch (see kb_producer_produce_packed() in kafkabridge.h) when every
+     * record has nothing but a value, a key and the one topic they all share: [topic, packed
+     * bytes]. Null sends the batch down the general path, which also reports whatever is wrong
+     * with a record. Writing a kb_record array costs an FFI operation per field, several times
+     * the cost of producing; this costs one string per record.
+     *
+     * @param array<int|string, mixed> $records
+     *
+     * @return array{0: string, 1: string}|null
+     */
+    private static function pack(array $records, ?string $topic): ?array
+    {
+        $batchTopic = $topic;
+        $parts = [];
+        // Length prefixes by length: batches mostly repeat a few sizes, and a lookup is cheaper
+        // than pack(). Each holds an absent key in front of the value length.
+        $prefixes = [];
+        foreach ($records as $record) {
+            // The common shape first: a value for $topic and nothing else.
+            if ($topic !== null && \is_array($record) && \count($record) === 1 && \is_string($value = $record['value'] ?? null)) {
+                $n = \strlen($value);
+                $parts[] = $prefixes[$n] ?? ($prefixes[$n] = self::PACKED_ABSENT . \pack('V', $n));
+                $parts[] = $value;
+                continue;
+            }
+            if (!\is_array($record)) {
+                return null;
+            }
+            // Absent and null fields mean the same, as on the general path; any other field
+            // (headers, partition, timestampMs, a typo) takes the general path.
+            $fields = 0;
+            $key = null;
+            $value = null;
+            $recordTopic = $topic;
+            if (\array_key_exists('value', $record)) {
+                $value = $record['value'];
+                $fields++;
+            }
+            if (\array_key_exists('key', $record)) {
+                $key = $record['key'];
+                $fields++;
+            }
+            if (\array_key_exists('topic', $record)) {
+                $recordTopic = $record['topic'] ?? $topic;
+                $fields++;
+            }
+            if ($fields !== \count($record) || !\is_string($recordTopic)
+                || ($key !== null && !\is_string($key)) || ($value !== null && !\is_string($value))) {
+                return null;
+            }
+            if ($recordTopic !== $batchTopic) {
+                if ($batchTopic !== null) {
+                    return null;
+                }
+                $batchTopic = $recordTopic;
+            }
+            $parts[] = $key === null ? self::PACKED_ABSENT : \pack('V', \strlen($key)) . $key;
+            $parts[] = $value === null ? self::PACKED_ABSENT : \pack('V', \strlen($value)) . $value;
+        }
+
+        return [Native::name((string) $batchTopic, 'topic name'), \implode('', $parts)];
+    }
+
+    /**
+     * One kb_producer_produce_packed() call for a batch pack() accepted.
+     *
+     * @return int[]
+     *
+     * @throws BatchProduceException
+     */
+    private function producePacked(CData $handle, string $topic, string $packed, int $count): array
+    {
+        $ids = $this->ffi->new('uint64_t[' . $count . ']');
+        $err = $this->ffi->kb_producer_produce_packed(
+            $handle,
+            $topic,
+            Partition::UNASSIGNED,
+            $packed,
+            \strlen($packed),
+            $ids,
+            $count,
+            $this->acceptedOut
+        );
+
+        return $this->batchResult($err, 'kb_producer_produce_packed', $ids, $count);
+    }
+
+    /**
+     * The ids of the records a batch call accepted, or a BatchProduceException carrying them.
+     *
+     * @return int[]
+     *
+     * @throws BatchProduceException
+     */
+    private function batchResult(int $err, string $operation, CData $ids, int $count): array
+    {
+        $accepted = \min((int) $this->acceptedOut[0], $count);
         $out = [];
-        for ($i = 0; $i < $acceptedCount && $i < $count; $i++) {
-            $out[] = (int) $ids[$i];
+        for ($i = 0; $i < $accepted; $i++) {
+            $out[] = $ids[$i];
         }
         if ($err !== 0) {
-            throw new BatchProduceException(
-                KafkaBridgeException::fromError($err, 'kb_producer_produce_batch'),
-                $out,
-                $acceptedCount
-            );
+            throw new BatchProduceException(KafkaBridgeException::fromError($err, $operation), $out, $accepted);
         }
 
         return $out;
@@ -432,28 +559,22 @@ final class Producer extends Client
     }
 
     /**
-     * Key, value and headers in one arena: [arena, key ptr, key len, value ptr, value len,
-     * headers ptr, header count]. Keep the returned array until the call returns.
+     * Headers for a produce call: [arena, kb_header* or null, count, kb_header[] or null]. Keep
+     * the returned array until the call returns.
      *
      * @param Headers|array<int|string, string|null|array{0: string, 1: string|null}> $headers
      *
-     * @return array{0: Arena, 1: CData|null, 2: int, 3: CData|null, 4: int, 5: CData|null, 6: int, 7: CData|null}
+     * @return array{0: Arena, 1: CData|null, 2: int, 3: CData|null}
      */
-    private function marshal(?string $key, ?string $value, $headers): array
+    private function marshalHeaders($headers): array
     {
         $arena = new Arena();
-        $keyOffset = $key === null ? -1 : $arena->add($key);
-        $valueOffset = $value === null ? -1 : $arena->add($value);
         $plan = Native::planHeaders($arena, Native::headerPairs($headers));
         $arena->seal($this->ffi);
         $headerArray = Native::headerArray($this->ffi, $arena, $plan);
 
         return [
             $arena,
-            $key === null ? null : $arena->bytes($keyOffset),
-            $key === null ? 0 : strlen($key),
-            $value === null ? null : $arena->bytes($valueOffset),
-            $value === null ? 0 : strlen($value),
             $headerArray === null ? null : \FFI::addr($headerArray[0]),
             count($plan),
             $headerArray,
