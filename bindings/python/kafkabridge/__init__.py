@@ -6,6 +6,7 @@ every class is a context manager, and __del__ is a last-resort fallback.
 from __future__ import annotations
 
 import ctypes
+import operator
 from ctypes import POINTER, byref, c_char_p, c_int64, c_size_t, c_uint8, c_uint64, c_void_p
 from dataclasses import dataclass, field
 from collections import deque
@@ -156,11 +157,26 @@ def _error_from(code: int, text: Optional[str]) -> Optional[KafkaBridgeError]:
     return _make_error(code, text or (desc.decode() if desc else ""))
 
 
+_INT32_MIN, _INT32_MAX = -2**31, 2**31 - 1
+
+# Small caches for values the hot paths would otherwise recompute on every call. Each holds
+# immutable values, is bounded by _CACHE_MAX entries and is safe to share between threads (a
+# dict get/set is atomic; a lost race only computes a value twice).
+_CACHE_MAX = 1024
+_ms_cache: Dict[Any, int] = {}
+_topic_bytes_cache: Dict[str, bytes] = {}  # topic name -> its UTF-8 bytes
+_topic_str_cache: Dict[bytes, str] = {}  # topic name as read from a view -> str
+
+
 def _ms(timeout: Optional[float]) -> int:
     """Seconds (float) to milliseconds; None means 'wait a long time' (no infinite waits)."""
-    if timeout is None:
-        return 2**31 - 1
-    return int(round(timeout * 1000))
+    ms = _ms_cache.get(timeout)
+    if ms is None:
+        ms = _INT32_MAX if timeout is None else int(round(timeout * 1000))
+        ms = min(max(ms, _INT32_MIN), _INT32_MAX)  # an int32_t argument
+        if len(_ms_cache) < _CACHE_MAX:
+            _ms_cache[timeout] = ms
+    return ms
 
 
 def _enc(s: str) -> bytes:
@@ -171,10 +187,134 @@ def _dec(b: Optional[bytes]) -> Optional[str]:
     return None if b is None else b.decode("utf-8", "replace")
 
 
+def _topic_arg(topic: str) -> bytes:
+    """The topic name as a char* argument, encoded once per name."""
+    if type(topic) is not str:
+        return _enc(topic)
+    b = _topic_bytes_cache.get(topic)
+    if b is None:
+        b = _enc(topic)
+        if len(_topic_bytes_cache) >= _CACHE_MAX:
+            _topic_bytes_cache.clear()
+        _topic_bytes_cache[topic] = b
+    return b
+
+
+def _topic_str(b: Optional[bytes]) -> str:
+    """A topic name read from a view, decoded once per name ("" when absent)."""
+    if b is None:
+        return ""
+    s = _topic_str_cache.get(b)
+    if s is None:
+        s = b.decode("utf-8", "replace")
+        if len(_topic_str_cache) >= _CACHE_MAX:
+            _topic_str_cache.clear()
+        _topic_str_cache[b] = s
+    return s
+
+
 def _bytes_at(ptr: Optional[int], length: int) -> Optional[bytes]:
     if not ptr:
         return None
     return ctypes.string_at(ptr, length) if length else b""
+
+
+# Arguments of the raw (argtypes-free) calls, see _native._raw: size_t and int64_t arguments must be
+# ctypes instances. These are immutable once made, so cached ones are shared by all threads.
+_SIZE_0 = c_size_t(0)
+_INT64_0 = c_int64(0)
+_size_args: Dict[int, c_size_t] = {0: _SIZE_0}
+_U64x1 = c_uint64 * 1  # a one-element out-parameter (an array passes as a pointer)
+_MessageView1 = _n.kb_message_view * 1
+_raw_produce = _n.raw_producer_produce
+_raw_produce_batch = _n.raw_producer_produce_batch
+_raw_produce_sync = _n.raw_producer_produce_sync
+_raw_consumer_poll = _n.raw_consumer_poll
+_raw_message_get_view = _n.raw_message_get_view
+_raw_message_free = _n.raw_message_free
+
+
+# Consumer.poll's out-parameters (c_void_p, a pointer to it, kb_message_view[1]), reused through a
+# free list: allocating them costs a quarter of a poll. They cannot belong to the Consumer: the
+# library writes them with the GIL released, so two threads polling one consumer would share them.
+# list.pop() and append() are atomic, so each call (also one re-entering from a signal handler)
+# has its own; a call that raises simply drops its set.
+_poll_bufs: List[Any] = []
+
+
+def _new_poll_buf() -> Tuple[c_void_p, Any, Any]:
+    out = c_void_p()
+    return out, ctypes.pointer(out), _MessageView1()
+
+
+def _size_arg(n: int) -> c_size_t:
+    s = _size_args.get(n)
+    if s is None:
+        s = c_size_t(n)
+        if len(_size_args) < _CACHE_MAX:
+            _size_args[n] = s
+    return s
+
+
+def _int64_arg(v: int) -> c_int64:
+    return _INT64_0 if v == 0 else c_int64(v)
+
+
+def _int32_arg(v: int) -> int:
+    """An int32_t raw argument: checked here, as ctypes would truncate a wider int."""
+    v = operator.index(v)
+    if not _INT32_MIN <= v <= _INT32_MAX:
+        raise OverflowError(f"{v} does not fit in int32_t")
+    return v
+
+
+def _data(data: Any) -> Union[bytes, Any]:
+    """Key or value bytes for the library, which only reads them before the call returns: bytes
+    pass as they are (no copy), str is UTF-8, a non-empty bytearray is shared through a c_char
+    array over its memory, anything else goes through bytes()."""
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    if isinstance(data, bytearray) and len(data) > 0:
+        return (ctypes.c_char * len(data)).from_buffer(data)
+    return bytes(data)
+
+
+def _data_arg(data: Any) -> Tuple[Any, c_size_t]:
+    """(pointer, length) raw arguments: None stays NULL, b"" is a non-NULL pointer, length 0."""
+    if data is None:
+        return None, _SIZE_0
+    data = _data(data)
+    return data, _size_arg(len(data))
+
+
+def _headers_array(headers: Headers) -> Tuple[Any, int]:
+    """(kb_header array or None, count). Each bytes is pointed to, not copied; the array keeps it
+    alive."""
+    if not headers:
+        return None, 0
+    items = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+    arr = (_n.kb_header * len(items))()
+    for h, (name, value) in zip(arr, items):
+        h.name = _enc(name)
+        if value is not None:
+            if not isinstance(value, bytes):  # header values are small: copy, never share
+                value = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+            h.value = value
+            h.value_len = len(value)
+    return arr, len(items)
+
+
+def _record_data(data: Any, shared: List[Any]) -> Tuple[Union[bytes, int], int]:
+    """(value for a c_char_p field, length) of a kb_record key or value. A c_char_p field takes
+    bytes (and keeps them alive) or an address: a shared bytearray goes by address, its c_char
+    array kept in `shared` until the call returns."""
+    data = _data(data)
+    if isinstance(data, bytes):
+        return data, len(data)
+    shared.append(data)
+    return ctypes.addressof(data), len(data)
 
 
 class _Keep:
@@ -200,19 +340,6 @@ class _Keep:
         ptr = ctypes.c_char_p(data)
         self.items.append((data, ptr))
         return ctypes.cast(ptr, POINTER(c_uint8)), len(data)
-
-    def headers(self, headers: Headers) -> Tuple[Any, int]:
-        if not headers:
-            return None, 0
-        items = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
-        arr = (_n.kb_header * len(items))()
-        for i, (name, value) in enumerate(items):
-            arr[i].name = _enc(name)
-            ptr, ln = self.data(value)
-            arr[i].value = ptr
-            arr[i].value_len = ln
-        self.items.append(arr)
-        return arr, len(items)
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,22 +401,32 @@ class Message:
     timestamp_type: int = 0
 
 
-def _message_from_view(v: _n.kb_message_view) -> Message:
-    headers = []
-    for i in range(v.header_count):
-        h = v.headers[i]
-        headers.append((_dec(h.name) or "", _bytes_at(ctypes.cast(h.value, c_void_p).value, h.value_len)))
-    return Message(
-        topic=_dec(v.topic) or "",
-        partition=v.partition,
-        offset=v.offset,
-        key=_bytes_at(v.key, v.key_len),
-        value=_bytes_at(v.value, v.value_len),
-        headers=headers,
-        timestamp_ms=v.timestamp_ms,
-        error=_error_from(v.err, _dec(v.error_text)),
-        timestamp_type=v.timestamp_type,
-    )
+def _messages_from_views(views: Iterable[_n.kb_message_view]) -> List[Message]:
+    """Messages from views, which stay valid meanwhile. This is the consumer's per-message cost:
+    each field is read once, key and value are copied by one slice each (ptr[:len] makes a bytes
+    of exactly len bytes, NUL bytes included), and Message is built positionally (keywords cost
+    twice as much in a dataclass __init__)."""
+    out = []
+    append = out.append
+    topics = _topic_str_cache
+    for v in views:
+        t = v.topic
+        topic = topics.get(t) if t is not None else None
+        if topic is None:
+            topic = _topic_str(t)
+        k = v.key
+        val = v.value
+        hc = v.header_count
+        err = v.err
+        append(Message(topic, v.partition, v.offset,
+                       k[:v.key_len] if k else None,  # a NULL pointer is falsy: absent
+                       val[:v.value_len] if val else None,
+                       [(_dec(h.name) or "", h.value[:h.value_len] if h.value else None)
+                        for h in v.headers[:hc]] if hc else [],
+                       v.timestamp_ms,
+                       _error_from(err, _dec(v.error_text)) if err else None,
+                       v.timestamp_type))
+    return out
 
 
 @dataclass
@@ -373,11 +510,17 @@ class CommitEvent(Event):
 
 
 def _event_from_view(v: _n.kb_event_view) -> Event:
-    text = ctypes.string_at(v.text, v.text_len).decode("utf-8", "replace") if v.text else ""
     kind = v.kind
     if kind == 1:
-        return DeliveryReport(v.err, v.message_id, _dec(v.topic) or "", v.partition, v.offset,
-                              v.timestamp_ms, _error_from(v.err, text))
+        err = v.err
+        t = v.topic
+        topic = _topic_str_cache.get(t) if t is not None else None
+        if topic is None:
+            topic = _topic_str(t)
+        # the text of a delivery report is only its error message: read it only then
+        return DeliveryReport(err, v.message_id, topic, v.partition, v.offset, v.timestamp_ms,
+                              _error_from(err, _view_text(v)) if err else None)
+    text = _view_text(v)
     if kind == 2:
         return ErrorEvent(v.err, _n.err_name(v.err), text, bool(v.fatal))
     if kind == 3:
@@ -390,6 +533,10 @@ def _event_from_view(v: _n.kb_event_view) -> Event:
     if kind == 6:
         return CommitEvent(v.err, _error_from(v.err, text), parts)
     return Event(v.err)
+
+
+def _view_text(v: _n.kb_event_view) -> str:
+    return ctypes.string_at(v.text, v.text_len).decode("utf-8", "replace") if v.text else ""
 
 
 def _take_event(handle: c_void_p) -> Optional[Event]:
@@ -412,7 +559,22 @@ def _take_event_batch(handle: c_void_p) -> List[Event]:
             return []
         views = POINTER(_n.kb_event_view)()
         _check(_lib.kb_event_batch_views(handle, byref(views)))
-        return [_event_from_view(views[i]) for i in range(n)]
+        out: List[Event] = []
+        append = out.append
+        topics = _topic_str_cache
+        for v in views[:n]:  # views[:n] makes the n struct views in one C loop
+            if v.kind != 1:
+                append(_event_from_view(v))
+                continue
+            # A delivery report, inline: _event_from_view's code without a call per event.
+            err = v.err
+            t = v.topic
+            topic = topics.get(t) if t is not None else None
+            if topic is None:
+                topic = _topic_str(t)
+            append(DeliveryReport(err, v.message_id, topic, v.partition, v.offset, v.timestamp_ms,
+                                  _error_from(err, _view_text(v)) if err else None))
+        return out
     finally:
         _lib.kb_event_batch_free(handle)
 
@@ -669,33 +831,55 @@ class Producer(_MetadataMixin, _Native):
         (`timestamp_ms` is the older name), `on_delivery(err, msg)` (alias `callback`) is called
         once from a later poll()/flush() on the calling thread.
         """
-        if partition is None:
-            partition = PARTITION_UA
+        h = self._ptr
+        if h is None:
+            h = self._handle()  # raises
+        # The common call (bytes value, no key, no headers) takes the inline branches; each
+        # argument is passed in the exact form _native._raw requires.
+        tb = _topic_bytes_cache.get(topic) if type(topic) is str else None
+        if tb is None:
+            tb = _topic_arg(topic)
+        if type(value) is bytes:
+            vp = value
+            vl = _size_args.get(len(value))
+            if vl is None:
+                vl = _size_arg(len(value))
+        else:
+            vp, vl = _data_arg(value)
+        if key is None:
+            kp, kl = None, _SIZE_0
+        else:
+            kp, kl = _data_arg(key)
+        if headers:
+            hp, hn = _headers_array(headers)
+            hc = _size_arg(hn)
+        else:
+            hp, hc = None, _SIZE_0
+        part = PARTITION_UA if partition is None else _int32_arg(partition)
         if timestamp_ms is None:
             timestamp_ms = timestamp
+        buf = _U64x1()  # per call: the library writes it while the GIL is released
+        code = _raw_produce(h, tb, part, kp, kl, vp, vl, hp, hc,
+                            _INT64_0 if timestamp_ms == 0 else c_int64(timestamp_ms), buf)
+        if code:
+            raise _make_error(code)
+        mid = buf[0]
         cb = on_delivery if on_delivery is not None else callback
-        keep = _Keep()
-        kp, kl = keep.data(key)
-        vp, vl = keep.data(value)
-        hp, hn = keep.headers(headers)
-        mid = c_uint64()
-        _check(_lib.kb_producer_produce(self._handle(), _enc(topic), partition, kp, kl, vp, vl,
-                                        hp, hn, timestamp_ms, byref(mid)))
         if cb is not None:
-            self._pending[mid.value] = (cb, topic, key, value)
-        return mid.value
+            self._pending[mid] = (cb, topic, key, value)
+        return mid
 
     def produce_sync(self, topic: str, value: Optional[bytes], key: Optional[bytes] = None,
                      headers: Headers = None, partition: int = PARTITION_UA,
                      timestamp_ms: int = 0, timeout: float = 30.0) -> Delivery:
         """Produces one message and waits for its own delivery report."""
-        keep = _Keep()
-        kp, kl = keep.data(key)
-        vp, vl = keep.data(value)
-        hp, hn = keep.headers(headers)
+        h = self._handle()
+        kp, kl = _data_arg(key)
+        vp, vl = _data_arg(value)
+        hp, hn = _headers_array(headers)
         d = _n.kb_delivery()
-        _check(_lib.kb_producer_produce_sync(self._handle(), _enc(topic), partition, kp, kl, vp, vl,
-                                             hp, hn, timestamp_ms, _ms(timeout), byref(d)))
+        _check(_raw_produce_sync(h, _topic_arg(topic), _int32_arg(partition), kp, kl, vp, vl, hp,
+                                 _size_arg(hn), _int64_arg(timestamp_ms), _ms(timeout), byref(d)))
         return Delivery(d.message_id, d.partition, d.offset, d.timestamp_ms)
 
     def produce_batch(self, records: Iterable[Union[Record, Mapping[str, Any]]]) -> List[int]:
@@ -704,35 +888,64 @@ class Producer(_MetadataMixin, _Native):
         On failure raises the error of the first refused record with `.accepted` (how many were
         enqueued) and `.message_ids` (their ids) set; retry from there after polling.
         """
-        recs = [r if isinstance(r, Record) else Record(**r) for r in records]
-        if not recs:
+        recs = records if type(records) is list else list(records)
+        n = len(recs)
+        if n == 0:
             return []
-        keep = _Keep()
-        arr = (_n.kb_record * len(recs))()
-        for i, r in enumerate(recs):
-            arr[i].topic = _enc(r.topic)
-            arr[i].partition = r.partition
-            arr[i].key, arr[i].key_len = keep.data(r.key)
-            arr[i].value, arr[i].value_len = keep.data(r.value)
-            hp, hn = keep.headers(r.headers)
-            arr[i].headers = ctypes.cast(hp, POINTER(_n.kb_header)) if hp is not None else None
-            arr[i].header_count = hn
-            arr[i].timestamp_ms = r.timestamp_ms
-        ids = (c_uint64 * len(recs))()
+        h = self._handle()
+        arr = (_n.kb_record * n)()
+        shared = []  # buffers the records point to by address: alive until the call returns
+        topic_addrs: Dict[bytes, int] = {}
+        last_topic: Any = None
+        taddr = 0
+        # Per record only the fields that differ from the zeroed array are set. A bytes value is
+        # pointed to in place (the array keeps a reference to it). The topic, usually the same for
+        # all, is copied once into a C string and stored by address: storing bytes in a c_char_p
+        # field costs four times as much, for the reference the array keeps.
+        for a, r in zip(arr, recs):
+            if not isinstance(r, Record):
+                r = Record(**r)
+            t = r.topic
+            if t is not last_topic:
+                tb = _topic_arg(t)
+                taddr = topic_addrs.get(tb, 0)
+                if not taddr:
+                    cstr = ctypes.create_string_buffer(tb)
+                    shared.append(cstr)
+                    taddr = topic_addrs[tb] = ctypes.addressof(cstr)
+                last_topic = t
+            a.topic = taddr
+            a.partition = r.partition
+            v = r.value
+            if type(v) is bytes:
+                a.value = v
+                a.value_len = len(v)
+            elif v is not None:
+                a.value, a.value_len = _record_data(v, shared)
+            k = r.key
+            if k is not None:
+                a.key, a.key_len = _record_data(k, shared)
+            if r.headers:
+                a.headers, a.header_count = _headers_array(r.headers)
+            if r.timestamp_ms:
+                a.timestamp_ms = r.timestamp_ms
+        ids = (c_uint64 * n)()
         accepted = c_size_t()
-        code = _lib.kb_producer_produce_batch(self._handle(), arr, len(recs), ids, byref(accepted))
+        code = _raw_produce_batch(h, arr, _size_arg(n), ids, byref(accepted))
         if code != 0:
             err = _make_error(code)
             err.accepted = accepted.value  # type: ignore[attr-defined]
-            err.message_ids = list(ids[:accepted.value])  # type: ignore[attr-defined]
+            err.message_ids = ids[:accepted.value]  # type: ignore[attr-defined]
             raise err
-        return list(ids)
+        return ids[:]
 
     def _dispatch(self, events: List[Event]) -> List[Event]:
         """Calls on_delivery for reports of messages produced with one; returns the rest.
 
         If a callback raises, the events not yet looked at go to the backlog and it propagates.
         """
+        if not self._pending:
+            return events  # no callback waits: nothing to match
         rest: List[Event] = []
         for i, ev in enumerate(events):
             entry = (self._pending.pop(ev.message_id, None)
@@ -741,8 +954,8 @@ class Producer(_MetadataMixin, _Native):
                 rest.append(ev)
                 continue
             cb, topic, key, value = entry
-            msg = Message(ev.topic or topic, ev.partition, ev.offset, key, value,
-                          timestamp_ms=ev.timestamp_ms, error=ev.error)
+            msg = Message(ev.topic or topic, ev.partition, ev.offset, key, value, [],
+                          ev.timestamp_ms, ev.error)
             try:
                 cb(ev.error, msg)
             except BaseException:
@@ -889,16 +1102,29 @@ class Consumer(_MetadataMixin, _Native):
 
     def poll(self, timeout: float = 1.0) -> Optional[Message]:
         """One message (its `.error` set for consumer errors such as partition EOF) or None."""
-        out = c_void_p()
-        _check(_lib.kb_consumer_poll(self._handle(), _ms(timeout), byref(out)))
+        h = self._ptr
+        if h is None:
+            h = self._handle()  # raises
+        ms = _ms_cache.get(timeout)
+        if ms is None:
+            ms = _ms(timeout)
+        buf = _poll_bufs.pop() if _poll_bufs else _new_poll_buf()
+        out, out_ptr, view = buf
+        code = _raw_consumer_poll(h, ms, out_ptr)  # writes *out, NULL when no message came
+        if code:
+            raise _make_error(code)
         if not out:
+            _poll_bufs.append(buf)
             return None
         try:
-            view = _n.kb_message_view()
-            _check(_lib.kb_message_get_view(out, byref(view)))
-            return _message_from_view(view)
+            code = _raw_message_get_view(out, view)  # an array passes as a pointer
+            if code:
+                raise _make_error(code)
+            msg = _messages_from_views(view)[0]
         finally:
-            _lib.kb_message_free(out)
+            _raw_message_free(out)
+        _poll_bufs.append(buf)
+        return msg
 
     def poll_batch(self, timeout: float = 1.0, max: int = 500) -> List[Message]:
         """Up to `max` messages within `timeout` with one poll call and one views call."""
@@ -912,7 +1138,7 @@ class Consumer(_MetadataMixin, _Native):
                 return []
             views = POINTER(_n.kb_message_view)()
             _check(_lib.kb_message_batch_views(out, byref(views)))
-            return [_message_from_view(views[i]) for i in range(n)]
+            return _messages_from_views(views[:n])  # views[:n]: the n struct views in one C loop
         finally:
             _lib.kb_message_batch_free(out)
 

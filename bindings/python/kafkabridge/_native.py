@@ -24,10 +24,27 @@ class kb_topic_partition(Structure):
     ]
 
 
+# Data pointers come in two spellings with the same layout. Input structures use c_char_p: a bytes
+# object assigned to such a field is pointed to in place (no copy; the structure keeps it alive) and
+# None is NULL; the length travels separately, so NUL bytes are fine. Views read back use
+# POINTER(c_char), whose slice ptr[:len] copies exactly len bytes into a bytes object in one step.
+c_char_ptr = POINTER(c_char)
+
+
 class kb_header(Structure):
+    """A header passed in (produce)."""
     _fields_ = [
         ("name", c_char_p),
-        ("value", c_uint8_p),
+        ("value", c_char_p),
+        ("value_len", c_size_t),
+    ]
+
+
+class kb_header_view(Structure):
+    """kb_header as read from a message view."""
+    _fields_ = [
+        ("name", c_char_p),
+        ("value", c_char_ptr),
         ("value_len", c_size_t),
     ]
 
@@ -36,9 +53,9 @@ class kb_record(Structure):
     _fields_ = [
         ("topic", c_char_p),
         ("partition", c_int32),
-        ("key", c_uint8_p),
+        ("key", c_char_p),
         ("key_len", c_size_t),
-        ("value", c_uint8_p),
+        ("value", c_char_p),
         ("value_len", c_size_t),
         ("headers", POINTER(kb_header)),
         ("header_count", c_size_t),
@@ -97,13 +114,13 @@ class kb_message_view(Structure):
         ("topic", c_char_p),
         ("partition", c_int32),
         ("offset", c_int64),
-        ("key", c_void_p),
+        ("key", c_char_ptr),
         ("key_len", c_size_t),
-        ("value", c_void_p),
+        ("value", c_char_ptr),
         ("value_len", c_size_t),
         ("timestamp_ms", c_int64),
         ("timestamp_type", c_int32),
-        ("headers", POINTER(kb_header)),
+        ("headers", POINTER(kb_header_view)),
         ("header_count", c_size_t),
     ]
 
@@ -193,11 +210,11 @@ _decl("kb_config_free", kb_err, P)
 # producer
 _decl("kb_producer_new", kb_err, P, PP)
 _decl("kb_producer_free", kb_err, P)
-_decl("kb_producer_produce", kb_err, P, c_char_p, c_int32, c_uint8_p, c_size_t, c_uint8_p, c_size_t,
+_decl("kb_producer_produce", kb_err, P, c_char_p, c_int32, c_char_p, c_size_t, c_char_p, c_size_t,
       POINTER(kb_header), c_size_t, c_int64, POINTER(c_uint64))
 _decl("kb_producer_produce_batch", kb_err, P, POINTER(kb_record), c_size_t, POINTER(c_uint64),
       POINTER(c_size_t))
-_decl("kb_producer_produce_sync", kb_err, P, c_char_p, c_int32, c_uint8_p, c_size_t, c_uint8_p,
+_decl("kb_producer_produce_sync", kb_err, P, c_char_p, c_int32, c_char_p, c_size_t, c_char_p,
       c_size_t, POINTER(kb_header), c_size_t, c_int64, c_int32, POINTER(kb_delivery))
 _decl("kb_producer_poll", kb_err, P, c_int32, PP)
 _decl("kb_producer_poll_batch", kb_err, P, c_int32, c_size_t, PP)
@@ -261,6 +278,30 @@ _decl("kb_admin_delete_topic", kb_err, P, c_char_p, c_int32)
 _decl("kb_mock_cluster_new", kb_err, c_int32, PP)
 _decl("kb_mock_cluster_bootstrap_servers", kb_err, P, POINTER(c_char), c_size_t, POINTER(c_size_t))
 _decl("kb_mock_cluster_free", kb_err, P)
+
+
+def _raw(name: str):
+    """A second function object for `name` without argtypes, for the per-message calls.
+
+    With argtypes, ctypes calls the from_param of each declared type and allocates an argument
+    object for every argument of every call; for kb_producer_produce's 11 arguments that costs
+    more than the C call itself. Without argtypes ctypes converts by the Python type alone, so the
+    callers of these must pass exactly: pointers as bytes, None, ctypes arrays, pointer()/byref()
+    objects or c_void_p handles; int32_t arguments as Python ints; size_t and int64_t arguments as
+    c_size_t/c_int64 instances, because a bare Python int is passed as a C int. `lib.<name>` keeps
+    its declared argtypes for every other caller (lib[name] makes a new function object).
+    """
+    fn = lib[name]
+    fn.restype = kb_err
+    return fn
+
+
+raw_producer_produce = _raw("kb_producer_produce")
+raw_producer_produce_batch = _raw("kb_producer_produce_batch")
+raw_producer_produce_sync = _raw("kb_producer_produce_sync")
+raw_consumer_poll = _raw("kb_consumer_poll")
+raw_message_get_view = _raw("kb_message_get_view")
+raw_message_free = _raw("kb_message_free")
 
 
 def last_error() -> str:
