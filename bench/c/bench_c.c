@@ -418,7 +418,7 @@ static void op_consume(const struct args *a) {
     char group[128];
     snprintf(group, sizeof group, "bench-" IMPL "-%ld-%ld", (long)getpid(), (long)time(NULL));
     const char *settings[] = {"bootstrap.servers", a->brokers, "group.id", group, "auto.offset.reset", "earliest",
-                              "enable.auto.commit", "false", NULL};
+                              "enable.auto.commit", "false", "fetch.queue.backoff.ms", "10", NULL};
     kb_config *conf = config(settings);
     kb_consumer *c;
     check(kb_consumer_new(conf, &c), "kb_consumer_new");

@@ -372,6 +372,7 @@ fn consume(a: &Args) {
         .set("group.id", &group)
         .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false")
+        .set("fetch.queue.backoff.ms", "10")
         .create()
         .unwrap_or_else(|e| fail(format!("creating the consumer: {e}")));
     consumer.subscribe(&[&a.topic]).unwrap_or_else(|e| fail(format!("subscribing to {:?}: {e}", a.topic)));

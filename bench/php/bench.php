@@ -367,6 +367,7 @@ function consume(Args $a): void
         'group.id' => sprintf('bench-%s-%d-%d', IMPL, getmypid(), time()),
         'auto.offset.reset' => 'earliest',
         'enable.auto.commit' => 'false',
+        'fetch.queue.backoff.ms' => '10',
     ]);
     $consumer->subscribe([$a->topic]);
 

@@ -211,6 +211,7 @@ def op_consume(args) -> None:
         "group.id": group_id(IMPL),
         "auto.offset.reset": "earliest",
         "enable.auto.commit": False,
+        "fetch.queue.backoff.ms": 10,
         "error_cb": on_error,
     })
     guard = IdleGuard()

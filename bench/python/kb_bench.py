@@ -182,6 +182,7 @@ def op_consume(args) -> None:
         "group.id": group_id(IMPL),
         "auto.offset.reset": "earliest",
         "enable.auto.commit": "false",
+        "fetch.queue.backoff.ms": "10",
     }
     guard = IdleGuard()
     got = total = 0

@@ -276,10 +276,11 @@ func syncProduce(a bench.Args) bench.Result {
 
 func consume(a bench.Args) bench.Result {
 	c, err := kafka.NewConsumer(&kafka.ConfigMap{
-		"bootstrap.servers":  a.Brokers,
-		"group.id":           bench.GroupID(impl),
-		"auto.offset.reset":  "earliest",
-		"enable.auto.commit": false,
+		"bootstrap.servers":      a.Brokers,
+		"group.id":               bench.GroupID(impl),
+		"auto.offset.reset":      "earliest",
+		"enable.auto.commit":     false,
+		"fetch.queue.backoff.ms": 10,
 	})
 	if err != nil {
 		fail("new consumer: %v", err)
