@@ -19,7 +19,7 @@ use crate::config::{kb_config, settings_arg, Settings};
 use crate::error::{kb_err, KbError, KbResult};
 use crate::event::{kb_event, kb_event_batch, kb_event_type, Event, EventQueue};
 use crate::ffi::{check_not_null, guard, slice_arg, str_arg, timeout_arg, write_out};
-use crate::message::{kb_message, kb_message_batch, return_batch, return_message, Msg, MESSAGES};
+use crate::message::{kb_message, kb_message_batch, return_batch, return_message, Msg, TopicName, MESSAGES};
 use crate::partitions::{kb_partition_list, kb_topic_partition, return_list, tpl_from_array, PartitionSet};
 use crate::registry::Registry;
 
@@ -297,9 +297,9 @@ pub unsafe extern "C" fn kb_consumer_assignment(c: *mut kb_consumer, out: *mut *
     })
 }
 
-fn poll_one(k: &BaseConsumer<ConsumerEvents>, timeout: Duration) -> Option<Msg> {
+fn poll_one(k: &BaseConsumer<ConsumerEvents>, timeout: Duration, topics: &mut TopicName) -> Option<Msg> {
     k.poll(timeout).map(|r| match r {
-        Ok(m) => Msg::from_borrowed(&m),
+        Ok(m) => Msg::from_borrowed(&m, topics),
         Err(e) => {
             let mut msg = Msg::from_error(&e);
             if let KafkaError::PartitionEOF(p) = e {
@@ -322,7 +322,7 @@ fn name_eof(k: &BaseConsumer<ConsumerEvents>, partition: i32, msg: &mut Msg) {
             msg.offset = offset;
         }
     }
-    msg.topic = crate::event::cstr(&topic);
+    msg.topic = Arc::from(crate::event::cstr(&topic));
 }
 
 /// Waits up to `timeout_ms` for one message and stores it in `*out` (NULL if none came); free it
@@ -334,7 +334,7 @@ pub unsafe extern "C" fn kb_consumer_poll(c: *mut kb_consumer, timeout_ms: i32, 
     guard(|| {
         check_not_null!(out);
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
-        let m = with_consumer(c, |k| Ok(poll_one(k, timeout)))?;
+        let m = with_consumer(c, |k| Ok(poll_one(k, timeout, &mut TopicName::default())))?;
         return_message(m, out);
         Ok(())
     })
@@ -349,16 +349,26 @@ pub unsafe extern "C" fn kb_consumer_poll_batch(c: *mut kb_consumer, timeout_ms:
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
         let msgs = with_consumer(c, |k| {
             let deadline = Instant::now() + timeout;
+            let mut topics = TopicName::default();
             let mut msgs = Vec::new();
             while msgs.len() < max {
+                // Take what is already fetched without waiting (and without reading the clock:
+                // that was a fifth of the cost per message); wait only when nothing is there.
+                // The deadline is still checked every 256 messages of a steady stream.
+                if msgs.len() % 256 != 255 {
+                    if let Some(m) = poll_one(k, Duration::ZERO, &mut topics) {
+                        msgs.push(m);
+                        continue;
+                    }
+                }
                 let left = deadline.saturating_duration_since(Instant::now());
-                match poll_one(k, left) {
+                if left.is_zero() && !msgs.is_empty() {
+                    break;
+                }
+                match poll_one(k, left, &mut topics) {
                     Some(m) => msgs.push(m),
                     None if left.is_zero() => break,
                     None => {}
-                }
-                if Instant::now() >= deadline && !msgs.is_empty() {
-                    break;
                 }
             }
             Ok(msgs)

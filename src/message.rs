@@ -1,7 +1,7 @@
 //! `kb_message`: a consumed message (or a consumer error) owned by kafkabridge, with a
 //! borrowed view for the host; `kb_message_batch` holds many behind one handle.
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::os::raw::c_char;
 use std::sync::Arc;
 
@@ -46,11 +46,25 @@ pub struct kb_message_view {
     pub header_count: usize,
 }
 
+/// The topic name of the last message a consumer call converted. Consecutive messages nearly
+/// always share it, so they share one C string instead of allocating one each.
+#[derive(Default)]
+pub struct TopicName(Option<Arc<CStr>>);
+
+impl TopicName {
+    pub fn get(&mut self, topic: &str) -> Arc<CStr> {
+        match &self.0 {
+            Some(t) if t.to_bytes() == topic.as_bytes() => t.clone(),
+            _ => self.0.insert(Arc::from(cstr(topic))).clone(),
+        }
+    }
+}
+
 /// An owned message.
 pub struct Msg {
     pub err: kb_err,
     pub error_text: Option<CString>,
-    pub topic: CString,
+    pub topic: Arc<CStr>,
     pub partition: i32,
     pub offset: i64,
     pub key: Option<Vec<u8>>,
@@ -65,7 +79,7 @@ unsafe impl Send for Msg {}
 unsafe impl Sync for Msg {}
 
 impl Msg {
-    pub fn from_borrowed(m: &BorrowedMessage<'_>) -> Msg {
+    pub fn from_borrowed(m: &BorrowedMessage<'_>, topics: &mut TopicName) -> Msg {
         let (timestamp_ms, timestamp_type) = match m.timestamp() {
             Timestamp::NotAvailable => (-1, 0),
             Timestamp::CreateTime(t) => (t, 1),
@@ -78,7 +92,7 @@ impl Msg {
         let mut msg = Msg {
             err: 0,
             error_text: None,
-            topic: cstr(m.topic()),
+            topic: topics.get(m.topic()),
             partition: m.partition(),
             offset: m.offset(),
             key: m.key().map(|k| k.to_vec()),
@@ -103,7 +117,7 @@ impl Msg {
         Msg {
             err,
             error_text: Some(cstr(&e.to_string())),
-            topic: CString::default(),
+            topic: Arc::from(CString::default()),
             partition,
             offset: crate::partitions::KB_OFFSET_INVALID,
             key: None,
