@@ -214,6 +214,11 @@ _decl("kb_producer_produce", kb_err, P, c_char_p, c_int32, c_char_p, c_size_t, c
       POINTER(kb_header), c_size_t, c_int64, POINTER(c_uint64))
 _decl("kb_producer_produce_batch", kb_err, P, POINTER(kb_record), c_size_t, POINTER(c_uint64),
       POINTER(c_size_t))
+# The packed buffer holds per record: u32 key_len, key, u32 value_len, value (lengths little-endian,
+# KB_PACKED_ABSENT for a NULL key or value).
+KB_PACKED_ABSENT = 0xFFFFFFFF
+_decl("kb_producer_produce_packed", kb_err, P, c_char_p, c_int32, c_char_p, c_size_t, POINTER(c_uint64),
+      c_size_t, POINTER(c_size_t))
 _decl("kb_producer_produce_sync", kb_err, P, c_char_p, c_int32, c_char_p, c_size_t, c_char_p,
       c_size_t, POINTER(kb_header), c_size_t, c_int64, c_int32, POINTER(kb_delivery))
 _decl("kb_producer_poll", kb_err, P, c_int32, PP)
@@ -298,6 +303,7 @@ def _raw(name: str):
 
 raw_producer_produce = _raw("kb_producer_produce")
 raw_producer_produce_batch = _raw("kb_producer_produce_batch")
+raw_producer_produce_packed = _raw("kb_producer_produce_packed")
 raw_producer_produce_sync = _raw("kb_producer_produce_sync")
 raw_consumer_poll = _raw("kb_consumer_poll")
 raw_message_get_view = _raw("kb_message_get_view")

@@ -52,3 +52,16 @@ def test_struct_layout_matches_header(tmp_path):
     # field names and order are exactly the header's
     assert [f for f, _ in n.kb_topic_partition._fields_] == STRUCTS["kb_topic_partition"]
     assert [f for f, _ in n.kb_record._fields_] == STRUCTS["kb_record"]
+
+
+def test_constants_match_header(tmp_path):
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if not cc or not (HEADER_DIR / "kafkabridge.h").exists():
+        pytest.skip("no C compiler or header")
+    src = tmp_path / "consts.c"
+    src.write_text('#include <stdio.h>\n#include "kafkabridge.h"\n'
+                   'int main(void) { printf("%llu\\n", (unsigned long long)KB_PACKED_ABSENT); return 0; }\n')
+    exe = tmp_path / "consts"
+    subprocess.run([cc, f"-I{HEADER_DIR}", str(src), "-o", str(exe)], check=True)
+    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout.split()
+    assert out == [str(n.KB_PACKED_ABSENT)]
