@@ -17,9 +17,9 @@ use rdkafka::types::RDKafkaRespErr;
 
 use crate::config::{kb_config, settings_arg, Settings};
 use crate::error::{kb_err, KbError, KbResult};
-use crate::event::{kb_event, kb_event_batch, kb_event_type, Event, EventQueue};
+use crate::event::{kb_event, kb_event_batch, kb_event_type, Event, EventQueue, TopicName};
 use crate::ffi::{check_not_null, guard, slice_arg, str_arg, timeout_arg, write_out};
-use crate::message::{kb_message, kb_message_batch, return_batch, return_message, Msg, TopicName, MESSAGES};
+use crate::message::{kb_message, kb_message_batch, return_batch, return_message, Msg, MESSAGES};
 use crate::partitions::{kb_partition_list, kb_topic_partition, return_list, tpl_from_array, PartitionSet};
 use crate::registry::Registry;
 

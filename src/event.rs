@@ -2,7 +2,7 @@
 //! recorded on background threads into a per-handle queue and drained by the host's poll call.
 //! Nothing here ever calls into the host.
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::os::raw::c_char;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -67,7 +67,7 @@ pub struct Event {
     pub err: kb_err,
     pub fatal: bool,
     pub message_id: u64,
-    pub topic: Option<CString>,
+    pub topic: Option<Arc<CStr>>,
     pub partition: i32,
     pub offset: i64,
     pub timestamp_ms: i64,
@@ -78,8 +78,26 @@ pub struct Event {
 }
 
 pub fn cstr(s: &str) -> CString {
-    CString::new(s.replace('\0', "\\0")).unwrap_or_default()
+    if s.contains('\0') {
+        return CString::new(s.replace('\0', "\\0")).unwrap_or_default();
+    }
+    CString::new(s).unwrap_or_default()
 }
+
+/// The last topic name converted for a run of messages or delivery reports. Consecutive ones
+/// nearly always share it, so they share one C string instead of allocating one each.
+#[derive(Default)]
+pub struct TopicName(Option<Arc<CStr>>);
+
+impl TopicName {
+    pub fn get(&mut self, topic: &str) -> Arc<CStr> {
+        match &self.0 {
+            Some(t) if t.to_bytes() == topic.as_bytes() => t.clone(),
+            _ => self.0.insert(Arc::from(cstr(topic))).clone(),
+        }
+    }
+}
+
 
 impl Event {
     pub fn new(kind: kb_event_type) -> Event {
@@ -119,7 +137,7 @@ impl Event {
             err: self.err,
             fatal: self.fatal as i32,
             message_id: self.message_id,
-            topic: ptr(&self.topic),
+            topic: self.topic.as_ref().map_or(std::ptr::null(), |t| t.as_ptr()),
             partition: self.partition,
             offset: self.offset,
             timestamp_ms: self.timestamp_ms,

@@ -9,7 +9,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Headers, Message, Timestamp};
 
 use crate::error::kb_err;
-use crate::event::cstr;
+use crate::event::{cstr, TopicName};
 use crate::ffi::{check_not_null, guard, guard_value, write_out};
 use crate::registry::Registry;
 
@@ -44,20 +44,6 @@ pub struct kb_message_view {
     pub timestamp_type: i32,
     pub headers: *const kb_header,
     pub header_count: usize,
-}
-
-/// The topic name of the last message a consumer call converted. Consecutive messages nearly
-/// always share it, so they share one C string instead of allocating one each.
-#[derive(Default)]
-pub struct TopicName(Option<Arc<CStr>>);
-
-impl TopicName {
-    pub fn get(&mut self, topic: &str) -> Arc<CStr> {
-        match &self.0 {
-            Some(t) if t.to_bytes() == topic.as_bytes() => t.clone(),
-            _ => self.0.insert(Arc::from(cstr(topic))).clone(),
-        }
-    }
 }
 
 /// An owned message.

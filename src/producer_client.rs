@@ -20,7 +20,7 @@ use rdkafka::types::RDKafkaRespErr;
 
 use crate::config::Settings;
 use crate::error::{KbError, KbResult, KB_ERR_CONFIG_CONFLICT};
-use crate::event::{cstr, kb_event_type, Event, EventQueue};
+use crate::event::{cstr, kb_event_type, Event, EventQueue, TopicName};
 use crate::registry::fork_epoch;
 use crate::runtime::Poller;
 
@@ -45,6 +45,8 @@ pub struct Routing {
     pub orphans_failed: AtomicU64,
     /// rdkafka hands each producer error event to `error()` twice in a row; remember the first.
     last_error: Mutex<Option<(i32, String)>>,
+    /// Delivery reports of a run of messages to one topic share its C string.
+    topic_name: Mutex<TopicName>,
 }
 
 const PENDING_LIMIT: usize = 1000;
@@ -106,7 +108,7 @@ impl ProducerContext for Routing {
         let ev = Event {
             err: if err.is_some() && code == 0 { RDKafkaRespErr::RD_KAFKA_RESP_ERR__FAIL as i32 } else { code },
             message_id: tag.id,
-            topic: Some(cstr(msg.topic())),
+            topic: Some(self.topic_name.lock().get(msg.topic())),
             partition: msg.partition(),
             offset: if err.is_some() { crate::partitions::KB_OFFSET_INVALID } else { msg.offset() },
             timestamp_ms: msg.timestamp().to_millis().unwrap_or(-1),
@@ -200,6 +202,7 @@ impl ProducerClient {
             orphans_delivered: AtomicU64::new(0),
             orphans_failed: AtomicU64::new(0),
             last_error: Mutex::new(None),
+            topic_name: Mutex::new(TopicName::default()),
         };
         let producer = BaseProducer::from_config_and_context(&settings.client_config(), routing)
             .map_err(|e| KbError::kafka("creating the producer", e))?;
