@@ -193,6 +193,10 @@ class Report:
             "![benchmark chart](latest.png)",
             "## Targets\n\n" + table(["target", "measured", "verdict"], self.targets),
         ]
+        if any(t[2].startswith("missed") for t in self.targets):
+            parts.append("Where a target is missed, [bench/README.md](../README.md#what-the-profiles-show-where-"
+                         "targets-are-missed) says what the profiles show is the cost; the perf section below "
+                         "has this run's profiles.")
         if self.thru["produce"]:
             parts.append(self.throughput_section("produce", "Producer throughput (acks=all, delivery confirmed)"))
         if self.thru["consume"]:
