@@ -8,7 +8,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 LIB_DIR := $(CURDIR)/target/release
 export PKG_CONFIG_PATH := $(LIB_DIR):$(PKG_CONFIG_PATH)
 
-.PHONY: all build build-deps deps pc headers-check unit-test c-test valgrind-test crosscheck php-test python-test go-test test bench demo install clean
+.PHONY: all build build-deps deps pc headers-check unit-test c-test valgrind-test crosscheck php-test python-test go-test test bench bench-smoke demo install clean
 
 all: build
 
@@ -63,13 +63,19 @@ go-test: build
 
 test: deps headers-check
 	@set -o pipefail; { $(MAKE) --no-print-directory unit-test && \
-	    bash ffi-tests/with-broker.sh $(MAKE) --no-print-directory c-test valgrind-test crosscheck php-test python-test go-test; } 2>&1 | tee target/test.log
+	    bash ffi-tests/with-broker.sh $(MAKE) --no-print-directory c-test valgrind-test crosscheck php-test python-test go-test bench-smoke; } 2>&1 | tee target/test.log
 	@bash ffi-tests/summarize.sh target/test.log
 
 # The scoreboard (bench/README.md): every measurement against the real broker, then
-# bench/results/latest.{md,json,png}. Takes about 25 minutes; not part of `make test`.
+# bench/results/latest.{md,json,png}. Takes 10-15 minutes; not part of `make test`.
 bench:
 	bash bench/run.sh
+
+# Every benchmark program and section once with tiny counts, results under target/: keeps
+# `make bench` working (part of `make test`).
+bench-smoke: build
+	BENCH_RESULTS=target/bench/smoke BENCH_MESSAGES=3000 BENCH_REPS=1 BENCH_SYNC_MESSAGES=50 \
+	    BENCH_CROSSING_MESSAGES=3000 BENCH_FPM_SECONDS=1 bash bench/run.sh
 
 demo: build-deps build
 	$(MAKE) -C examples/c demo
