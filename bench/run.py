@@ -58,10 +58,9 @@ def log(msg: str) -> None:
     print(f"bench: {msg}", file=sys.stderr, flush=True)
 
 
-def run_json(cmd: List[str], env: Optional[Dict[str, str]] = None) -> List[Dict[str, Any]]:
+def run_json(cmd: List[str]) -> List[Dict[str, Any]]:
     """Runs one measurement program and returns the JSON objects it printed (one per line)."""
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT,
-                          env={**os.environ, **(env or {})})
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT)
     if proc.returncode != 0:
         raise RuntimeError(f"exit {proc.returncode}: {proc.stderr.strip()[-2000:]}")
     rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
@@ -75,7 +74,7 @@ class Bench:
         self.runs: List[Dict[str, Any]] = []
         self.failures: List[Dict[str, Any]] = []
         self.profiles: List[Dict[str, Any]] = []
-        self.admin = kafkabridge.Admin({"bootstrap.servers": BROKERS}) if BROKERS else None
+        self.admin = kafkabridge.Admin({"bootstrap.servers": BROKERS})
 
     def measure(self, impl: str, op: str, mode: str, size: int, messages: int, topic: str,
                 rep: int) -> Optional[Dict[str, Any]]:
@@ -106,6 +105,7 @@ class Bench:
                         low, high = self.admin.get_watermark_offsets(topic, 0)
                         row["in_topic"] = high - low
                         if high - low != MESSAGES + 1:
+                            self.runs.remove(row)  # a figure for messages that are not there
                             self.failures.append({"impl": impl, "op": "produce", "mode": mode,
                                                   "size": size, "rep": rep, "command": row["command"],
                                                   "error": f"topic holds {high - low} messages, "
@@ -117,9 +117,8 @@ class Bench:
             topic = f"bench-consume-{RUN_ID}-{size}"
             self.admin.create_topic(topic, partitions=1)
             log(f"filling {topic} with {MESSAGES} messages of {size} bytes")
-            run_json(PROGRAMS["rust-native"] + ["produce", f"--brokers={BROKERS}",
-                                                f"--topic={topic}", f"--messages={MESSAGES}",
-                                                f"--size={size}", "--mode=single"])
+            run_json(PROGRAMS["rust-native"] + ["fill", f"--brokers={BROKERS}", f"--topic={topic}",
+                                                f"--messages={MESSAGES}", f"--size={size}"])
             for rep in range(1, REPS + 1):
                 for impl, mode in MATRIX:
                     self.measure(impl, "consume", mode, size, MESSAGES, topic, rep)
