@@ -185,7 +185,8 @@ pub unsafe extern "C" fn kb_producer_free(p: *mut kb_producer) -> kb_err {
 /// The delivery report (a KB_EVENT_DELIVERY event with the same id) arrives via
 /// `kb_producer_poll()`. `partition` is a partition or KB_PARTITION_UA (-1). `key`/`value` NULL
 /// means absent; binary data with NUL bytes is kept as is. `headers` may be NULL if
-/// `header_count` is 0. `timestamp_ms` 0 means now. Thread-safe.
+/// `header_count` is 0. `timestamp_ms` 0 means now. The topic, key, value and headers are
+/// copied before the call returns: the caller may free or reuse them at once. Thread-safe.
 ///
 /// Errors: RD_KAFKA_RESP_ERR__QUEUE_FULL (-184, retriable: poll or flush, then retry),
 /// RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE (10), RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION (-190),
@@ -221,7 +222,8 @@ pub unsafe extern "C" fn kb_producer_produce(
 /// Enqueues `count` messages in order with one call, stopping at the first that fails.
 /// `*accepted_out` is the number enqueued (always written); `ids_out` (may be NULL) receives
 /// their ids. Returns 0 if all were accepted, else the error of record `*accepted_out`
-/// (retry from there after polling). Errors as for `kb_producer_produce()`.
+/// (retry from there after polling). Everything the records point to is copied before the call
+/// returns. Errors as for `kb_producer_produce()`.
 #[no_mangle]
 pub unsafe extern "C" fn kb_producer_produce_batch(
     p: *mut kb_producer,
