@@ -237,18 +237,35 @@ pub unsafe extern "C" fn kb_producer_produce_batch(
         write_out(accepted_out, 0);
         let s = PRODUCERS.get(p)?;
         let records = slice_arg(records, count, "records")?;
-        for (i, r) in records.iter().enumerate() {
-            let rec = record_arg(r.topic, r.partition, r.key, r.key_len, r.value, r.value_len, r.headers, r.header_count, r.timestamp_ms)
-                .and_then(|rec| s.queue.check_room(1).map(|_| rec))
-                .map_err(|e| KbError::new(e.code, format!("record {i}: {}", e.message)))?;
-            let id = s.client.produce(s.session, &rec, None).map_err(|e| KbError::new(e.code, format!("record {i}: {}", e.message)))?;
-            if !ids_out.is_null() {
-                write_out(ids_out.add(i), id);
-            }
-            write_out(accepted_out, i + 1);
-        }
-        Ok(())
+        let records = records.iter().map(|r| {
+            record_arg(r.topic, r.partition, r.key, r.key_len, r.value, r.value_len, r.headers, r.header_count, r.timestamp_ms)
+        });
+        enqueue_in_order(&s, records, ids_out, accepted_out)
     })
+}
+
+/// The loop of the batch calls: enqueues the records in order and stops at the first that fails,
+/// naming it. Writes each id to `ids_out` (may be NULL) and the number enqueued so far to
+/// `*accepted_out`.
+unsafe fn enqueue_in_order<'a>(
+    s: &ProducerSession,
+    records: impl Iterator<Item = KbResult<Record<'a>>>,
+    ids_out: *mut u64,
+    accepted_out: *mut usize,
+) -> KbResult<()> {
+    for (i, rec) in records.enumerate() {
+        let id = rec
+            .and_then(|rec| {
+                s.queue.check_room(1)?;
+                s.client.produce(s.session, &rec, None)
+            })
+            .map_err(|e| KbError::new(e.code, format!("record {i}: {}", e.message)))?;
+        if !ids_out.is_null() {
+            write_out(ids_out.add(i), id);
+        }
+        write_out(accepted_out, i + 1);
+    }
+    Ok(())
 }
 
 /// Enqueues the records of a packed buffer, all to `topic`/`partition`, in order with one call,
@@ -285,19 +302,8 @@ pub unsafe extern "C" fn kb_producer_produce_packed(
         let topic = str_arg(topic, "topic")?;
         let buf = slice_arg(packed, packed_len, "packed")?;
         packed::validate(buf, if ids_out.is_null() { usize::MAX } else { ids_cap })?;
-        for (i, (key, value)) in packed::records(buf).enumerate() {
-            let rec = Record { topic, partition, key, value, headers: Vec::new(), timestamp_ms: 0 };
-            let id = s
-                .queue
-                .check_room(1)
-                .and_then(|_| s.client.produce(s.session, &rec, None))
-                .map_err(|e| KbError::new(e.code, format!("record {i}: {}", e.message)))?;
-            if !ids_out.is_null() {
-                write_out(ids_out.add(i), id);
-            }
-            write_out(accepted_out, i + 1);
-        }
-        Ok(())
+        let records = packed::records(buf).map(|(key, value)| Ok(Record { topic, partition, key, value, headers: Vec::new(), timestamp_ms: 0 }));
+        enqueue_in_order(&s, records, ids_out, accepted_out)
     })
 }
 
