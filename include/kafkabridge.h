@@ -21,6 +21,22 @@
 #include <stddef.h>
 
 /**
+ * `kb_last_error_flags()` bit: retrying the same call later may succeed.
+ */
+#define KB_ERROR_FLAG_RETRIABLE 1
+
+/**
+ * `kb_last_error_flags()` bit: the client is unusable; free it and create a new one.
+ */
+#define KB_ERROR_FLAG_FATAL 2
+
+/**
+ * `kb_last_error_flags()` bit: the current transaction cannot commit; call
+ * `kb_producer_abort_transaction()`, then start a new one.
+ */
+#define KB_ERROR_FLAG_TXN_REQUIRES_ABORT 4
+
+/**
  * Start from the earliest offset (librdkafka's RD_KAFKA_OFFSET_BEGINNING).
  */
 #define KB_OFFSET_BEGINNING -2
@@ -102,15 +118,6 @@ typedef enum {
    */
   KB_EVENT_COMMIT = 6,
 } kb_event_type;
-
-/**
- * Which handle a metadata call is made on.
- */
-typedef enum {
-  KB_CLIENT_PRODUCER = 1,
-  KB_CLIENT_CONSUMER = 2,
-  KB_CLIENT_ADMIN = 3,
-} kb_client_kind;
 
 /**
  * An admin client handle.
@@ -745,6 +752,17 @@ const char *kb_err_description(kb_err code);
 size_t kb_last_error(char *buf, size_t cap);
 
 /**
+ * Returns the `KB_ERROR_FLAG_*` bits of the last failed call made on this thread (0 before any
+ * failure): `KB_ERROR_FLAG_RETRIABLE`, `KB_ERROR_FLAG_FATAL` and
+ * `KB_ERROR_FLAG_TXN_REQUIRES_ABORT`. When librdkafka reported the failure as an
+ * `rd_kafka_error_t` (transactions, incremental assign, seek) these are exactly its
+ * `rd_kafka_error_is_retriable()`, `_is_fatal()` and `_txn_requires_abort()`; otherwise the first
+ * two are `kb_err_is_retriable()` and `kb_err_is_fatal()` of the code. Like `kb_last_error()`,
+ * kept until the next failure on this thread.
+ */
+uint32_t kb_last_error_flags(void);
+
+/**
  * Returns 1 if retrying the same call later may succeed (timeouts, full queues, leader
  * changes, transport failures), else 0.
  */
@@ -768,7 +786,7 @@ kb_err kb_event_get_view(const kb_event *ev, kb_event_view *view);
 kb_err kb_event_free(kb_event *ev);
 
 /**
- * Number of events in a batch (0 for an invalid handle).
+ * Number of events in a batch (0, with the last error set, for an invalid handle).
  */
 size_t kb_event_batch_count(const kb_event_batch *batch);
 
@@ -788,18 +806,21 @@ kb_err kb_event_batch_free(kb_event_batch *batch);
  * `handle` within `timeout_ms` into `*out`; free it with `kb_group_list_free()`.
  * Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, KB_ERR_INVALID_HANDLE, KB_ERR_NULL_ARGUMENT.
  */
-kb_err kb_group_list_fetch(kb_client_kind kind,
-                           const void *handle,
+kb_err kb_group_list_fetch(const void *handle,
                            const char *group,
                            int32_t timeout_ms,
                            kb_group_list **out);
 
 /**
- * Points `*groups` at the list's array and stores its length in `*count`.
+ * Number of groups in a list (0, with the last error set, for an invalid handle).
  */
-kb_err kb_group_list_entries(const kb_group_list *list,
-                             const kb_group_info **groups,
-                             size_t *count);
+size_t kb_group_list_count(const kb_group_list *list);
+
+/**
+ * Points `*out` at the list's array of `kb_group_list_count()` entries, valid until
+ * `kb_group_list_free()`. Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
+ */
+kb_err kb_group_list_entries(const kb_group_list *list, const kb_group_info **out);
 
 /**
  * Frees a group list. NULL is a no-op.
@@ -817,7 +838,7 @@ kb_err kb_message_get_view(const kb_message *msg, kb_message_view *view);
 kb_err kb_message_free(kb_message *msg);
 
 /**
- * Number of messages in a batch (0 for an invalid handle).
+ * Number of messages in a batch (0, with the last error set, for an invalid handle).
  */
 size_t kb_message_batch_count(const kb_message_batch *batch);
 
@@ -834,13 +855,12 @@ kb_err kb_message_batch_free(kb_message_batch *batch);
 
 /**
  * Fetches cluster metadata through the client behind `handle` (a `kb_producer*`,
- * `kb_consumer*` or `kb_admin*`, as `kind` says) within `timeout_ms`: all topics when `topic`
+ * `kb_consumer*` or `kb_admin*`) within `timeout_ms`: all topics when `topic`
  * is NULL, else just that one. Stores a snapshot in `*out`; free it with `kb_metadata_free()`.
  * Errors: RD_KAFKA_RESP_ERR__TRANSPORT (-195) when no broker can be reached,
  * RD_KAFKA_RESP_ERR__TIMED_OUT (-185) when none answered in time, KB_ERR_INVALID_HANDLE.
  */
-kb_err kb_metadata_fetch(kb_client_kind kind,
-                         const void *handle,
+kb_err kb_metadata_fetch(const void *handle,
                          const char *topic,
                          int32_t timeout_ms,
                          kb_metadata **out);
@@ -860,8 +880,7 @@ kb_err kb_metadata_free(kb_metadata *md);
  * Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION (-190) for a topic
  * or partition the cluster does not have, KB_ERR_*.
  */
-kb_err kb_watermarks(kb_client_kind kind,
-                     const void *handle,
+kb_err kb_watermarks(const void *handle,
                      const char *topic,
                      int32_t partition,
                      int32_t timeout_ms,
@@ -873,8 +892,7 @@ kb_err kb_watermarks(kb_client_kind kind,
  * earliest offset whose timestamp is at or after it (KB_OFFSET_END if none) and stores the
  * answers in `*out` (an empty list for `count` 0). Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, KB_ERR_*.
  */
-kb_err kb_offsets_for_times(kb_client_kind kind,
-                            const void *handle,
+kb_err kb_offsets_for_times(const void *handle,
                             const kb_topic_partition *parts,
                             size_t count,
                             int32_t timeout_ms,
@@ -1110,7 +1128,7 @@ kb_err kb_producer_send_offsets_to_transaction(kb_producer *p,
 kb_err kb_shutdown(void);
 
 /**
- * kafkabridge's version, e.g. "0.1.0". Static: never free it.
+ * kafkabridge's version, e.g. "0.2.0". Static: never free it.
  */
 const char *kb_version(void);
 

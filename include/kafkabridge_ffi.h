@@ -8,11 +8,6 @@ typedef enum {
   KB_EVENT_REBALANCE = 5,
   KB_EVENT_COMMIT = 6,
 } kb_event_type;
-typedef enum {
-  KB_CLIENT_PRODUCER = 1,
-  KB_CLIENT_CONSUMER = 2,
-  KB_CLIENT_ADMIN = 3,
-} kb_client_kind;
 typedef struct kb_admin kb_admin;
 typedef struct kb_config kb_config;
 typedef struct kb_consumer kb_consumer;
@@ -206,6 +201,7 @@ kb_err kb_consumer_free(kb_consumer *c);
 const char *kb_err_name(kb_err code);
 const char *kb_err_description(kb_err code);
 size_t kb_last_error(char *buf, size_t cap);
+uint32_t kb_last_error_flags(void);
 int32_t kb_err_is_retriable(kb_err code);
 int32_t kb_err_is_fatal(kb_err code);
 kb_err kb_event_get_view(const kb_event *ev, kb_event_view *view);
@@ -213,36 +209,31 @@ kb_err kb_event_free(kb_event *ev);
 size_t kb_event_batch_count(const kb_event_batch *batch);
 kb_err kb_event_batch_views(const kb_event_batch *batch, const kb_event_view **views);
 kb_err kb_event_batch_free(kb_event_batch *batch);
-kb_err kb_group_list_fetch(kb_client_kind kind,
-                           const void *handle,
+kb_err kb_group_list_fetch(const void *handle,
                            const char *group,
                            int32_t timeout_ms,
                            kb_group_list **out);
-kb_err kb_group_list_entries(const kb_group_list *list,
-                             const kb_group_info **groups,
-                             size_t *count);
+size_t kb_group_list_count(const kb_group_list *list);
+kb_err kb_group_list_entries(const kb_group_list *list, const kb_group_info **out);
 kb_err kb_group_list_free(kb_group_list *list);
 kb_err kb_message_get_view(const kb_message *msg, kb_message_view *view);
 kb_err kb_message_free(kb_message *msg);
 size_t kb_message_batch_count(const kb_message_batch *batch);
 kb_err kb_message_batch_views(const kb_message_batch *batch, const kb_message_view **views);
 kb_err kb_message_batch_free(kb_message_batch *batch);
-kb_err kb_metadata_fetch(kb_client_kind kind,
-                         const void *handle,
+kb_err kb_metadata_fetch(const void *handle,
                          const char *topic,
                          int32_t timeout_ms,
                          kb_metadata **out);
 kb_err kb_metadata_get_view(const kb_metadata *md, kb_metadata_view *view);
 kb_err kb_metadata_free(kb_metadata *md);
-kb_err kb_watermarks(kb_client_kind kind,
-                     const void *handle,
+kb_err kb_watermarks(const void *handle,
                      const char *topic,
                      int32_t partition,
                      int32_t timeout_ms,
                      int64_t *low_out,
                      int64_t *high_out);
-kb_err kb_offsets_for_times(kb_client_kind kind,
-                            const void *handle,
+kb_err kb_offsets_for_times(const void *handle,
                             const kb_topic_partition *parts,
                             size_t count,
                             int32_t timeout_ms,

@@ -12,7 +12,7 @@ use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::types::RDKafkaRespErr;
 
 use crate::error::{kb_err, KbError, KbResult};
-use crate::ffi::{check_not_null, copy_to_buf, guard, guard_value, str_arg, write_out};
+use crate::ffi::{check_not_null, copy_to_buf, guard, guard_count, str_arg, write_out};
 use crate::registry::Registry;
 
 /// A configuration object: librdkafka global and topic-level properties plus `bridge.*` keys.
@@ -315,13 +315,7 @@ pub unsafe extern "C" fn kb_config_get(
 /// values are escaped as `\\` and `\n`. Returns the full length; 0 for an invalid handle.
 #[no_mangle]
 pub unsafe extern "C" fn kb_config_dump(conf: *const kb_config, buf: *mut c_char, cap: usize) -> usize {
-    guard_value(0, || match CONFIGS.get(conf) {
-        Ok(c) => copy_to_buf(c.dump().as_bytes(), buf, cap),
-        Err(e) => {
-            crate::error::set_last_error(&e);
-            0
-        }
-    })
+    guard_count(|| CONFIGS.get(conf).map(|c| copy_to_buf(c.dump().as_bytes(), buf, cap)))
 }
 
 /// Creates an independent copy of `conf` in `*out`. Free it with `kb_config_free()`.

@@ -35,6 +35,14 @@ pub const KB_ERR_EVENT_QUEUE_FULL: kb_err = -1008;
 /// No such configuration property (the message is librdkafka's and names the key).
 pub const KB_ERR_UNKNOWN_CONFIG: kb_err = -1009;
 
+/// `kb_last_error_flags()` bit: retrying the same call later may succeed.
+pub const KB_ERROR_FLAG_RETRIABLE: u32 = 1;
+/// `kb_last_error_flags()` bit: the client is unusable; free it and create a new one.
+pub const KB_ERROR_FLAG_FATAL: u32 = 2;
+/// `kb_last_error_flags()` bit: the current transaction cannot commit; call
+/// `kb_producer_abort_transaction()`, then start a new one.
+pub const KB_ERROR_FLAG_TXN_REQUIRES_ABORT: u32 = 4;
+
 /// (code, name, description) for kafkabridge's own errors.
 const OWN_ERRORS: &[(kb_err, &CStr, &CStr)] = &[
     (KB_ERR_NULL_ARGUMENT, c"KB_ERR_NULL_ARGUMENT", c"A required pointer argument was NULL"),
@@ -53,13 +61,23 @@ const OWN_ERRORS: &[(kb_err, &CStr, &CStr)] = &[
 pub struct KbError {
     pub code: kb_err,
     pub message: String,
+    /// `KB_ERROR_FLAG_*` bits: librdkafka's own when it reported an `rd_kafka_error_t`, else
+    /// derived from the code.
+    pub flags: u32,
 }
 
 pub type KbResult<T> = Result<T, KbError>;
 
 impl KbError {
     pub fn new(code: kb_err, message: impl Into<String>) -> Self {
-        KbError { code, message: message.into() }
+        KbError { code, message: message.into(), flags: flags_of_code(code) }
+    }
+    /// An error whose flags librdkafka stated (an `rd_kafka_error_t`).
+    fn with_rd_flags(code: kb_err, message: String, retriable: bool, fatal: bool, txn_requires_abort: bool) -> Self {
+        let flags = retriable as u32 * KB_ERROR_FLAG_RETRIABLE
+            | fatal as u32 * KB_ERROR_FLAG_FATAL
+            | txn_requires_abort as u32 * KB_ERROR_FLAG_TXN_REQUIRES_ABORT;
+        KbError { code, message, flags }
     }
     pub fn null(what: &str) -> Self {
         Self::new(KB_ERR_NULL_ARGUMENT, format!("{what} must not be NULL"))
@@ -81,7 +99,11 @@ impl KbError {
     }
     /// Wraps a librdkafka failure, keeping its number and prefixing what we were doing.
     pub fn kafka(context: &str, err: KafkaError) -> Self {
-        Self::new(kafka_code(&err), format!("{context}: {err}"))
+        let message = format!("{context}: {err}");
+        match &err {
+            KafkaError::Transaction(e) => Self::with_rd_flags(kafka_code(&err), message, e.is_retriable(), e.is_fatal(), e.txn_requires_abort()),
+            _ => Self::new(kafka_code(&err), message),
+        }
     }
 }
 
@@ -103,13 +125,24 @@ pub unsafe fn check_rd_error(err: *mut rdkafka::bindings::rd_kafka_error_t, cont
         return Ok(());
     }
     use rdkafka::bindings as rd;
-    let e = KbError::new(rd::rd_kafka_error_code(err) as i32, format!("{context}: {}", std::ffi::CStr::from_ptr(rd::rd_kafka_error_string(err)).to_string_lossy()));
+    let e = KbError::with_rd_flags(
+        rd::rd_kafka_error_code(err) as i32,
+        format!("{context}: {}", std::ffi::CStr::from_ptr(rd::rd_kafka_error_string(err)).to_string_lossy()),
+        rd::rd_kafka_error_is_retriable(err) != 0,
+        rd::rd_kafka_error_is_fatal(err) != 0,
+        rd::rd_kafka_error_txn_requires_abort(err) != 0,
+    );
     rd::rd_kafka_error_destroy(err);
     Err(e)
 }
 
+fn flags_of_code(code: kb_err) -> u32 {
+    (kb_err_is_retriable(code) != 0) as u32 * KB_ERROR_FLAG_RETRIABLE | (kb_err_is_fatal(code) != 0) as u32 * KB_ERROR_FLAG_FATAL
+}
+
 thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+    static LAST_ERROR_FLAGS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
 pub fn set_last_error(err: &KbError) {
@@ -118,6 +151,7 @@ pub fn set_last_error(err: &KbError) {
         m.clear();
         m.push_str(&err.message);
     });
+    LAST_ERROR_FLAGS.with(|f| f.set(err.flags));
 }
 
 /// Looks a code up in librdkafka's own table (safe for any integer, unlike `rd_kafka_err2name`).
@@ -174,6 +208,18 @@ pub extern "C" fn kb_err_description(code: kb_err) -> *const c_char {
 #[no_mangle]
 pub unsafe extern "C" fn kb_last_error(buf: *mut c_char, cap: usize) -> usize {
     crate::ffi::guard_value(0, || LAST_ERROR.with(|m| crate::ffi::copy_to_buf(m.borrow().as_bytes(), buf, cap)))
+}
+
+/// Returns the `KB_ERROR_FLAG_*` bits of the last failed call made on this thread (0 before any
+/// failure): `KB_ERROR_FLAG_RETRIABLE`, `KB_ERROR_FLAG_FATAL` and
+/// `KB_ERROR_FLAG_TXN_REQUIRES_ABORT`. When librdkafka reported the failure as an
+/// `rd_kafka_error_t` (transactions, incremental assign, seek) these are exactly its
+/// `rd_kafka_error_is_retriable()`, `_is_fatal()` and `_txn_requires_abort()`; otherwise the first
+/// two are `kb_err_is_retriable()` and `kb_err_is_fatal()` of the code. Like `kb_last_error()`,
+/// kept until the next failure on this thread.
+#[no_mangle]
+pub extern "C" fn kb_last_error_flags() -> u32 {
+    crate::ffi::guard_value(0, || LAST_ERROR_FLAGS.with(|f| f.get()))
 }
 
 /// Returns 1 if retrying the same call later may succeed (timeouts, full queues, leader

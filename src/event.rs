@@ -11,7 +11,7 @@ use std::time::Duration;
 use crossbeam_channel::{unbounded, Receiver, Sender};
 
 use crate::error::{kb_err, KbError, KbResult, KB_ERR_EVENT_QUEUE_FULL};
-use crate::ffi::{check_not_null, guard, guard_value, write_out};
+use crate::ffi::{check_not_null, guard, guard_count, write_out};
 use crate::partitions::{kb_topic_partition, PartitionSet};
 use crate::registry::Registry;
 
@@ -295,10 +295,10 @@ pub unsafe extern "C" fn kb_event_free(ev: *mut kb_event) -> kb_err {
     guard(|| EVENTS.remove(ev).map(drop))
 }
 
-/// Number of events in a batch (0 for an invalid handle).
+/// Number of events in a batch (0, with the last error set, for an invalid handle).
 #[no_mangle]
 pub unsafe extern "C" fn kb_event_batch_count(batch: *const kb_event_batch) -> usize {
-    guard_value(0, || EVENT_BATCHES.get(batch).map(|b| b.views.len()).unwrap_or(0))
+    guard_count(|| EVENT_BATCHES.get(batch).map(|b| b.views.len()))
 }
 
 /// Points `*views` at the batch's array of `kb_event_batch_count()` views, valid until

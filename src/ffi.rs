@@ -42,6 +42,17 @@ pub fn guard_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
     }
 }
 
+/// Runs the body of a `*_count` export: the count, or 0 with the failure (a bad handle) stored
+/// for `kb_last_error()` like every other call.
+pub fn guard_count(body: impl FnOnce() -> KbResult<usize>) -> usize {
+    guard_value(0, || {
+        body().unwrap_or_else(|e| {
+            set_last_error(&e);
+            0
+        })
+    })
+}
+
 /// Fails with `KB_ERR_NULL_ARGUMENT` naming the argument when a pointer is NULL.
 macro_rules! check_not_null {
     ($($arg:ident),+) => {

@@ -8,8 +8,8 @@ use rdkafka::groups::GroupList;
 
 use crate::error::kb_err;
 use crate::event::cstr;
-use crate::ffi::{check_not_null, guard, str_arg, timeout_arg, write_out};
-use crate::metadata::{with_client, kb_client_kind};
+use crate::ffi::{check_not_null, guard, guard_count, str_arg, timeout_arg, write_out};
+use crate::metadata::with_client;
 use crate::registry::Registry;
 
 /// A snapshot of consumer groups.
@@ -68,7 +68,6 @@ static GROUP_LISTS: Registry<Groups> = Registry::new_data(0x0C, "kb_group_list")
 /// Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, KB_ERR_INVALID_HANDLE, KB_ERR_NULL_ARGUMENT.
 #[no_mangle]
 pub unsafe extern "C" fn kb_group_list_fetch(
-    kind: kb_client_kind,
     handle: *const c_void,
     group: *const c_char,
     timeout_ms: i32,
@@ -78,20 +77,25 @@ pub unsafe extern "C" fn kb_group_list_fetch(
         check_not_null!(out);
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
         let group = if group.is_null() { None } else { Some(str_arg(group, "group")?) };
-        let groups = with_client(kind, handle, &|c| c.groups(group, timeout))?;
+        let groups = with_client(handle, &|c| c.groups(group, timeout))?;
         write_out(out, GROUP_LISTS.insert(Arc::new(Groups::new(&groups))));
         Ok(())
     })
 }
 
-/// Points `*groups` at the list's array and stores its length in `*count`.
+/// Number of groups in a list (0, with the last error set, for an invalid handle).
 #[no_mangle]
-pub unsafe extern "C" fn kb_group_list_entries(list: *const kb_group_list, groups: *mut *const kb_group_info, count: *mut usize) -> kb_err {
+pub unsafe extern "C" fn kb_group_list_count(list: *const kb_group_list) -> usize {
+    guard_count(|| GROUP_LISTS.get(list).map(|l| l.infos.len()))
+}
+
+/// Points `*out` at the list's array of `kb_group_list_count()` entries, valid until
+/// `kb_group_list_free()`. Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub unsafe extern "C" fn kb_group_list_entries(list: *const kb_group_list, out: *mut *const kb_group_info) -> kb_err {
     guard(|| {
-        check_not_null!(groups, count);
-        let l = GROUP_LISTS.get(list)?;
-        write_out(groups, l.infos.as_ptr());
-        write_out(count, l.infos.len());
+        check_not_null!(out);
+        write_out(out, GROUP_LISTS.get(list)?.infos.as_ptr());
         Ok(())
     })
 }

@@ -10,7 +10,7 @@ use rdkafka::message::{BorrowedMessage, Headers, Message, Timestamp};
 
 use crate::error::kb_err;
 use crate::event::{cstr, TopicName};
-use crate::ffi::{check_not_null, guard, guard_value, write_out};
+use crate::ffi::{check_not_null, guard, guard_count, write_out};
 use crate::registry::Registry;
 
 /// A message header. `value` NULL means a header with a null value.
@@ -184,10 +184,10 @@ pub unsafe extern "C" fn kb_message_free(msg: *mut kb_message) -> kb_err {
     guard(|| MESSAGES.remove(msg).map(drop))
 }
 
-/// Number of messages in a batch (0 for an invalid handle).
+/// Number of messages in a batch (0, with the last error set, for an invalid handle).
 #[no_mangle]
 pub unsafe extern "C" fn kb_message_batch_count(batch: *const kb_message_batch) -> usize {
-    guard_value(0, || MESSAGE_BATCHES.get(batch).map(|b| b.views.len()).unwrap_or(0))
+    guard_count(|| MESSAGE_BATCHES.get(batch).map(|b| b.views.len()))
 }
 
 /// Points `*views` at the batch's `kb_message_batch_count()` views, valid until

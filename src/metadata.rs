@@ -122,27 +122,25 @@ impl Snapshot {
 
 static METADATA: Registry<Snapshot> = Registry::new_data(0x0A, "kb_metadata");
 
-/// Which handle a metadata call is made on.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum kb_client_kind {
-    KB_CLIENT_PRODUCER = 1,
-    KB_CLIENT_CONSUMER = 2,
-    KB_CLIENT_ADMIN = 3,
-}
-
-/// Runs `f` on the librdkafka client behind any handle.
-pub(crate) unsafe fn with_client<T>(kind: kb_client_kind, handle: *const std::ffi::c_void, f: &dyn Fn(&dyn AnyClient) -> KbResult<T>) -> KbResult<T> {
-    match kind {
-        kb_client_kind::KB_CLIENT_PRODUCER => f(crate::producer::PRODUCERS.get(handle)?.client().producer().client()),
-        kb_client_kind::KB_CLIENT_CONSUMER => {
-            let h = crate::consumer::CONSUMERS.get(handle)?;
-            let guard = h.inner();
-            let c = guard.get().ok_or_else(|| KbError::state("the consumer is closed"))?;
-            f(c.client())
-        }
-        kb_client_kind::KB_CLIENT_ADMIN => f(crate::admin::ADMINS.get(handle)?.inner()),
+/// Runs `f` on the librdkafka client behind a producer, consumer or admin handle. The handle's
+/// own type tag says which it is, so the caller never passes (and can never mislabel) a kind.
+pub(crate) fn with_client<T>(handle: *const std::ffi::c_void, f: &dyn Fn(&dyn AnyClient) -> KbResult<T>) -> KbResult<T> {
+    if handle.is_null() {
+        return Err(KbError::null("handle"));
     }
+    if crate::producer::PRODUCERS.owns(handle) {
+        return f(crate::producer::PRODUCERS.get(handle)?.client().producer().client());
+    }
+    if crate::consumer::CONSUMERS.owns(handle) {
+        let h = crate::consumer::CONSUMERS.get(handle)?;
+        let guard = h.inner();
+        let c = guard.get().ok_or_else(|| KbError::state("the consumer is closed"))?;
+        return f(c.client());
+    }
+    if crate::admin::ADMINS.owns(handle) {
+        return f(crate::admin::ADMINS.get(handle)?.inner());
+    }
+    Err(KbError::invalid_handle("client (kb_producer, kb_consumer or kb_admin)"))
 }
 
 /// What every librdkafka client can answer.
@@ -169,13 +167,12 @@ impl<C: ClientContext> AnyClient for Client<C> {
 }
 
 /// Fetches cluster metadata through the client behind `handle` (a `kb_producer*`,
-/// `kb_consumer*` or `kb_admin*`, as `kind` says) within `timeout_ms`: all topics when `topic`
+/// `kb_consumer*` or `kb_admin*`) within `timeout_ms`: all topics when `topic`
 /// is NULL, else just that one. Stores a snapshot in `*out`; free it with `kb_metadata_free()`.
 /// Errors: RD_KAFKA_RESP_ERR__TRANSPORT (-195) when no broker can be reached,
 /// RD_KAFKA_RESP_ERR__TIMED_OUT (-185) when none answered in time, KB_ERR_INVALID_HANDLE.
 #[no_mangle]
 pub unsafe extern "C" fn kb_metadata_fetch(
-    kind: kb_client_kind,
     handle: *const std::ffi::c_void,
     topic: *const c_char,
     timeout_ms: i32,
@@ -185,7 +182,7 @@ pub unsafe extern "C" fn kb_metadata_fetch(
         check_not_null!(out);
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
         let topic = if topic.is_null() { None } else { Some(str_arg(topic, "topic")?) };
-        let md = with_client(kind, handle, &|c| c.metadata(topic, timeout))?;
+        let md = with_client(handle, &|c| c.metadata(topic, timeout))?;
         write_out(out, METADATA.insert(Arc::new(Snapshot::new(&md))));
         Ok(())
     })
@@ -212,7 +209,6 @@ pub unsafe extern "C" fn kb_metadata_free(md: *mut kb_metadata) -> kb_err {
 /// or partition the cluster does not have, KB_ERR_*.
 #[no_mangle]
 pub unsafe extern "C" fn kb_watermarks(
-    kind: kb_client_kind,
     handle: *const std::ffi::c_void,
     topic: *const c_char,
     partition: i32,
@@ -224,7 +220,7 @@ pub unsafe extern "C" fn kb_watermarks(
         check_not_null!(low_out, high_out);
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
         let topic = str_arg(topic, "topic")?;
-        let (low, high) = with_client(kind, handle, &|c| c.watermarks(topic, partition, timeout))?;
+        let (low, high) = with_client(handle, &|c| c.watermarks(topic, partition, timeout))?;
         write_out(low_out, low);
         write_out(high_out, high);
         Ok(())
@@ -236,7 +232,6 @@ pub unsafe extern "C" fn kb_watermarks(
 /// answers in `*out` (an empty list for `count` 0). Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, KB_ERR_*.
 #[no_mangle]
 pub unsafe extern "C" fn kb_offsets_for_times(
-    kind: kb_client_kind,
     handle: *const std::ffi::c_void,
     parts: *const kb_topic_partition,
     count: usize,
@@ -256,7 +251,7 @@ pub unsafe extern "C" fn kb_offsets_for_times(
         for (elem, p) in list.elements().iter_mut().zip(tpl) {
             elem.set_offset(rdkafka::Offset::Offset(p.offset)).map_err(|e| KbError::kafka("offsets for times", e))?;
         }
-        let res = with_client(kind, handle, &|c| {
+        let res = with_client(handle, &|c| {
             let err = rdkafka::bindings::rd_kafka_offsets_for_times(c.native(), list.ptr(), timeout.as_millis() as i32);
             if err as i32 != 0 {
                 return Err(KbError::rd(err, format!("offsets for times: {}", rdkafka::error::RDKafkaErrorCode::from(err))));

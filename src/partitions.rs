@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 
 use crate::error::{kb_err, KbError, KbResult};
-use crate::ffi::{check_not_null, guard, guard_value, str_arg, write_out};
+use crate::ffi::{check_not_null, guard, guard_count, str_arg, write_out};
 use crate::registry::Registry;
 
 /// Start from the earliest offset (librdkafka's RD_KAFKA_OFFSET_BEGINNING).
@@ -112,7 +112,7 @@ pub unsafe fn return_list(set: PartitionSet, out: *mut *mut kb_partition_list) {
 /// Number of entries in `list` (0 for an invalid handle).
 #[no_mangle]
 pub unsafe extern "C" fn kb_partition_list_count(list: *const kb_partition_list) -> usize {
-    guard_value(0, || PARTITION_LISTS.get(list).map(|l| l.views().len()).unwrap_or(0))
+    guard_count(|| PARTITION_LISTS.get(list).map(|l| l.views().len()))
 }
 
 /// Points `*out` at the list's array of `kb_partition_list_count()` entries, valid until

@@ -117,6 +117,11 @@ impl<T: Send + Sync + 'static> Registry<T> {
         self.encode(index, slot.generation) as *mut H
     }
 
+    /// Whether `handle` carries this table's type tag (it may still be stale).
+    pub fn owns<H>(&self, handle: *const H) -> bool {
+        ((handle as usize as u64) >> 56) as u8 == self.tag
+    }
+
     /// Returns the object behind a handle, or `KB_ERR_INVALID_HANDLE`.
     pub fn get<H>(&self, handle: *const H) -> KbResult<Arc<T>> {
         if handle.is_null() {

@@ -2,7 +2,7 @@
 
 use std::os::raw::c_char;
 
-/// kafkabridge's version, e.g. "0.1.0". Static: never free it.
+/// kafkabridge's version, e.g. "0.2.0". Static: never free it.
 #[no_mangle]
 pub extern "C" fn kb_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr() as *const c_char

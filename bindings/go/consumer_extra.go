@@ -59,7 +59,7 @@ func (c *Consumer) Watermarks(ctx context.Context, topic string, partition int32
 		defer a.free()
 		tp := a.str(topic)
 		return call(func() C.kb_err {
-			return C.kb_watermarks(C.KB_CLIENT_CONSUMER, unsafe.Pointer(h), tp, C.int32_t(partition), t, &lo, &hi)
+			return C.kb_watermarks(unsafe.Pointer(h), tp, C.int32_t(partition), t, &lo, &hi)
 		})
 	})
 	return int64(lo), int64(hi), err
@@ -114,7 +114,7 @@ func (c *Consumer) Metadata(ctx context.Context, topic string) (*Metadata, error
 		}
 		var md *C.kb_metadata
 		if err := call(func() C.kb_err {
-			return C.kb_metadata_fetch(C.KB_CLIENT_CONSUMER, unsafe.Pointer(h), tp, t, &md)
+			return C.kb_metadata_fetch(unsafe.Pointer(h), tp, t, &md)
 		}); err != nil {
 			return err
 		}

@@ -88,7 +88,7 @@ static void create_topic(const kb_config *conf, const char *topic) {
         kb_metadata *md = NULL;
         kb_metadata_view v;
         int ready = 0;
-        kb_err err = kb_metadata_fetch(KB_CLIENT_ADMIN, admin, topic, 2000, &md);
+        kb_err err = kb_metadata_fetch(admin, topic, 2000, &md);
         if (err == KB_OK) {
             TRY(kb_metadata_get_view(md, &v));
             if (v.topic_count == 1 && v.topics[0].err == 0 && v.topics[0].partition_count == PARTITIONS) {
@@ -163,7 +163,7 @@ static void consume_back(const char *servers, const char *topic, size_t expected
     /* Assign every partition the topic has, as the metadata tells. */
     kb_metadata *md = NULL;
     kb_metadata_view mv;
-    TRY(kb_metadata_fetch(KB_CLIENT_CONSUMER, c, topic, WAIT_MS, &md));
+    TRY(kb_metadata_fetch(c, topic, WAIT_MS, &md));
     TRY(kb_metadata_get_view(md, &mv));
     if (mv.topic_count != 1 || mv.topics[0].err != 0 || mv.topics[0].partition_count == 0) {
         fprintf(stderr, "\ndemo: no metadata for %s: %s\n", topic,

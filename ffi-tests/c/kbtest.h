@@ -142,7 +142,7 @@ __attribute__((unused)) static int kbt_create_topic_with(const char *topic, int 
         kb_metadata *md = NULL;
         kb_metadata_view v;
         int ready = 0;
-        if (kb_metadata_fetch(KB_CLIENT_ADMIN, admin, topic, 5000, &md) == 0 && kb_metadata_get_view(md, &v) == 0 &&
+        if (kb_metadata_fetch(admin, topic, 5000, &md) == 0 && kb_metadata_get_view(md, &v) == 0 &&
             v.topic_count == 1 && v.topics[0].err == 0 && (int)v.topics[0].partition_count == partitions) {
             ready = 1;
             for (size_t p = 0; p < v.topics[0].partition_count; p++)

@@ -70,13 +70,13 @@ static int topic_is_ready(const kb_metadata_view *v, const char *topic, int part
 
 /* Fetches metadata (of `topic`, or all topics for NULL) through a handle until `ready` says yes
  * or the bound passes. Returns 1 if it did. */
-static int await_metadata(kb_client_kind kind, const void *handle, const char *query, const char *topic, int partitions) {
+static int await_metadata(const void *handle, const char *query, const char *topic, int partitions) {
     long long deadline = kbt_now_ms() + WAIT_MS;
     while (kbt_now_ms() < deadline) {
         kb_metadata *md = NULL;
         kb_metadata_view v;
         int ok = 0;
-        kb_err e = kb_metadata_fetch(kind, handle, query, 5000, &md);
+        kb_err e = kb_metadata_fetch(handle, query, 5000, &md);
         if (e == 0 && kb_metadata_get_view(md, &v) == 0) ok = topic_is_ready(&v, topic, partitions);
         else fprintf(stderr, "  metadata: %d %s\n", e, kbt_last_error());
         kb_metadata_free(md);
@@ -103,10 +103,10 @@ static void create_describe_and_delete_topic(void) {
     CHECK_ERR(kb_admin_create_topic(a, kbt_topic("admin-bad"), 1, 1, names, bad_values, 1, WAIT_MS), 40);
 
     /* Metadata of that topic: 3 partitions, each led; one broker, on the port we connect to. */
-    CHECK(await_metadata(KB_CLIENT_ADMIN, a, topic, topic, 3));
+    CHECK(await_metadata(a, topic, topic, 3));
     kb_metadata *md = NULL;
     kb_metadata_view v;
-    CHECK_OK(kb_metadata_fetch(KB_CLIENT_ADMIN, a, topic, WAIT_MS, &md));
+    CHECK_OK(kb_metadata_fetch(a, topic, WAIT_MS, &md));
     CHECK_OK(kb_metadata_get_view(md, &v));
     CHECK_EQ_INT(v.topic_count, 1);
     CHECK(topic_is_ready(&v, topic, 3));
@@ -118,17 +118,24 @@ static void create_describe_and_delete_topic(void) {
     CHECK_OK(kb_metadata_free(md));
 
     /* All topics (NULL) include it. */
-    CHECK(await_metadata(KB_CLIENT_ADMIN, a, NULL, topic, 3));
+    CHECK(await_metadata(a, NULL, topic, 3));
 
     /* The same through a producer and a consumer handle. */
     kb_producer *p = new_producer();
     kb_consumer *c = new_consumer();
     CHECK(p && c);
-    CHECK(await_metadata(KB_CLIENT_PRODUCER, p, topic, topic, 3));
-    CHECK(await_metadata(KB_CLIENT_CONSUMER, c, topic, topic, 3));
-    CHECK(await_metadata(KB_CLIENT_CONSUMER, c, NULL, topic, 3));
-    /* A handle of the wrong kind is refused, not misread. */
-    CHECK_ERR(kb_metadata_fetch(KB_CLIENT_CONSUMER, p, topic, 1000, &md), KB_ERR_INVALID_HANDLE);
+    CHECK(await_metadata(p, topic, topic, 3));
+    CHECK(await_metadata(c, topic, topic, 3));
+    CHECK(await_metadata(c, NULL, topic, 3));
+    /* The handle says what it is: one that is not a client, a freed one and a made-up one are
+     * refused, not misread. */
+    kb_config *not_a_client = NULL;
+    CHECK_OK(kb_config_new(&not_a_client));
+    CHECK_ERR(kb_metadata_fetch(not_a_client, topic, 1000, &md), KB_ERR_INVALID_HANDLE);
+    kb_config_free(not_a_client);
+    CHECK_ERR(kb_metadata_fetch(not_a_client, topic, 1000, &md), KB_ERR_INVALID_HANDLE);
+    CHECK_ERR(kb_watermarks((const void *)(uintptr_t)0x1234, topic, 0, 1000, &(int64_t){0}, &(int64_t){0}), KB_ERR_INVALID_HANDLE);
+    CHECK_ERR(kb_group_list_fetch(NULL, NULL, 1000, &(kb_group_list *){NULL}), KB_ERR_NULL_ARGUMENT);
 
     /* cleanup.policy=compact took effect: the broker refuses a message without a key. */
     kb_delivery d;
@@ -144,9 +151,9 @@ static void create_describe_and_delete_topic(void) {
     while (!gone && kbt_now_ms() < deadline) {
         kb_metadata *all = NULL, *one = NULL;
         kb_metadata_view va, vo;
-        CHECK_OK(kb_metadata_fetch(KB_CLIENT_ADMIN, a, NULL, 5000, &all));
+        CHECK_OK(kb_metadata_fetch(a, NULL, 5000, &all));
         CHECK_OK(kb_metadata_get_view(all, &va));
-        e = kb_metadata_fetch(KB_CLIENT_CONSUMER, c, topic, 5000, &one);
+        e = kb_metadata_fetch(c, topic, 5000, &one);
         int absent_from_all = find_topic(&va, topic) < 0;
         int unknown_alone = e == 0 && kb_metadata_get_view(one, &vo) == 0 &&
                             (vo.topic_count == 0 || (vo.topic_count == 1 && vo.topics[0].err == 3));
@@ -168,12 +175,12 @@ static void create_describe_and_delete_topic(void) {
 #define WM_N 5
 
 /* Looks up one timestamp through a handle; returns the offset found, or -9999 on failure. */
-static int64_t offset_for_time(kb_client_kind kind, const void *handle, const char *topic, int64_t ts) {
+static int64_t offset_for_time(const void *handle, const char *topic, int64_t ts) {
     kb_topic_partition q = {topic, 0, ts, NULL, 0, 0};
     kb_partition_list *res = NULL;
     const kb_topic_partition *tp = NULL;
     int64_t offset = -9999;
-    kb_err e = kb_offsets_for_times(kind, handle, &q, 1, WAIT_MS, &res);
+    kb_err e = kb_offsets_for_times(handle, &q, 1, WAIT_MS, &res);
     if (e != 0) fprintf(stderr, "  offsets_for_times(%lld): %d %s\n", (long long)ts, e, kbt_last_error());
     else if (kb_partition_list_count(res) == 1 && kb_partition_list_entries(res, &tp) == 0 && tp[0].err == 0 &&
              tp[0].partition == 0 && strcmp(tp[0].topic, topic) == 0)
@@ -207,24 +214,23 @@ static void watermarks_and_offsets_for_times(void) {
     kb_consumer *c = new_consumer();
     kb_admin *a = new_admin();
     CHECK(c && a);
-    struct { kb_client_kind kind; const void *handle; } clients[] = {
-        {KB_CLIENT_PRODUCER, p}, {KB_CLIENT_CONSUMER, c}, {KB_CLIENT_ADMIN, a}};
+    const void *clients[] = {p, c, a};
     for (size_t k = 0; k < sizeof clients / sizeof clients[0]; k++) {
         int64_t low = -9, high = -9;
-        CHECK_OK(kb_watermarks(clients[k].kind, clients[k].handle, topic, 0, WAIT_MS, &low, &high));
+        CHECK_OK(kb_watermarks(clients[k], topic, 0, WAIT_MS, &low, &high));
         CHECK_EQ_INT(low, 0);
         CHECK_EQ_INT(high, WM_N);
     }
     /* Out-parameters are left alone on failure: an unknown partition. */
     int64_t low = -9, high = -9;
-    CHECK(kb_watermarks(KB_CLIENT_CONSUMER, c, topic, 7, 5000, &low, &high) != 0);
+    CHECK(kb_watermarks(c, topic, 7, 5000, &low, &high) != 0);
     CHECK(low == -9 && high == -9);
 
     for (size_t k = 0; k < 2; k++) { /* producer and consumer handles */
-        CHECK_EQ_INT(offset_for_time(clients[k].kind, clients[k].handle, topic, 2000), 1); /* exact */
-        CHECK_EQ_INT(offset_for_time(clients[k].kind, clients[k].handle, topic, 2500), 2); /* between */
-        CHECK_EQ_INT(offset_for_time(clients[k].kind, clients[k].handle, topic, 1), 0);    /* before all */
-        CHECK_EQ_INT(offset_for_time(clients[k].kind, clients[k].handle, topic, 9000), KB_OFFSET_END); /* after all */
+        CHECK_EQ_INT(offset_for_time(clients[k], topic, 2000), 1); /* exact */
+        CHECK_EQ_INT(offset_for_time(clients[k], topic, 2500), 2); /* between */
+        CHECK_EQ_INT(offset_for_time(clients[k], topic, 1), 0);    /* before all */
+        CHECK_EQ_INT(offset_for_time(clients[k], topic, 9000), KB_OFFSET_END); /* after all */
     }
 
     CHECK_OK(kb_producer_free(p));

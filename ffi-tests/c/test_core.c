@@ -14,7 +14,7 @@ static void errors_have_names_descriptions_and_predicates(void) {
     CHECK(kb_err_is_retriable(KB_ERR_BAD_UTF8) == 0);
     CHECK(kb_err_is_fatal(-150) == 1); /* RD_KAFKA_RESP_ERR__FATAL */
     CHECK(kb_err_is_fatal(-185) == 0);
-    CHECK(strcmp(kb_version(), "0.1.0") == 0);
+    CHECK(strcmp(kb_version(), "0.2.0") == 0);
     CHECK(strncmp(kb_librdkafka_version(), "2.", 2) == 0);
 }
 
@@ -133,13 +133,15 @@ static void bad_arguments_get_clear_errors(void) {
     CHECK(strstr(kbt_last_error(), "timeout_ms") != NULL);
     CHECK_ERR(kb_producer_flush(p, -3), KB_ERR_INVALID_ARGUMENT);
     CHECK_ERR(kb_producer_purge(p, 64), KB_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(kb_last_error_flags(), 0);
 
     /* Unreachable broker: a bounded failure, no hang. */
     kb_delivery d;
     CHECK_OK(kb_producer_purge(p, KB_PURGE_QUEUE | KB_PURGE_INFLIGHT));
     CHECK_ERR(kb_producer_produce_sync(p, "t", -1, NULL, 0, (const uint8_t *)"x", 1, NULL, 0, 0, 300, &d), -185);
+    CHECK_EQ_INT(kb_last_error_flags(), KB_ERROR_FLAG_RETRIABLE);
     kb_metadata *md = NULL;
-    kb_err e = kb_metadata_fetch(KB_CLIENT_PRODUCER, p, NULL, 300, &md);
+    kb_err e = kb_metadata_fetch(p, NULL, 300, &md);
     CHECK(e == -185 || e == -195); /* __TIMED_OUT or __TRANSPORT */
     CHECK(md == NULL);
     CHECK_OK(kb_producer_purge(p, KB_PURGE_QUEUE | KB_PURGE_INFLIGHT));

@@ -30,8 +30,9 @@ static void a_live_group_is_listed_with_its_member(void) {
     kb_group_list *list = NULL;
     const kb_group_info *groups = NULL;
     size_t n = 0;
-    CHECK_OK(kb_group_list_fetch(KB_CLIENT_CONSUMER, cons, group, 10000, &list));
-    CHECK_OK(kb_group_list_entries(list, &groups, &n));
+    CHECK_OK(kb_group_list_fetch(cons, group, 10000, &list));
+    CHECK_OK(kb_group_list_entries(list, &groups));
+    n = kb_group_list_count(list);
     CHECK_EQ_INT(n, 1);
     CHECK(strcmp(groups[0].name, group) == 0);
     CHECK(strcmp(groups[0].protocol_type, "consumer") == 0);
@@ -41,11 +42,12 @@ static void a_live_group_is_listed_with_its_member(void) {
 
     kb_admin *admin = NULL;
     CHECK_OK(kb_admin_new(c, &admin));
-    CHECK_OK(kb_group_list_fetch(KB_CLIENT_ADMIN, admin, NULL, 10000, &list));
-    CHECK_OK(kb_group_list_entries(list, &groups, &n));
+    CHECK_OK(kb_group_list_fetch(admin, NULL, 10000, &list));
+    CHECK_OK(kb_group_list_entries(list, &groups));
+    n = kb_group_list_count(list);
     CHECK(find_group(groups, n, group) >= 0);
     CHECK_OK(kb_group_list_free(list));
-    CHECK_ERR(kb_group_list_fetch(KB_CLIENT_ADMIN, admin, NULL, -1, &list), KB_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(kb_group_list_fetch(admin, NULL, -1, &list), KB_ERR_INVALID_ARGUMENT);
     CHECK_OK(kb_admin_free(admin));
     CHECK_OK(kb_consumer_free(cons));
     CHECK_OK(kb_config_free(c));

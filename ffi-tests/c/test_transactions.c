@@ -118,6 +118,32 @@ static void committed_visible_aborted_never(void) {
     CHECK(strcmp(got[3].value, "aborted-0") == 0 && strcmp(got[5].value, "aborted-2") == 0);
 }
 
+/* A message the broker refuses inside a transaction makes the transaction abortable: the commit
+ * fails with librdkafka's txn-requires-abort flag (read from its rd_kafka_error_t, not guessed
+ * from the code), and the abort then succeeds. */
+static void failed_message_requires_abort(void) {
+    const char *topic = kbt_topic("txn-abortable");
+    const char *names[] = {"max.message.bytes"};
+    const char *values[] = {"1000"};
+    CHECK_OK(kbt_create_topic_with(topic, 1, names, values, 1));
+    kb_producer *p = new_producer(kbt_topic("txn-abortable-id"));
+    CHECK(p != NULL);
+    CHECK_OK(kb_producer_init_transactions(p, WAIT_MS));
+
+    static uint8_t big[5000];
+    memset(big, 'x', sizeof big);
+    uint64_t id;
+    CHECK_OK(kb_producer_begin_transaction(p));
+    CHECK_OK(kb_producer_produce(p, topic, 0, NULL, 0, big, sizeof big, NULL, 0, 0, &id)); /* over the topic's limit */
+    kb_err e = kb_producer_commit_transaction(p, WAIT_MS);
+    CHECK(e != 0);
+    uint32_t flags = kb_last_error_flags();
+    if (!(flags & KB_ERROR_FLAG_TXN_REQUIRES_ABORT) || (flags & KB_ERROR_FLAG_FATAL))
+        FAIL("commit failed with %d %s (%s), flags %u: expected txn-requires-abort, not fatal", e, kb_err_name(e), kbt_last_error(), flags);
+    CHECK_OK(kb_producer_abort_transaction(p, WAIT_MS));
+    CHECK_OK(kb_producer_free(p));
+}
+
 /* Transactional calls out of order fail with librdkafka's clear errors. */
 static void transaction_calls_out_of_order_fail(void) {
     /* Transactional, but not initialised. */
@@ -125,6 +151,7 @@ static void transaction_calls_out_of_order_fail(void) {
     CHECK(p != NULL);
     CHECK_ERR(kb_producer_begin_transaction(p), -172); /* __STATE */
     CHECK(strlen(kbt_last_error()) > 0);
+    CHECK_EQ_INT(kb_last_error_flags(), 0); /* librdkafka's flags: neither retriable nor fatal */
     CHECK_ERR(kb_producer_commit_transaction(p, 1000), -172);
     CHECK_OK(kb_producer_free(p));
 
@@ -242,6 +269,7 @@ static void send_offsets_needs_a_group_consumer(void) {
 TEST_MAIN_BEGIN
     RUN(committed_visible_aborted_never);
     RUN(transaction_calls_out_of_order_fail);
+    RUN(failed_message_requires_abort);
     RUN(send_offsets_commits_group_offsets);
     RUN(send_offsets_needs_a_group_consumer);
 TEST_MAIN_END

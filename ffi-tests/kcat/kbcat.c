@@ -132,7 +132,7 @@ static int cmd_create(const char *topic, int32_t partitions) {
         kb_metadata *md = NULL;
         kb_metadata_view v;
         int ready = 0;
-        kb_err err = kb_metadata_fetch(KB_CLIENT_ADMIN, admin, topic, 2000, &md);
+        kb_err err = kb_metadata_fetch(admin, topic, 2000, &md);
         if (err == KB_OK) {
             TRY(kb_metadata_get_view(md, &v));
             if (v.topic_count == 1 && v.topics[0].err == 0 && (int32_t)v.topics[0].partition_count == partitions) {

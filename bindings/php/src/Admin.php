@@ -86,11 +86,6 @@ final class Admin extends Client
         );
     }
 
-    protected function kind(): int
-    {
-        return self::KIND_ADMIN;
-    }
-
     protected function freeHandle(CData $handle): int
     {
         return $this->ffi->kb_admin_free($handle);

@@ -17,18 +17,11 @@ use KafkaBridge\Internal\Native;
  */
 abstract class Client
 {
-    protected const KIND_PRODUCER = 1;
-    protected const KIND_CONSUMER = 2;
-    protected const KIND_ADMIN = 3;
-
     /** @var \FFI */
     protected $ffi;
 
     /** @var CData|null the native handle; null once closed */
     protected $handle;
-
-    /** The kb_client_kind of the handle. */
-    abstract protected function kind(): int;
 
     /** Frees the native handle (called once). */
     abstract protected function freeHandle(CData $handle): int;
@@ -43,7 +36,6 @@ abstract class Client
         $out = $this->ffi->new('kb_metadata*');
         Library::check(
             $this->ffi->kb_metadata_fetch(
-                $this->kind(),
                 $this->handle('metadata'),
                 $topic === null ? null : Native::name($topic, 'topic name'),
                 $timeoutMs,
@@ -74,7 +66,6 @@ abstract class Client
         $high = $this->ffi->new('int64_t');
         Library::check(
             $this->ffi->kb_watermarks(
-                $this->kind(),
                 $this->handle('watermarks'),
                 Native::name($topic, 'topic name'),
                 $partition,
@@ -103,7 +94,7 @@ abstract class Client
         list($array, $count, $arena) = Native::topicPartitions($this->ffi, $partitions);
         $out = $this->ffi->new('kb_partition_list*');
         Library::check(
-            $this->ffi->kb_offsets_for_times($this->kind(), $this->handle('offsetsForTimes'), $array, $count, $timeoutMs, \FFI::addr($out)),
+            $this->ffi->kb_offsets_for_times($this->handle('offsetsForTimes'), $array, $count, $timeoutMs, \FFI::addr($out)),
             'kb_offsets_for_times'
         );
         unset($arena);
@@ -123,7 +114,6 @@ abstract class Client
         $out = $this->ffi->new('kb_group_list*');
         Library::check(
             $this->ffi->kb_group_list_fetch(
-                $this->kind(),
                 $this->handle('listGroups'),
                 $group === null ? null : Native::name($group, 'group name'),
                 $timeoutMs,
@@ -133,10 +123,9 @@ abstract class Client
         );
         try {
             $entries = $this->ffi->new('const kb_group_info*');
-            $count = $this->ffi->new('size_t');
-            Library::check($this->ffi->kb_group_list_entries($out, \FFI::addr($entries), \FFI::addr($count)), 'kb_group_list_entries');
+            Library::check($this->ffi->kb_group_list_entries($out, \FFI::addr($entries)), 'kb_group_list_entries');
             $groups = [];
-            for ($i = 0, $n = (int) $count->cdata; $i < $n; $i++) {
+            for ($i = 0, $n = $this->ffi->kb_group_list_count($out); $i < $n; $i++) {
                 $g = $entries[$i];
                 $groups[] = new GroupInfo(
                     (string) $g->name,

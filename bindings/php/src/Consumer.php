@@ -374,11 +374,6 @@ final class Consumer extends Client
         return $this->handle('nativeHandle');
     }
 
-    protected function kind(): int
-    {
-        return self::KIND_CONSUMER;
-    }
-
     protected function freeHandle(CData $handle): int
     {
         return $this->ffi->kb_consumer_free($handle);

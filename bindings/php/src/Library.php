@@ -72,7 +72,7 @@ final class Library
         return (string) self::$mode;
     }
 
-    /** kafkabridge's version, for example "0.1.0". */
+    /** kafkabridge's version, for example "0.2.0". */
     public static function version(): string
     {
         return (string) self::ffi()->kb_version();

@@ -548,11 +548,6 @@ final class Producer extends Client
         unset($arena);
     }
 
-    protected function kind(): int
-    {
-        return self::KIND_PRODUCER;
-    }
-
     protected function freeHandle(CData $handle): int
     {
         return $this->ffi->kb_producer_free($handle);

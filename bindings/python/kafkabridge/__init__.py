@@ -781,12 +781,10 @@ def _metadata_from_view(v: _n.kb_metadata_view) -> ClusterMetadata:
 
 
 class _MetadataMixin:
-    _client_kind: int = 0
-
     def list_topics(self, topic: Optional[str] = None, timeout: float = 10.0) -> ClusterMetadata:
         """Cluster metadata (kb_metadata_fetch): all topics, or just `topic`."""
         out = c_void_p()
-        _check(_lib.kb_metadata_fetch(self._client_kind, self._handle(),  # type: ignore[attr-defined]
+        _check(_lib.kb_metadata_fetch(self._handle(),  # type: ignore[attr-defined]
                                       _enc(topic) if topic is not None else None, _ms(timeout),
                                       byref(out)))
         try:
@@ -805,7 +803,7 @@ class _MetadataMixin:
         if isinstance(topic, TopicPartition):
             topic, partition = topic.topic, topic.partition
         low, high = c_int64(), c_int64()
-        _check(_lib.kb_watermarks(self._client_kind, self._handle(),  # type: ignore[attr-defined]
+        _check(_lib.kb_watermarks(self._handle(),  # type: ignore[attr-defined]
                                   _enc(topic), partition, _ms(timeout), byref(low), byref(high)))
         return low.value, high.value
 
@@ -910,7 +908,6 @@ def _with_config(config: ConfigLike, fn) -> Any:
 class Producer(_MetadataMixin, _Native):
     """A producer. With `bridge.persistent.name` it is a session on a process-wide client."""
     _free_fn = "kb_producer_free"
-    _client_kind = _n.KB_CLIENT_PRODUCER
 
     def __init__(self, config: ConfigLike = None, **kwargs: Any) -> None:
         super().__init__()
@@ -1184,7 +1181,6 @@ def _offsets(offsets: Optional[Sequence[Union[TopicPartition, Message]]]) -> Lis
 
 class Consumer(_MetadataMixin, _Native):
     _free_fn = "kb_consumer_free"
-    _client_kind = _n.KB_CLIENT_CONSUMER
 
     def __init__(self, config: ConfigLike = None, **kwargs: Any) -> None:
         super().__init__()
@@ -1316,7 +1312,6 @@ class Consumer(_MetadataMixin, _Native):
 
 class Admin(_MetadataMixin, _Native):
     _free_fn = "kb_admin_free"
-    _client_kind = _n.KB_CLIENT_ADMIN
 
     def __init__(self, config: ConfigLike = None, **kwargs: Any) -> None:
         super().__init__()

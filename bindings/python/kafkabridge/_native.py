@@ -266,12 +266,11 @@ _decl("kb_message_batch_free", kb_err, P)
 _decl("kb_partition_list_count", c_size_t, P)
 _decl("kb_partition_list_entries", kb_err, P, POINTER(POINTER(kb_topic_partition)))
 _decl("kb_partition_list_free", kb_err, P)
-# metadata (kind: kb_client_kind, a C enum: int)
-KB_CLIENT_PRODUCER, KB_CLIENT_CONSUMER, KB_CLIENT_ADMIN = 1, 2, 3
-_decl("kb_metadata_fetch", kb_err, ctypes.c_int, P, c_char_p, c_int32, PP)
+# metadata (on any producer, consumer or admin handle: the handle says which)
+_decl("kb_metadata_fetch", kb_err, P, c_char_p, c_int32, PP)
 _decl("kb_metadata_get_view", kb_err, P, POINTER(kb_metadata_view))
 _decl("kb_metadata_free", kb_err, P)
-_decl("kb_watermarks", kb_err, ctypes.c_int, P, c_char_p, c_int32, c_int32, POINTER(c_int64),
+_decl("kb_watermarks", kb_err, P, c_char_p, c_int32, c_int32, POINTER(c_int64),
       POINTER(c_int64))
 # admin
 _decl("kb_admin_new", kb_err, P, PP)

@@ -27,7 +27,7 @@ $want = [];                                                    // partition => h
 $low = $ffi->new('int64_t');
 $high = $ffi->new('int64_t');
 for ($i = 0; $i < $partitions; $i++) {
-    check($ffi, 'kb_watermarks', $ffi->kb_watermarks($ffi->KB_CLIENT_CONSUMER, $c, $topic, $i, 10000,
+    check($ffi, 'kb_watermarks', $ffi->kb_watermarks($c, $topic, $i, 10000,
         FFI::addr($low), FFI::addr($high)));
     $want[$i] = $high->cdata;
     $parts[$i]->topic = $ffi->cast('const char*', $topicC);

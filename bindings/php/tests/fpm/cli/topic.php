@@ -23,7 +23,7 @@ if ($op === 'create') {
         $ffi->kb_admin_create_topic($admin, $topic, $partitions, 1, null, null, 0, 15000));
     // Prints the cluster's broker count (run.sh bounds the connections per client with it).
     $md = $ffi->new('kb_metadata*');
-    check($ffi, 'kb_metadata_fetch', $ffi->kb_metadata_fetch($ffi->KB_CLIENT_ADMIN, $admin, $topic, 10000, FFI::addr($md)));
+    check($ffi, 'kb_metadata_fetch', $ffi->kb_metadata_fetch($admin, $topic, 10000, FFI::addr($md)));
     $view = $ffi->new('kb_metadata_view');
     check($ffi, 'kb_metadata_get_view', $ffi->kb_metadata_get_view($md, FFI::addr($view)));
     echo $view->broker_count, "\n";
