@@ -21,6 +21,17 @@
 #include <stddef.h>
 
 /**
+ * Longest `client.id`: librdkafka copies it twice into the first 20 KiB of every statistics
+ * report without checking (a 64 KiB one overflowed the heap), and brokers log it per request.
+ */
+#define MAX_CLIENT_ID_LEN 1024
+
+/**
+ * Longest value of any other property; PEM bundles (`ssl.ca.pem`) are the large ones.
+ */
+#define MAX_VALUE_LEN (1 << 20)
+
+/**
  * `kb_last_error_flags()` bit: retrying the same call later may succeed.
  */
 #define KB_ERROR_FLAG_RETRIABLE 1
@@ -85,6 +96,16 @@
  * Do not wait for the purge to finish.
  */
 #define KB_PURGE_NON_BLOCKING 4
+
+/**
+ * Kafka's limit on a topic name's length, in bytes.
+ */
+#define MAX_TOPIC_LEN 249
+
+/**
+ * The longest regular expression (`^...`) a subscription accepts.
+ */
+#define MAX_PATTERN_LEN 4096
 
 /**
  * What an event reports.

@@ -10,7 +10,7 @@ use rdkafka::types::RDKafkaRespErr;
 
 use crate::config::{kb_config, settings_arg};
 use crate::error::{kb_err, KbError, KbResult};
-use crate::ffi::{check_not_null, guard, slice_arg, str_arg, timeout_arg, write_out};
+use crate::ffi::{check_not_null, guard, slice_arg, str_arg, timeout_arg, topic_arg, write_out};
 use crate::registry::Registry;
 use crate::runtime::block_on;
 
@@ -72,8 +72,7 @@ pub unsafe extern "C" fn kb_admin_create_topic(
 ) -> kb_err {
     guard(|| {
         let admin = ADMINS.get(a)?;
-        let topic = str_arg(topic, "topic")?;
-        crate::producer_client::check_topic(topic)?;
+        let topic = topic_arg(topic, "topic")?;
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
         if partitions == 0 || partitions < -1 || replication_factor == 0 || replication_factor < -1 {
             return Err(KbError::invalid_arg(format!("partitions ({partitions}) and replication_factor ({replication_factor}) must be >= 1, or -1 for the broker default")));
@@ -95,7 +94,7 @@ pub unsafe extern "C" fn kb_admin_create_topic(
 pub unsafe extern "C" fn kb_admin_delete_topic(a: *mut kb_admin, topic: *const c_char, timeout_ms: i32) -> kb_err {
     guard(|| {
         let admin = ADMINS.get(a)?;
-        let topic = str_arg(topic, "topic")?;
+        let topic = topic_arg(topic, "topic")?;
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
         let opts = AdminOptions::new().operation_timeout(Some(timeout)).request_timeout(Some(timeout));
         one_result(block_on(admin.0.delete_topics(&[topic], &opts), timeout + Duration::from_millis(500)), "delete topic", timeout)

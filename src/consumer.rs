@@ -18,7 +18,7 @@ use rdkafka::types::RDKafkaRespErr;
 use crate::config::{kb_config, settings_arg, Settings};
 use crate::error::{kb_err, KbError, KbResult};
 use crate::event::{kb_event, kb_event_batch, kb_event_type, Event, EventQueue, TopicName};
-use crate::ffi::{check_not_null, guard, slice_arg, str_arg, timeout_arg, write_out};
+use crate::ffi::{check_not_null, guard, slice_arg, str_arg, timeout_arg, topic_arg, write_out};
 use crate::message::{kb_message, kb_message_batch, return_batch, return_message, Msg, MESSAGES};
 use crate::partitions::{kb_partition_list, kb_topic_partition, return_list, tpl_from_array, PartitionSet};
 use crate::registry::Registry;
@@ -225,7 +225,11 @@ pub unsafe extern "C" fn kb_consumer_subscribe(c: *mut kb_consumer, topics: *con
         let names = slice_arg(topics, count, "topics")?
             .iter()
             .enumerate()
-            .map(|(i, t)| str_arg(*t, &format!("topics[{i}]")))
+            .map(|(i, t)| {
+                let name = str_arg(*t, &format!("topics[{i}]"))?;
+                crate::topic::check_subscription(name).map_err(|e| KbError::new(e.code, format!("topics[{i}]: {}", e.message)))?;
+                Ok(name)
+            })
             .collect::<KbResult<Vec<&str>>>()?;
         if names.is_empty() {
             return Err(KbError::invalid_arg("subscribe needs at least one topic; use kb_consumer_unsubscribe() to stop"));
@@ -471,7 +475,7 @@ pub unsafe extern "C" fn kb_consumer_commit_message(c: *mut kb_consumer, msg: *c
 #[no_mangle]
 pub unsafe extern "C" fn kb_consumer_store_offset(c: *mut kb_consumer, topic: *const c_char, partition: i32, offset: i64) -> kb_err {
     guard(|| {
-        let topic = str_arg(topic, "topic")?;
+        let topic = topic_arg(topic, "topic")?;
         let mut tpl = TopicPartitionList::new();
         tpl.add_partition_offset(topic, partition, Offset::from_raw(offset)).map_err(kafka("store offset"))?;
         with_consumer(c, |k| k.store_offsets(&tpl).map_err(kafka("store offset")))
@@ -520,7 +524,7 @@ pub unsafe extern "C" fn kb_consumer_position(c: *mut kb_consumer, out: *mut *mu
 #[no_mangle]
 pub unsafe extern "C" fn kb_consumer_seek(c: *mut kb_consumer, topic: *const c_char, partition: i32, offset: i64, timeout_ms: i32) -> kb_err {
     guard(|| {
-        let topic = str_arg(topic, "topic")?;
+        let topic = topic_arg(topic, "topic")?;
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
         let mut tpl = TopicPartitionList::new();
         tpl.add_partition_offset(topic, partition, Offset::from_raw(offset)).map_err(kafka("seek"))?;

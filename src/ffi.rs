@@ -73,6 +73,13 @@ pub unsafe fn str_arg<'a>(ptr: *const c_char, what: &str) -> KbResult<&'a str> {
     })
 }
 
+/// Borrows a topic name argument, refusing one Kafka would not accept (see `crate::topic`).
+pub unsafe fn topic_arg<'a>(ptr: *const c_char, what: &str) -> KbResult<&'a str> {
+    let topic = str_arg(ptr, what)?;
+    crate::topic::check_topic(topic).map_err(|e| KbError::new(e.code, format!("{what}: {}", e.message)))?;
+    Ok(topic)
+}
+
 /// Borrows `(ptr, len)` binary data; NULL means "absent" (a NULL key, a tombstone value).
 /// A NULL pointer with a non-zero length is a caller bug and is refused.
 pub unsafe fn bytes_arg<'a>(ptr: *const u8, len: usize, what: &str) -> KbResult<Option<&'a [u8]>> {

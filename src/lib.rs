@@ -17,4 +17,5 @@ pub mod producer;
 mod producer_client;
 mod registry;
 mod runtime;
+pub mod topic;
 pub mod version;

@@ -13,7 +13,7 @@ use rdkafka::consumer::Consumer;
 
 use crate::error::{kb_err, KbError, KbResult};
 use crate::event::cstr;
-use crate::ffi::{check_not_null, guard, str_arg, timeout_arg, write_out};
+use crate::ffi::{check_not_null, guard, timeout_arg, topic_arg, write_out};
 use crate::partitions::{kb_partition_list, kb_topic_partition, return_list, tpl_from_array, PartitionSet};
 use crate::registry::Registry;
 
@@ -181,7 +181,7 @@ pub unsafe extern "C" fn kb_metadata_fetch(
     guard(|| {
         check_not_null!(out);
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
-        let topic = if topic.is_null() { None } else { Some(str_arg(topic, "topic")?) };
+        let topic = if topic.is_null() { None } else { Some(topic_arg(topic, "topic")?) };
         let md = with_client(handle, &|c| c.metadata(topic, timeout))?;
         write_out(out, METADATA.insert(Arc::new(Snapshot::new(&md))));
         Ok(())
@@ -219,7 +219,7 @@ pub unsafe extern "C" fn kb_watermarks(
     guard(|| {
         check_not_null!(low_out, high_out);
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
-        let topic = str_arg(topic, "topic")?;
+        let topic = topic_arg(topic, "topic")?;
         let (low, high) = with_client(handle, &|c| c.watermarks(topic, partition, timeout))?;
         write_out(low_out, low);
         write_out(high_out, high);

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 
 use crate::error::{kb_err, KbError, KbResult};
-use crate::ffi::{check_not_null, guard, guard_count, str_arg, write_out};
+use crate::ffi::{check_not_null, guard, guard_count, topic_arg, write_out};
 use crate::registry::Registry;
 
 /// Start from the earliest offset (librdkafka's RD_KAFKA_OFFSET_BEGINNING).
@@ -86,7 +86,7 @@ pub unsafe fn tpl_from_array(parts: *const kb_topic_partition, count: usize, wit
     let parts = crate::ffi::slice_arg(parts, count, "partitions")?;
     let mut tpl = TopicPartitionList::with_capacity(parts.len());
     for (i, p) in parts.iter().enumerate() {
-        let topic = str_arg(p.topic, &format!("partitions[{i}].topic"))?;
+        let topic = topic_arg(p.topic, &format!("partitions[{i}].topic"))?;
         if p.partition < 0 {
             return Err(KbError::invalid_arg(format!("partitions[{i}].partition must be >= 0, got {}", p.partition)));
         }

@@ -178,18 +178,6 @@ pub struct Record<'a> {
     pub timestamp_ms: i64,
 }
 
-/// Kafka's legal topic names: 1..249 of `[a-zA-Z0-9._-]`.
-pub fn check_topic(topic: &str) -> KbResult<()> {
-    let legal = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-';
-    if topic.is_empty() || topic.len() > 249 || !topic.chars().all(legal) || topic == "." || topic == ".." {
-        return Err(KbError::rd(
-            RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION,
-            format!("invalid topic name {topic:?}: use 1 to 249 characters of a-z, A-Z, 0-9, '.', '_' and '-'"),
-        ));
-    }
-    Ok(())
-}
-
 impl ProducerClient {
     fn create(name: Option<String>, settings: Settings) -> KbResult<Arc<ProducerClient>> {
         let id = NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed);
@@ -204,7 +192,7 @@ impl ProducerClient {
             last_error: Mutex::new(None),
             topic_name: Mutex::new(TopicName::default()),
         };
-        let producer = BaseProducer::from_config_and_context(&settings.client_config(), routing)
+        let producer = BaseProducer::from_config_and_context(&settings.clone().for_producer().client_config(), routing)
             .map_err(|e| KbError::kafka("creating the producer", e))?;
         let producer = Arc::new(producer);
         let polled = producer.clone();
@@ -264,7 +252,7 @@ impl ProducerClient {
 
     /// Enqueues one message and returns its id; the report goes to `session` or to `waiter`.
     pub fn produce(&self, session: u64, rec: &Record<'_>, waiter: Option<Sender<Event>>) -> KbResult<u64> {
-        check_topic(rec.topic)?;
+        crate::topic::check_topic(rec.topic)?;
         if rec.partition < -1 {
             return Err(KbError::invalid_arg(format!("partition must be >= 0 or KB_PARTITION_UA (-1), got {}", rec.partition)));
         }

@@ -185,6 +185,65 @@ static void mock_cluster_round_trip(void) {
     CHECK_OK(kb_mock_cluster_free(mock));
 }
 
+/* Lengths and values that once crashed the process are refused at the boundary with a clear
+ * error: topic names over Kafka's 249 bytes (513 bytes segfaulted an assignment, 10 MB overflowed
+ * the mock cluster's stack, and metadata panicked), a 64 KiB client.id (a heap overflow inside
+ * librdkafka's statistics), and a handle that is not a client where a client is expected. */
+static void oversized_names_and_values_are_refused(void) {
+    kb_mock_cluster *mock = NULL;
+    CHECK_OK(kb_mock_cluster_new(1, &mock));
+    char servers[256];
+    size_t len = 0;
+    CHECK_OK(kb_mock_cluster_bootstrap_servers(mock, servers, sizeof servers, &len));
+    kb_config *c = NULL;
+    CHECK_OK(kb_config_new(&c));
+    CHECK_OK(kb_config_set(c, "bootstrap.servers", servers));
+    CHECK_OK(kb_config_set(c, "group.id", "oversized"));
+
+    size_t huge_len = 10u << 20;
+    char *huge = malloc(huge_len + 1);
+    memset(huge, 'a', huge_len);
+    huge[huge_len] = 0;
+    char long_name[514];
+    memset(long_name, 'a', 513);
+    long_name[513] = 0;
+    const char *names[] = {long_name, huge};
+
+    CHECK_ERR(kb_config_set(c, "client.id", huge + huge_len - 65536), KB_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(kbt_last_error(), "client.id") != NULL);
+    CHECK_OK(kb_config_set(c, "client.id", "oversized-test"));
+
+    kb_consumer *cons = NULL;
+    kb_producer *p = NULL;
+    CHECK_OK(kb_consumer_new(c, &cons));
+    CHECK_OK(kb_producer_new(c, &p));
+    for (size_t i = 0; i < 2; i++) {
+        kb_topic_partition tp = {names[i], 0, KB_OFFSET_BEGINNING, NULL, 0, 0};
+        CHECK_ERR(kb_consumer_assign(cons, &tp, 1), 17); /* TOPIC_EXCEPTION */
+        CHECK(strstr(kbt_last_error(), "partitions[0].topic") != NULL);
+        CHECK(strlen(kbt_last_error()) < 400); /* names a prefix, not 10 MB */
+        CHECK_ERR(kb_consumer_incremental_assign(cons, &tp, 1), 17);
+        CHECK_ERR(kb_consumer_subscribe(cons, &names[i], 1), 17);
+        CHECK_ERR(kb_consumer_seek(cons, names[i], 0, 0, 100), 17);
+        kb_metadata *md = NULL;
+        CHECK_ERR(kb_metadata_fetch(cons, names[i], 1000, &md), 17);
+        CHECK_ERR(kb_metadata_fetch(p, names[i], 1000, &md), 17);
+        int64_t lo, hi;
+        CHECK_ERR(kb_watermarks(p, names[i], 0, 1000, &lo, &hi), 17);
+        CHECK_ERR(kb_producer_produce(p, names[i], 0, NULL, 0, (const uint8_t *)"x", 1, NULL, 0, 0, NULL), 17);
+    }
+    /* A 249-byte name is Kafka's limit and is accepted. */
+    long_name[249] = 0;
+    kb_topic_partition ok = {long_name, 0, KB_OFFSET_BEGINNING, NULL, 0, 0};
+    CHECK_OK(kb_consumer_assign(cons, &ok, 1));
+
+    free(huge);
+    CHECK_OK(kb_producer_free(p));
+    CHECK_OK(kb_consumer_free(cons));
+    CHECK_OK(kb_config_free(c));
+    CHECK_OK(kb_mock_cluster_free(mock));
+}
+
 TEST_MAIN_BEGIN
     RUN(errors_have_names_descriptions_and_predicates);
     RUN(last_error_is_copied_and_sized);
@@ -192,4 +251,5 @@ TEST_MAIN_BEGIN
     RUN(bad_handles_are_refused_not_crashed);
     RUN(bad_arguments_get_clear_errors);
     RUN(mock_cluster_round_trip);
+    RUN(oversized_names_and_values_are_refused);
 TEST_MAIN_END

@@ -555,6 +555,32 @@ static void statistics_logs_and_client_errors_become_events(void) {
     CHECK_OK(kb_config_free(down));
 }
 
+/* Whether a producer made from these settings is idempotent, as librdkafka's own statistics say
+ * (they carry an "eos" section only for idempotent producers). -1 if no statistics came. */
+static int is_idempotent(const char *k1, const char *v1) {
+    static char text[1 << 16];
+    kb_config *c = kbt_config("statistics.interval.ms", "100", k1, v1, NULL);
+    kb_producer *p = NULL;
+    if (!c || kb_producer_new(c, &p) != 0) {
+        fprintf(stderr, "  producer with %s=%s: %s\n", k1 ? k1 : "-", v1 ? v1 : "-", kbt_last_error());
+        kb_config_free(c);
+        return -1;
+    }
+    int got = wait_event(p, KB_EVENT_STATS, text, sizeof text);
+    kb_producer_free(p);
+    kb_config_free(c);
+    return got ? strstr(text, "\"idemp_state\"") != NULL : -1;
+}
+
+/* Safe by default: a producer made with nothing but bootstrap.servers is idempotent (no
+ * duplicates or reordering when a broker restarts); the user's explicit choice, or a setting
+ * idempotence cannot work with, leaves it off instead of failing. */
+static void producers_are_idempotent_by_default(void) {
+    CHECK_EQ_INT(is_idempotent(NULL, NULL), 1);
+    CHECK_EQ_INT(is_idempotent("enable.idempotence", "false"), 0);
+    CHECK_EQ_INT(is_idempotent("acks", "1"), 0);
+}
+
 /* librdkafka warns about deprecated settings while the client is created, before any handle is
  * attached: the warning still reaches the handle that opened the client. */
 static void warnings_at_creation_reach_the_first_handle(void) {
@@ -657,6 +683,7 @@ TEST_MAIN_BEGIN
     RUN(purge_reports_each_purged_message);
     RUN(undrained_reports_apply_backpressure);
     RUN(statistics_logs_and_client_errors_become_events);
+    RUN(producers_are_idempotent_by_default);
     RUN(warnings_at_creation_reach_the_first_handle);
     RUN(fork_abandons_inherited_client_and_child_gets_a_fresh_one);
     RUN(exit_flushes_messages_produced_just_before);
