@@ -549,6 +549,8 @@ kb_err kb_config_new(kb_config **out);
  * - `bridge.exit.flush.timeout.ms` (default 5000): flush bound for live producers at process exit.
  * - `bridge.event.queue.size` (default 100000): undrained events one handle may hold; past it,
  *   produce fails with KB_ERR_EVENT_QUEUE_FULL and logs/statistics are dropped and counted.
+ * - `bridge.commit.timeout.ms` (default 10000): how long a synchronous `kb_consumer_commit()`
+ *   waits for the broker's answer before it returns RD_KAFKA_RESP_ERR__TIMED_OUT.
  *
  * Errors: KB_ERR_UNKNOWN_CONFIG (-1009) for an unknown key,
  * RD_KAFKA_RESP_ERR__INVALID_ARG (-186) for a bad value, each with librdkafka's message in

@@ -32,16 +32,18 @@ pub struct BridgeSettings {
     pub exit_flush_timeout_ms: u64,
     /// `bridge.event.queue.size`: undrained events a handle may hold. Default 100000.
     pub event_queue_size: usize,
+    /// `bridge.commit.timeout.ms`: bound on a synchronous consumer commit. Default 10000.
+    pub commit_timeout_ms: u64,
 }
 
 impl Default for BridgeSettings {
     fn default() -> Self {
-        BridgeSettings { persistent_name: None, close_timeout_ms: 5000, exit_flush_timeout_ms: 5000, event_queue_size: 100_000 }
+        BridgeSettings { persistent_name: None, close_timeout_ms: 5000, exit_flush_timeout_ms: 5000, event_queue_size: 100_000, commit_timeout_ms: 10_000 }
     }
 }
 
 const BRIDGE_KEYS: &[&str] =
-    &["bridge.persistent.name", "bridge.close.timeout.ms", "bridge.exit.flush.timeout.ms", "bridge.event.queue.size"];
+    &["bridge.persistent.name", "bridge.close.timeout.ms", "bridge.exit.flush.timeout.ms", "bridge.event.queue.size", "bridge.commit.timeout.ms"];
 
 impl BridgeSettings {
     fn apply(&mut self, key: &str, value: &str) -> KbResult<()> {
@@ -58,6 +60,7 @@ impl BridgeSettings {
             "bridge.close.timeout.ms" => self.close_timeout_ms = number(3_600_000)?,
             "bridge.exit.flush.timeout.ms" => self.exit_flush_timeout_ms = number(3_600_000)?,
             "bridge.event.queue.size" => self.event_queue_size = number(100_000_000)?.max(1) as usize,
+            "bridge.commit.timeout.ms" => self.commit_timeout_ms = number(3_600_000)?,
             _ => {
                 return Err(KbError::new(
                     crate::error::KB_ERR_UNKNOWN_CONFIG,
@@ -186,6 +189,7 @@ impl Settings {
             ("bridge.close.timeout.ms", a.close_timeout_ms != b.close_timeout_ms),
             ("bridge.exit.flush.timeout.ms", a.exit_flush_timeout_ms != b.exit_flush_timeout_ms),
             ("bridge.event.queue.size", a.event_queue_size != b.event_queue_size),
+            ("bridge.commit.timeout.ms", a.commit_timeout_ms != b.commit_timeout_ms),
         ] {
             if differs {
                 keys.push(key.into());
@@ -245,6 +249,7 @@ impl Config {
                 "bridge.close.timeout.ms" => Some(d.close_timeout_ms.to_string()),
                 "bridge.exit.flush.timeout.ms" => Some(d.exit_flush_timeout_ms.to_string()),
                 "bridge.event.queue.size" => Some(d.event_queue_size.to_string()),
+                "bridge.commit.timeout.ms" => Some(d.commit_timeout_ms.to_string()),
                 _ => None,
             };
         }
@@ -307,6 +312,8 @@ pub unsafe extern "C" fn kb_config_new(out: *mut *mut kb_config) -> kb_err {
 /// - `bridge.exit.flush.timeout.ms` (default 5000): flush bound for live producers at process exit.
 /// - `bridge.event.queue.size` (default 100000): undrained events one handle may hold; past it,
 ///   produce fails with KB_ERR_EVENT_QUEUE_FULL and logs/statistics are dropped and counted.
+/// - `bridge.commit.timeout.ms` (default 10000): how long a synchronous `kb_consumer_commit()`
+///   waits for the broker's answer before it returns RD_KAFKA_RESP_ERR__TIMED_OUT.
 ///
 /// Errors: KB_ERR_UNKNOWN_CONFIG (-1009) for an unknown key,
 /// RD_KAFKA_RESP_ERR__INVALID_ARG (-186) for a bad value, each with librdkafka's message in

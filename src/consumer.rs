@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use rdkafka::client::ClientContext;
 use rdkafka::config::{FromClientConfigAndContext, RDKafkaLogLevel};
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::types::RDKafkaRespErr;
@@ -67,7 +67,9 @@ impl ConsumerContext for ConsumerEvents {
 }
 
 pub struct ConsumerHandle {
-    consumer: Mutex<Option<BaseConsumer<ConsumerEvents>>>,
+    /// Taken out by `close()`. Calls clone the `Arc` and release the lock before they run, so a
+    /// slow call (a commit waiting for the broker) never holds up close or the other calls.
+    consumer: Mutex<Option<Arc<BaseConsumer<ConsumerEvents>>>>,
     queue: Arc<EventQueue>,
     settings: Settings,
     /// Created without `group.id`: manual assignment only.
@@ -80,9 +82,12 @@ const ASSIGN_ONLY_GROUP: &str = "kafkabridge.assign-only";
 impl ConsumerHandle {
     /// Runs `f` on the live consumer, or fails if it was closed.
     fn with<T>(&self, f: impl FnOnce(&BaseConsumer<ConsumerEvents>) -> KbResult<T>) -> KbResult<T> {
-        let guard = self.consumer.lock();
-        let c = guard.as_ref().ok_or_else(|| KbError::state("the consumer is closed"))?;
-        f(c)
+        f(self.live()?.as_ref())
+    }
+
+    /// The librdkafka consumer, unless closed.
+    pub fn live(&self) -> KbResult<Arc<BaseConsumer<ConsumerEvents>>> {
+        self.consumer.lock().clone().ok_or_else(|| KbError::state("the consumer is closed"))
     }
 
     pub(crate) fn needs_group(&self, what: &str) -> KbResult<()> {
@@ -90,10 +95,6 @@ impl ConsumerHandle {
             return Err(KbError::state(format!("{what} needs a consumer group: set group.id in the configuration")));
         }
         Ok(())
-    }
-
-    pub fn inner(&self) -> Inner<'_> {
-        Inner(self.consumer.lock())
     }
 
     /// Leaves the group within `bridge.close.timeout.ms`, even with the brokers gone.
@@ -120,17 +121,6 @@ impl ConsumerHandle {
         }
         drop(c);
         Ok(())
-    }
-}
-
-/// The locked consumer, for the producer's transactional offset commit.
-pub struct Inner<'a>(parking_lot::MutexGuard<'a, Option<BaseConsumer<ConsumerEvents>>>);
-impl Inner<'_> {
-    pub fn get(&self) -> Option<&BaseConsumer<ConsumerEvents>> {
-        self.0.as_ref()
-    }
-    pub fn group_metadata(&self) -> Option<rdkafka::consumer::ConsumerGroupMetadata> {
-        self.0.as_ref().and_then(|c| c.group_metadata())
     }
 }
 
@@ -206,7 +196,7 @@ pub unsafe extern "C" fn kb_consumer_new(conf: *const kb_config, out: *mut *mut 
         let queue = Arc::new(EventQueue::new(settings.bridge.event_queue_size));
         let consumer = BaseConsumer::from_config_and_context(&settings.client_config(), ConsumerEvents { queue: queue.clone() })
             .map_err(kafka("creating the consumer"))?;
-        let h = ConsumerHandle { consumer: Mutex::new(Some(consumer)), queue, settings, assign_only, closed: AtomicBool::new(false) };
+        let h = ConsumerHandle { consumer: Mutex::new(Some(Arc::new(consumer))), queue, settings, assign_only, closed: AtomicBool::new(false) };
         write_out(out, CONSUMERS.insert(Arc::new(h)));
         Ok(())
     })
@@ -408,27 +398,40 @@ pub unsafe extern "C" fn kb_consumer_poll_events(c: *mut kb_consumer, timeout_ms
     })
 }
 
-/// Commits `tpl` (None: the current positions). A synchronous commit returns the broker's answer;
-/// an asynchronous one posts its result to the main queue (which librdkafka forwards to the
-/// consumer queue), so it comes back through `kb_consumer_poll()` as a KB_EVENT_COMMIT event.
-/// rdkafka's own async commit never yields that event.
-fn commit(k: &BaseConsumer<ConsumerEvents>, tpl: Option<&TopicPartitionList>, async_: i32) -> KbResult<()> {
-    if async_ == 0 {
-        return match tpl {
-            Some(t) => k.commit(t, CommitMode::Sync),
-            None => k.commit_consumer_state(CommitMode::Sync),
-        }
-        .map_err(kafka("commit"));
-    }
+/// Commits `tpl` (None: the current positions). A synchronous commit waits up to `timeout` for
+/// the broker's answer on a queue of its own (librdkafka's synchronous commit has no bound: with
+/// the broker gone it waited 45 s); an asynchronous one posts its result to the main queue (which
+/// librdkafka forwards to the consumer queue), so it comes back through `kb_consumer_poll()` as a
+/// KB_EVENT_COMMIT event. rdkafka's own async commit never yields that event.
+fn commit(k: &BaseConsumer<ConsumerEvents>, tpl: Option<&TopicPartitionList>, async_: i32, timeout: Duration) -> KbResult<()> {
+    use rdkafka::bindings as rd;
     let rk = k.client().native_ptr();
-    let err = unsafe {
-        let main = rdkafka::bindings::rd_kafka_queue_get_main(rk);
-        let err = rdkafka::bindings::rd_kafka_commit_queue(rk, tpl.map_or(std::ptr::null(), |t| t.ptr()), main, None, std::ptr::null_mut());
-        rdkafka::bindings::rd_kafka_queue_destroy(main);
-        err
-    };
-    if err as i32 != 0 {
-        return Err(KbError::rd(err, format!("commit: {}", rdkafka::error::RDKafkaErrorCode::from(err))));
+    let offsets = tpl.map_or(std::ptr::null(), |t| t.ptr());
+    let failed = |err: rd::rd_kafka_resp_err_t| KbError::rd(err, format!("commit: {}", rdkafka::error::RDKafkaErrorCode::from(err)));
+    // SAFETY: `rk` is the live client `k` owns; `offsets` is NULL or a list that outlives the
+    // call (librdkafka copies it); each queue and event is destroyed exactly once below.
+    unsafe {
+        let queue = if async_ == 0 { rd::rd_kafka_queue_new(rk) } else { rd::rd_kafka_queue_get_main(rk) };
+        let err = rd::rd_kafka_commit_queue(rk, offsets, queue, None, std::ptr::null_mut());
+        if err as i32 != 0 || async_ != 0 {
+            rd::rd_kafka_queue_destroy(queue);
+            return if err as i32 == 0 { Ok(()) } else { Err(failed(err)) };
+        }
+        // The answer, or none in time: destroying the queue then is safe, since librdkafka keeps
+        // it alive until the late reply has been discarded.
+        let event = rd::rd_kafka_queue_poll(queue, timeout.as_millis().min(i32::MAX as u128) as i32);
+        rd::rd_kafka_queue_destroy(queue);
+        if event.is_null() {
+            return Err(KbError::rd(
+                RDKafkaRespErr::RD_KAFKA_RESP_ERR__TIMED_OUT,
+                format!("commit: no answer from the group coordinator within bridge.commit.timeout.ms = {} (the commit may still be applied later)", timeout.as_millis()),
+            ));
+        }
+        let err = rd::rd_kafka_event_error(event);
+        rd::rd_kafka_event_destroy(event);
+        if err as i32 != 0 {
+            return Err(failed(err));
+        }
     }
     Ok(())
 }
@@ -442,12 +445,11 @@ fn commit(k: &BaseConsumer<ConsumerEvents>, tpl: Option<&TopicPartitionList>, as
 #[no_mangle]
 pub unsafe extern "C" fn kb_consumer_commit(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize, async_: i32) -> kb_err {
     guard(|| {
-        CONSUMERS.get(c)?.needs_group("commit")?;
-        if parts.is_null() && count == 0 {
-            return with_consumer(c, |k| commit(k, None, async_));
-        }
-        let tpl = tpl_from_array(parts, count, true)?;
-        with_consumer(c, |k| commit(k, Some(&tpl), async_))
+        let h = CONSUMERS.get(c)?;
+        h.needs_group("commit")?;
+        let timeout = Duration::from_millis(h.settings.bridge.commit_timeout_ms);
+        let tpl = if parts.is_null() && count == 0 { None } else { Some(tpl_from_array(parts, count, true)?) };
+        h.with(|k| commit(k, tpl.as_ref(), async_, timeout))
     })
 }
 
@@ -455,7 +457,8 @@ pub unsafe extern "C" fn kb_consumer_commit(c: *mut kb_consumer, parts: *const k
 #[no_mangle]
 pub unsafe extern "C" fn kb_consumer_commit_message(c: *mut kb_consumer, msg: *const kb_message, async_: i32) -> kb_err {
     guard(|| {
-        CONSUMERS.get(c)?.needs_group("commit")?;
+        let h = CONSUMERS.get(c)?;
+        h.needs_group("commit")?;
         let m = MESSAGES.get(msg)?;
         let m = &m.msgs[0];
         if m.err != 0 {
@@ -464,7 +467,7 @@ pub unsafe extern "C" fn kb_consumer_commit_message(c: *mut kb_consumer, msg: *c
         let mut tpl = TopicPartitionList::new();
         tpl.add_partition_offset(m.topic.to_str().unwrap_or_default(), m.partition, Offset::Offset(m.offset + 1))
             .map_err(kafka("commit message"))?;
-        with_consumer(c, |k| commit(k, Some(&tpl), async_))
+        h.with(|k| commit(k, Some(&tpl), async_, Duration::from_millis(h.settings.bridge.commit_timeout_ms)))
     })
 }
 

@@ -132,10 +132,7 @@ pub(crate) fn with_client<T>(handle: *const std::ffi::c_void, f: &dyn Fn(&dyn An
         return f(crate::producer::PRODUCERS.get(handle)?.client().producer().client());
     }
     if crate::consumer::CONSUMERS.owns(handle) {
-        let h = crate::consumer::CONSUMERS.get(handle)?;
-        let guard = h.inner();
-        let c = guard.get().ok_or_else(|| KbError::state("the consumer is closed"))?;
-        return f(c.client());
+        return f(crate::consumer::CONSUMERS.get(handle)?.live()?.client());
     }
     if crate::admin::ADMINS.owns(handle) {
         return f(crate::admin::ADMINS.get(handle)?.inner());

@@ -549,7 +549,7 @@ pub unsafe extern "C" fn kb_producer_send_offsets_to_transaction(
         let tpl = tpl_from_array(offsets, count, true)?;
         let c = crate::consumer::CONSUMERS.get(consumer)?;
         c.needs_group("sending offsets to a transaction")?;
-        let cgm = c.inner().group_metadata().ok_or_else(|| KbError::state("the consumer has no group metadata: set group.id"))?;
+        let cgm = rdkafka::consumer::Consumer::group_metadata(c.live()?.as_ref()).ok_or_else(|| KbError::state("the consumer has no group metadata: set group.id"))?;
         txn(p, "send offsets to transaction", |pc| pc.producer().send_offsets_to_transaction(&tpl, &cgm, t))
     })
 }

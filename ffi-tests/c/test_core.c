@@ -1,5 +1,7 @@
 /* Errors, versions, configuration, handle validation and bad input, and the embedded mock
  * cluster: everything that needs no real broker. */
+#include <pthread.h>
+#include <sched.h>
 #include "kbtest.h"
 
 static void errors_have_names_descriptions_and_predicates(void) {
@@ -244,6 +246,69 @@ static void oversized_names_and_values_are_refused(void) {
     CHECK_OK(kb_mock_cluster_free(mock));
 }
 
+struct commit_call {
+    kb_consumer *c;
+    kb_err err;
+    int started, done;
+};
+
+static void *commit_in_thread(void *arg) {
+    struct commit_call *call = arg;
+    kb_topic_partition tp = {"gone", 0, 1, NULL, 0, 0};
+    __atomic_store_n(&call->started, 1, __ATOMIC_SEQ_CST);
+    call->err = kb_consumer_commit(call->c, &tp, 1, 0);
+    __atomic_store_n(&call->done, 1, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+/* With the cluster gone, a synchronous commit gives up after bridge.commit.timeout.ms instead of
+ * waiting on librdkafka's unbounded one (45 s), and freeing a consumer while another thread is in
+ * such a commit does not wait behind it. */
+static void commit_and_close_are_bounded_when_the_cluster_is_gone(void) {
+    kb_mock_cluster *mock = NULL;
+    CHECK_OK(kb_mock_cluster_new(1, &mock));
+    char servers[256];
+    size_t len = 0;
+    CHECK_OK(kb_mock_cluster_bootstrap_servers(mock, servers, sizeof servers, &len));
+    kb_config *conf = NULL;
+    CHECK_OK(kb_config_new(&conf));
+    CHECK_OK(kb_config_set(conf, "bootstrap.servers", servers));
+    CHECK_OK(kb_config_set(conf, "group.id", "bounded"));
+    CHECK_OK(kb_config_set(conf, "bridge.commit.timeout.ms", "1000"));
+    CHECK_OK(kb_config_set(conf, "bridge.close.timeout.ms", "1000"));
+    kb_consumer *c = NULL;
+    CHECK_OK(kb_consumer_new(conf, &c));
+    CHECK_OK(kb_mock_cluster_free(mock));
+
+    kb_topic_partition tp = {"gone", 0, 1, NULL, 0, 0};
+    CHECK_ERR(kb_consumer_commit(c, &tp, 1, 0), -185); /* __TIMED_OUT */
+    CHECK(strstr(kbt_last_error(), "bridge.commit.timeout.ms") != NULL);
+    kb_err freed = kb_consumer_free(c); /* leaving the group cannot finish: bounded too */
+    CHECK(freed == KB_OK || freed == -185);
+
+    /* A commit allowed 60 s; the free on this thread (close bound 1 s) returns while it waits.
+     * A run where the free came before the commit found the handle does not count: retried. */
+    CHECK_OK(kb_config_set(conf, "bridge.commit.timeout.ms", "60000"));
+    int counted = 0;
+    for (int attempt = 0; attempt < 20 && !counted; attempt++) {
+        CHECK_OK(kb_consumer_new(conf, &c));
+        struct commit_call call = {c, 0, 0, 0};
+        pthread_t t;
+        CHECK(pthread_create(&t, NULL, commit_in_thread, &call) == 0);
+        while (!__atomic_load_n(&call.started, __ATOMIC_SEQ_CST)) sched_yield();
+        freed = kb_consumer_free(c);
+        int commit_still_waiting = !__atomic_load_n(&call.done, __ATOMIC_SEQ_CST);
+        pthread_join(t, NULL);
+        if (call.err == KB_ERR_INVALID_HANDLE || call.err == KB_ERR_INVALID_STATE) continue; /* never waited */
+        CHECK(freed == KB_OK || freed == -185);
+        if (!commit_still_waiting) FAIL("the free waited for the commit (%d %s)", call.err, kb_err_name(call.err));
+        CHECK(call.err != 0);
+        counted = 1;
+    }
+    CHECK(counted);
+    CHECK_OK(kb_config_free(conf));
+}
+
 TEST_MAIN_BEGIN
     RUN(errors_have_names_descriptions_and_predicates);
     RUN(last_error_is_copied_and_sized);
@@ -252,4 +317,5 @@ TEST_MAIN_BEGIN
     RUN(bad_arguments_get_clear_errors);
     RUN(mock_cluster_round_trip);
     RUN(oversized_names_and_values_are_refused);
+    RUN(commit_and_close_are_bounded_when_the_cluster_is_gone);
 TEST_MAIN_END
