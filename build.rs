@@ -1,7 +1,8 @@
-//! Generates include/kafkabridge.h (C) and include/kafkabridge_ffi.h (the same declarations
-//! without preprocessor lines or comments and with `const void *` byte-buffer parameters, for
-//! PHP's FFI::cdef() and ffi.preload), and links the shared library with -z nodelete so a
-//! dlclose() never unmaps code our threads run.
+//! Generates kafkabridge.h (C) and kafkabridge_ffi.h (the same declarations without
+//! preprocessor lines or comments and with `const void *` byte-buffer parameters, for PHP's
+//! FFI::cdef() and ffi.preload) into OUT_DIR, and links the shared library with -z nodelete so a
+//! dlclose() never unmaps code our threads run. A build writes nothing outside OUT_DIR:
+//! `make headers` copies the headers into include/ (committed), `make headers-check` compares.
 
 use std::path::Path;
 
@@ -14,17 +15,11 @@ fn main() {
     let crate_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap();
     let config = cbindgen::Config::from_file(Path::new(&crate_dir).join("cbindgen.toml")).expect("reading cbindgen.toml");
     let mut c_header = Vec::new();
-    cbindgen::Builder::new()
-        .with_crate(&crate_dir)
-        .with_config(config)
-        .generate()
-        .expect("generating the C header")
-        .write(&mut c_header);
+    cbindgen::Builder::new().with_crate(&crate_dir).with_config(config).generate().expect("generating the C header").write(&mut c_header);
     let c_header = String::from_utf8(c_header).unwrap();
-    let include = Path::new(&crate_dir).join("include");
-    std::fs::create_dir_all(&include).unwrap();
-    write_if_changed(&include.join("kafkabridge.h"), &c_header);
-    write_if_changed(&include.join("kafkabridge_ffi.h"), &ffi_header(&c_header));
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    write_if_changed(&out.join("kafkabridge.h"), &c_header);
+    write_if_changed(&out.join("kafkabridge_ffi.h"), &ffi_header(&c_header));
 }
 
 /// Drops comments, preprocessor lines (PHP's FFI parser accepts neither #include nor #define)

@@ -45,7 +45,8 @@ pub unsafe extern "C" fn kb_admin_free(a: *mut kb_admin) -> kb_err {
 }
 
 fn one_result(results: Option<rdkafka::error::KafkaResult<Vec<TopicResult>>>, what: &str, timeout: Duration) -> KbResult<()> {
-    let results = results.ok_or_else(|| KbError::rd(RDKafkaRespErr::RD_KAFKA_RESP_ERR__TIMED_OUT, format!("{what}: no answer within {} ms", timeout.as_millis())))?;
+    let results = results
+        .ok_or_else(|| KbError::rd(RDKafkaRespErr::RD_KAFKA_RESP_ERR__TIMED_OUT, format!("{what}: no answer within {} ms", timeout.as_millis())))?;
     for r in results.map_err(|e| KbError::kafka(what, e))? {
         if let Err((topic, code)) = r {
             return Err(KbError::new(code as i32, format!("{what} {topic:?}: {code}")));
@@ -75,7 +76,9 @@ pub unsafe extern "C" fn kb_admin_create_topic(
         let topic = topic_arg(topic, "topic")?;
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
         if partitions == 0 || partitions < -1 || replication_factor == 0 || replication_factor < -1 {
-            return Err(KbError::invalid_arg(format!("partitions ({partitions}) and replication_factor ({replication_factor}) must be >= 1, or -1 for the broker default")));
+            return Err(KbError::invalid_arg(format!(
+                "partitions ({partitions}) and replication_factor ({replication_factor}) must be >= 1, or -1 for the broker default"
+            )));
         }
         let names = slice_arg(config_names, config_count, "config_names")?;
         let values = slice_arg(config_values, config_count, "config_values")?;

@@ -38,7 +38,13 @@ pub struct BridgeSettings {
 
 impl Default for BridgeSettings {
     fn default() -> Self {
-        BridgeSettings { persistent_name: None, close_timeout_ms: 5000, exit_flush_timeout_ms: 5000, event_queue_size: 100_000, commit_timeout_ms: 10_000 }
+        BridgeSettings {
+            persistent_name: None,
+            close_timeout_ms: 5000,
+            exit_flush_timeout_ms: 5000,
+            event_queue_size: 100_000,
+            commit_timeout_ms: 10_000,
+        }
     }
 }
 
@@ -330,13 +336,7 @@ pub unsafe extern "C" fn kb_config_set(conf: *mut kb_config, key: *const c_char,
 /// truncated to `cap - 1`) and stores its full length in `*len_out`. Secrets are returned as set.
 /// Errors: RD_KAFKA_RESP_ERR__NOENT (-156) for an unknown key; KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
 #[no_mangle]
-pub unsafe extern "C" fn kb_config_get(
-    conf: *const kb_config,
-    key: *const c_char,
-    buf: *mut c_char,
-    cap: usize,
-    len_out: *mut usize,
-) -> kb_err {
+pub unsafe extern "C" fn kb_config_get(conf: *const kb_config, key: *const c_char, buf: *mut c_char, cap: usize, len_out: *mut usize) -> kb_err {
     guard(|| {
         check_not_null!(len_out);
         let config = CONFIGS.get(conf)?;

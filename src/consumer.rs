@@ -168,7 +168,16 @@ mod raw {
     pub fn pause(k: &BaseConsumer<ConsumerEvents>, tpl: &TopicPartitionList, pause: bool) -> KbResult<()> {
         let rk = k.client().native_ptr();
         let what = if pause { "pause" } else { "resume" };
-        resp(unsafe { if pause { rd::rd_kafka_pause_partitions(rk, tpl.ptr()) } else { rd::rd_kafka_resume_partitions(rk, tpl.ptr()) } }, what)?;
+        resp(
+            unsafe {
+                if pause {
+                    rd::rd_kafka_pause_partitions(rk, tpl.ptr())
+                } else {
+                    rd::rd_kafka_resume_partitions(rk, tpl.ptr())
+                }
+            },
+            what,
+        )?;
         match tpl.elements().iter().find_map(|e| e.error().err()) {
             Some(e) => Err(KbError::kafka(what, e)),
             None => Ok(()),
@@ -424,7 +433,10 @@ fn commit(k: &BaseConsumer<ConsumerEvents>, tpl: Option<&TopicPartitionList>, as
         if event.is_null() {
             return Err(KbError::rd(
                 RDKafkaRespErr::RD_KAFKA_RESP_ERR__TIMED_OUT,
-                format!("commit: no answer from the group coordinator within bridge.commit.timeout.ms = {} (the commit may still be applied later)", timeout.as_millis()),
+                format!(
+                    "commit: no answer from the group coordinator within bridge.commit.timeout.ms = {} (the commit may still be applied later)",
+                    timeout.as_millis()
+                ),
             ));
         }
         let err = rd::rd_kafka_event_error(event);
@@ -465,8 +477,7 @@ pub unsafe extern "C" fn kb_consumer_commit_message(c: *mut kb_consumer, msg: *c
             return Err(KbError::invalid_arg("cannot commit an error message"));
         }
         let mut tpl = TopicPartitionList::new();
-        tpl.add_partition_offset(m.topic.to_str().unwrap_or_default(), m.partition, Offset::Offset(m.offset + 1))
-            .map_err(kafka("commit message"))?;
+        tpl.add_partition_offset(m.topic.to_str().unwrap_or_default(), m.partition, Offset::Offset(m.offset + 1)).map_err(kafka("commit message"))?;
         h.with(|k| commit(k, Some(&tpl), async_, Duration::from_millis(h.settings.bridge.commit_timeout_ms)))
     })
 }

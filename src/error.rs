@@ -74,10 +74,7 @@ impl KbError {
     }
     /// An error whose flags librdkafka stated (an `rd_kafka_error_t`).
     fn with_rd_flags(code: kb_err, message: String, retriable: bool, fatal: bool, txn_requires_abort: bool) -> Self {
-        let flags = retriable as u32 * KB_ERROR_FLAG_RETRIABLE
-            | fatal as u32 * KB_ERROR_FLAG_FATAL
-            | txn_requires_abort as u32 * KB_ERROR_FLAG_TXN_REQUIRES_ABORT;
-        KbError { code, message, flags }
+        KbError { code, message, flags: flag_bits(retriable, fatal, txn_requires_abort) }
     }
     pub fn null(what: &str) -> Self {
         Self::new(KB_ERR_NULL_ARGUMENT, format!("{what} must not be NULL"))
@@ -136,8 +133,13 @@ pub unsafe fn check_rd_error(err: *mut rdkafka::bindings::rd_kafka_error_t, cont
     Err(e)
 }
 
+fn flag_bits(retriable: bool, fatal: bool, txn_requires_abort: bool) -> u32 {
+    let bit = |on: bool, flag: u32| if on { flag } else { 0 };
+    bit(retriable, KB_ERROR_FLAG_RETRIABLE) | bit(fatal, KB_ERROR_FLAG_FATAL) | bit(txn_requires_abort, KB_ERROR_FLAG_TXN_REQUIRES_ABORT)
+}
+
 fn flags_of_code(code: kb_err) -> u32 {
-    (kb_err_is_retriable(code) != 0) as u32 * KB_ERROR_FLAG_RETRIABLE | (kb_err_is_fatal(code) != 0) as u32 * KB_ERROR_FLAG_FATAL
+    flag_bits(kb_err_is_retriable(code) != 0, kb_err_is_fatal(code) != 0, false)
 }
 
 thread_local! {
@@ -160,10 +162,7 @@ fn rdkafka_desc(code: kb_err) -> Option<(*const c_char, *const c_char)> {
     let mut count = 0usize;
     unsafe { rdkafka::bindings::rd_kafka_get_err_descs(&mut descs, &mut count) };
     let descs = unsafe { std::slice::from_raw_parts(descs, count) };
-    descs
-        .iter()
-        .find(|d| d.code as i32 == code && !d.name.is_null())
-        .map(|d| (d.name, d.desc))
+    descs.iter().find(|d| d.code as i32 == code && !d.name.is_null()).map(|d| (d.name, d.desc))
 }
 
 fn own_error(code: kb_err) -> Option<&'static (kb_err, &'static CStr, &'static CStr)> {

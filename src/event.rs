@@ -98,7 +98,6 @@ impl TopicName {
     }
 }
 
-
 impl Event {
     pub fn new(kind: kb_event_type) -> Event {
         Event {
@@ -191,7 +190,11 @@ impl EventQueue {
         if self.pending_reports.load(Ordering::SeqCst) + adding > self.capacity {
             return Err(KbError::new(
                 KB_ERR_EVENT_QUEUE_FULL,
-                format!("{} delivery reports wait undrained (bridge.event.queue.size = {}): poll events, then retry", self.pending_reports.load(Ordering::SeqCst), self.capacity),
+                format!(
+                    "{} delivery reports wait undrained (bridge.event.queue.size = {}): poll events, then retry",
+                    self.pending_reports.load(Ordering::SeqCst),
+                    self.capacity
+                ),
             ));
         }
         Ok(())

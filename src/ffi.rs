@@ -68,9 +68,7 @@ pub unsafe fn str_arg<'a>(ptr: *const c_char, what: &str) -> KbResult<&'a str> {
     if ptr.is_null() {
         return Err(KbError::null(what));
     }
-    CStr::from_ptr(ptr).to_str().map_err(|e| {
-        KbError::new(crate::error::KB_ERR_BAD_UTF8, format!("{what} is not valid UTF-8: {e}"))
-    })
+    CStr::from_ptr(ptr).to_str().map_err(|e| KbError::new(crate::error::KB_ERR_BAD_UTF8, format!("{what} is not valid UTF-8: {e}")))
 }
 
 /// Borrows a topic name argument, refusing one Kafka would not accept (see `crate::topic`).

@@ -67,12 +67,7 @@ static GROUP_LISTS: Registry<Groups> = Registry::new_data(0x0C, "kb_group_list")
 /// `handle` within `timeout_ms` into `*out`; free it with `kb_group_list_free()`.
 /// Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, KB_ERR_INVALID_HANDLE, KB_ERR_NULL_ARGUMENT.
 #[no_mangle]
-pub unsafe extern "C" fn kb_group_list_fetch(
-    handle: *const c_void,
-    group: *const c_char,
-    timeout_ms: i32,
-    out: *mut *mut kb_group_list,
-) -> kb_err {
+pub unsafe extern "C" fn kb_group_list_fetch(handle: *const c_void, group: *const c_char, timeout_ms: i32, out: *mut *mut kb_group_list) -> kb_err {
     guard(|| {
         check_not_null!(out);
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;

@@ -71,10 +71,8 @@ impl Msg {
             Timestamp::CreateTime(t) => (t, 1),
             Timestamp::LogAppendTime(t) => (t, 2),
         };
-        let header_data: Vec<(CString, Option<Vec<u8>>)> = m
-            .headers()
-            .map(|hs| hs.iter().map(|h| (cstr(h.key), h.value.map(|v| v.to_vec()))).collect())
-            .unwrap_or_default();
+        let header_data: Vec<(CString, Option<Vec<u8>>)> =
+            m.headers().map(|hs| hs.iter().map(|h| (cstr(h.key), h.value.map(|v| v.to_vec()))).collect()).unwrap_or_default();
         let mut msg = Msg {
             err: 0,
             error_text: None,
@@ -91,7 +89,11 @@ impl Msg {
         msg.headers = msg
             .header_data
             .iter()
-            .map(|(n, v)| kb_header { name: n.as_ptr(), value: v.as_ref().map_or(std::ptr::null(), |v| v.as_ptr()), value_len: v.as_ref().map_or(0, |v| v.len()) })
+            .map(|(n, v)| kb_header {
+                name: n.as_ptr(),
+                value: v.as_ref().map_or(std::ptr::null(), |v| v.as_ptr()),
+                value_len: v.as_ref().map_or(0, |v| v.len()),
+            })
             .collect();
         msg
     }

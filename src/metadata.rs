@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rdkafka::client::{Client, ClientContext};
+use rdkafka::consumer::Consumer;
 use rdkafka::metadata::Metadata;
 use rdkafka::producer::Producer;
-use rdkafka::consumer::Consumer;
 
 use crate::error::{kb_err, KbError, KbResult};
 use crate::event::cstr;
@@ -105,7 +105,12 @@ impl Snapshot {
                 ids.push(replicas);
                 ids.push(isrs);
             }
-            topics.push(kb_topic_metadata { name: keep(t.name()), err: t.error().map(|e| e as i32).unwrap_or(0), partitions: parts.as_ptr(), partition_count: parts.len() });
+            topics.push(kb_topic_metadata {
+                name: keep(t.name()),
+                err: t.error().map(|e| e as i32).unwrap_or(0),
+                partitions: parts.as_ptr(),
+                partition_count: parts.len(),
+            });
             partitions.push(parts);
         }
         let view = kb_metadata_view {

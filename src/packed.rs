@@ -41,9 +41,8 @@ pub fn records(buf: &[u8]) -> impl Iterator<Item = (Option<&[u8]>, Option<&[u8]>
 
 /// Reads the length-prefixed field at `offset`; returns it and the offset just past it.
 fn field<'a>(buf: &'a [u8], offset: usize, record: usize, what: &str) -> KbResult<(Option<&'a [u8]>, usize)> {
-    let truncated = |detail: String| {
-        KbError::invalid_arg(format!("packed buffer is truncated: record {record}'s {what} at byte offset {offset}: {detail}"))
-    };
+    let truncated =
+        |detail: String| KbError::invalid_arg(format!("packed buffer is truncated: record {record}'s {what} at byte offset {offset}: {detail}"));
     let Some(prefix) = buf.get(offset..offset + 4) else {
         return Err(truncated(format!("{} byte(s) left, its 4-byte length needs more", buf.len() - offset)));
     };
@@ -63,7 +62,9 @@ mod tests {
     use super::*;
     use crate::error::KB_ERR_INVALID_ARGUMENT;
 
-    fn pack(records: &[(Option<&[u8]>, Option<&[u8]>)]) -> Vec<u8> {
+    type Record<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
+
+    fn pack(records: &[Record]) -> Vec<u8> {
         let mut out = Vec::new();
         for (k, v) in records {
             for f in [k, v] {
@@ -81,8 +82,7 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let recs: Vec<(Option<&[u8]>, Option<&[u8]>)> =
-            vec![(None, Some(b"v0")), (Some(b"k\0"), Some(b"")), (Some(b""), None), (None, None)];
+        let recs: Vec<Record> = vec![(None, Some(b"v0")), (Some(b"k\0"), Some(b"")), (Some(b""), None), (None, None)];
         let buf = pack(&recs);
         assert_eq!(validate(&buf, 4).unwrap(), 4);
         assert_eq!(records(&buf).collect::<Vec<_>>(), recs);

@@ -92,11 +92,8 @@ impl ProducerSession {
         if self.ended.swap(true, Ordering::SeqCst) {
             return Ok(());
         }
-        let flushed = if self.client.name.is_none() {
-            self.client.flush(Duration::from_millis(self.client.settings.bridge.close_timeout_ms))
-        } else {
-            Ok(())
-        };
+        let flushed =
+            if self.client.name.is_none() { self.client.flush(Duration::from_millis(self.client.settings.bridge.close_timeout_ms)) } else { Ok(()) };
         self.client.detach(self.session);
         flushed
     }
@@ -237,9 +234,9 @@ pub unsafe extern "C" fn kb_producer_produce_batch(
         write_out(accepted_out, 0);
         let s = PRODUCERS.get(p)?;
         let records = slice_arg(records, count, "records")?;
-        let records = records.iter().map(|r| {
-            record_arg(r.topic, r.partition, r.key, r.key_len, r.value, r.value_len, r.headers, r.header_count, r.timestamp_ms)
-        });
+        let records = records
+            .iter()
+            .map(|r| record_arg(r.topic, r.partition, r.key, r.key_len, r.value, r.value_len, r.headers, r.header_count, r.timestamp_ms));
         enqueue_in_order(&s, records, ids_out, accepted_out)
     })
 }
@@ -423,7 +420,9 @@ pub unsafe extern "C" fn kb_producer_flush(p: *mut kb_producer, timeout_ms: i32)
 pub unsafe extern "C" fn kb_producer_purge(p: *mut kb_producer, flags: i32) -> kb_err {
     guard(|| {
         if flags & !7 != 0 {
-            return Err(KbError::invalid_arg(format!("unknown purge flags {flags:#x}: use KB_PURGE_QUEUE | KB_PURGE_INFLIGHT | KB_PURGE_NON_BLOCKING")));
+            return Err(KbError::invalid_arg(format!(
+                "unknown purge flags {flags:#x}: use KB_PURGE_QUEUE | KB_PURGE_INFLIGHT | KB_PURGE_NON_BLOCKING"
+            )));
         }
         let mut cfg = PurgeConfig::default();
         if flags & KB_PURGE_QUEUE != 0 {
@@ -549,7 +548,8 @@ pub unsafe extern "C" fn kb_producer_send_offsets_to_transaction(
         let tpl = tpl_from_array(offsets, count, true)?;
         let c = crate::consumer::CONSUMERS.get(consumer)?;
         c.needs_group("sending offsets to a transaction")?;
-        let cgm = rdkafka::consumer::Consumer::group_metadata(c.live()?.as_ref()).ok_or_else(|| KbError::state("the consumer has no group metadata: set group.id"))?;
+        let cgm = rdkafka::consumer::Consumer::group_metadata(c.live()?.as_ref())
+            .ok_or_else(|| KbError::state("the consumer has no group metadata: set group.id"))?;
         txn(p, "send offsets to transaction", |pc| pc.producer().send_offsets_to_transaction(&tpl, &cgm, t))
     })
 }

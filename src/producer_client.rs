@@ -260,8 +260,7 @@ impl ProducerClient {
             return Err(KbError::invalid_arg(format!("timestamp_ms must be >= 0 (0 means now), got {}", rec.timestamp_ms)));
         }
         let id = NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed);
-        let mut record: BaseRecord<'_, [u8], [u8], Box<Tag>> =
-            BaseRecord::with_opaque_to(rec.topic, Box::new(Tag { session, id, waiter }));
+        let mut record: BaseRecord<'_, [u8], [u8], Box<Tag>> = BaseRecord::with_opaque_to(rec.topic, Box::new(Tag { session, id, waiter }));
         if rec.partition >= 0 {
             record = record.partition(rec.partition);
         }

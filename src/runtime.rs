@@ -59,10 +59,7 @@ unsafe fn serve_until_stopped(rk: *mut rdsys::rd_kafka_t, stop: libc::c_int, ser
             break;
         }
     };
-    let mut fds = [
-        libc::pollfd { fd: doorbell.read, events: libc::POLLIN, revents: 0 },
-        libc::pollfd { fd: stop, events: libc::POLLIN, revents: 0 },
-    ];
+    let mut fds = [libc::pollfd { fd: doorbell.read, events: libc::POLLIN, revents: 0 }, libc::pollfd { fd: stop, events: libc::POLLIN, revents: 0 }];
     loop {
         // The timeout is a safety net only: the doorbell rings for every event.
         let ready = libc::poll(fds.as_mut_ptr(), 2, 1000);

@@ -17,7 +17,11 @@ pub fn check_topic(topic: &str) -> KbResult<()> {
     if topic.is_empty() || topic.len() > MAX_TOPIC_LEN || !topic.chars().all(legal) || topic == "." || topic == ".." {
         return Err(KbError::rd(
             RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION,
-            format!("invalid topic name {} ({} bytes): use 1 to {MAX_TOPIC_LEN} characters of a-z, A-Z, 0-9, '.', '_' and '-'", shown(topic), topic.len()),
+            format!(
+                "invalid topic name {} ({} bytes): use 1 to {MAX_TOPIC_LEN} characters of a-z, A-Z, 0-9, '.', '_' and '-'",
+                shown(topic),
+                topic.len()
+            ),
         ));
     }
     Ok(())

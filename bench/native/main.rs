@@ -166,8 +166,7 @@ impl Native {
             config.set(*k, *v);
         }
         let context = Reports { delivered: AtomicU64::new(0), failed: AtomicU64::new(0), first_error: Mutex::new(None) };
-        let producer: BaseProducer<Reports> =
-            config.create_with_context(context).unwrap_or_else(|e| fail(format!("creating the producer: {e}")));
+        let producer: BaseProducer<Reports> = config.create_with_context(context).unwrap_or_else(|e| fail(format!("creating the producer: {e}")));
         // One pending token is enough: it only means "look at the queue again".
         let (tx, bell_rx) = bounded(1);
         let bell_tx = Box::new(tx);
@@ -355,12 +354,7 @@ fn sync(a: &Args) {
     print_json(
         a,
         seconds,
-        &format!(
-            ",\"p50_us\":{:.1},\"p99_us\":{:.1},\"mean_us\":{:.1}",
-            percentile(&micros, 50.0),
-            percentile(&micros, 99.0),
-            mean
-        ),
+        &format!(",\"p50_us\":{:.1},\"p99_us\":{:.1},\"mean_us\":{:.1}", percentile(&micros, 50.0), percentile(&micros, 99.0), mean),
     );
 }
 

@@ -24,5 +24,5 @@ for t in "$@"; do
     fi
 done
 if ((${#broken[@]})); then echo "failing programs: ${broken[*]}"; fi
-echo "c suite${KB_VALGRIND:+ under valgrind}: $passed passed, $failed failed"
+echo "${KB_SUITE:-c suite}${KB_VALGRIND:+ under valgrind}: $passed passed, $failed failed"
 [ ${#broken[@]} = 0 ] && [ "$failed" = 0 ]
