@@ -49,6 +49,7 @@ check: build
 	cargo clippy --release --all-targets --quiet -- -D warnings
 	@bash tools/check-msrv.sh
 	@bash tools/headers.sh --check
+	@python3 tools/module-graph.py | tail -1
 	$(MAKE) --no-print-directory unit-test
 	KB_SUITE="c suite, broker-less" $(MAKE) --no-print-directory -C ffi-tests/c run TESTS=build/test_core
 

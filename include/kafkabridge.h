@@ -48,6 +48,11 @@
 #define KB_ERROR_FLAG_TXN_REQUIRES_ABORT 4
 
 /**
+ * The length of an absent (NULL) key or value in a `kb_producer_produce_packed()` buffer.
+ */
+#define KB_PACKED_ABSENT UINT32_MAX
+
+/**
  * Start from the earliest offset (librdkafka's RD_KAFKA_OFFSET_BEGINNING).
  */
 #define KB_OFFSET_BEGINNING -2
@@ -76,11 +81,6 @@
  * "Let the partitioner choose" (RD_KAFKA_PARTITION_UA).
  */
 #define KB_PARTITION_UA -1
-
-/**
- * The length of an absent (NULL) key or value in a `kb_producer_produce_packed()` buffer.
- */
-#define KB_PACKED_ABSENT UINT32_MAX
 
 /**
  * Purge messages waiting in the local queue.
@@ -532,6 +532,53 @@ kb_err kb_admin_create_topic(kb_admin *a,
 kb_err kb_admin_delete_topic(kb_admin *a, const char *topic, int32_t timeout_ms);
 
 /**
+ * Returns the symbolic name of `code` without librdkafka's `RD_KAFKA_RESP_ERR_` prefix
+ * (for example `"_TIMED_OUT"`, `"UNKNOWN_TOPIC_OR_PART"`, `"KB_ERR_INVALID_HANDLE"`), or
+ * `"UNKNOWN"`. The string is static: never free it. Thread-safe.
+ */
+const char *kb_err_name(kb_err code);
+
+/**
+ * Returns a human-readable description of `code`, or `"Unknown error"`. Static: never free it.
+ * Thread-safe. For the details of the last failure on this thread use `kb_last_error()`.
+ */
+const char *kb_err_description(kb_err code);
+
+/**
+ * Returns the `KB_ERROR_FLAG_*` bits of the last failed call made on this thread (0 before any
+ * failure): `KB_ERROR_FLAG_RETRIABLE`, `KB_ERROR_FLAG_FATAL` and
+ * `KB_ERROR_FLAG_TXN_REQUIRES_ABORT`. When librdkafka reported the failure as an
+ * `rd_kafka_error_t` (transactions, incremental assign, seek) these are exactly its
+ * `rd_kafka_error_is_retriable()`, `_is_fatal()` and `_txn_requires_abort()`; otherwise the first
+ * two are `kb_err_is_retriable()` and `kb_err_is_fatal()` of the code. Like `kb_last_error()`,
+ * kept until the next failure on this thread.
+ */
+size_t kb_last_error(char *buf, size_t cap);
+
+/**
+ * Returns the `KB_ERROR_FLAG_*` bits of the last failed call made on this thread (0 before any
+ * failure): `KB_ERROR_FLAG_RETRIABLE`, `KB_ERROR_FLAG_FATAL` and
+ * `KB_ERROR_FLAG_TXN_REQUIRES_ABORT`. When librdkafka reported the failure as an
+ * `rd_kafka_error_t` (transactions, incremental assign, seek) these are exactly its
+ * `rd_kafka_error_is_retriable()`, `_is_fatal()` and `_txn_requires_abort()`; otherwise the first
+ * two are `kb_err_is_retriable()` and `kb_err_is_fatal()` of the code. Like `kb_last_error()`,
+ * kept until the next failure on this thread.
+ */
+uint32_t kb_last_error_flags(void);
+
+/**
+ * Returns 1 if retrying the same call later may succeed (timeouts, full queues, leader
+ * changes, transport failures), else 0.
+ */
+int32_t kb_err_is_retriable(kb_err code);
+
+/**
+ * Returns 1 if the error is fatal for the client that reported it (it must be freed and
+ * created again), else 0.
+ */
+int32_t kb_err_is_fatal(kb_err code);
+
+/**
  * Creates an empty configuration in `*out`. Free it with `kb_config_free()`.
  * Errors: KB_ERR_NULL_ARGUMENT.
  */
@@ -752,50 +799,6 @@ kb_err kb_consumer_close(kb_consumer *c);
  * Closes the consumer if needed (as `kb_consumer_close()`) and frees the handle. NULL is a no-op.
  */
 kb_err kb_consumer_free(kb_consumer *c);
-
-/**
- * Returns the symbolic name of `code` without librdkafka's `RD_KAFKA_RESP_ERR_` prefix
- * (for example `"_TIMED_OUT"`, `"UNKNOWN_TOPIC_OR_PART"`, `"KB_ERR_INVALID_HANDLE"`), or
- * `"UNKNOWN"`. The string is static: never free it. Thread-safe.
- */
-const char *kb_err_name(kb_err code);
-
-/**
- * Returns a human-readable description of `code`, or `"Unknown error"`. Static: never free it.
- * Thread-safe. For the details of the last failure on this thread use `kb_last_error()`.
- */
-const char *kb_err_description(kb_err code);
-
-/**
- * Copies the message of the last failed call made on this thread into `buf` (NUL-terminated,
- * truncated to `cap - 1` bytes) and returns the full message length in bytes, excluding the NUL,
- * so a caller can retry with a larger buffer. `buf` may be NULL when `cap` is 0. Nothing to free.
- * The message stays until the next failure on this thread; successful calls do not clear it.
- */
-size_t kb_last_error(char *buf, size_t cap);
-
-/**
- * Returns the `KB_ERROR_FLAG_*` bits of the last failed call made on this thread (0 before any
- * failure): `KB_ERROR_FLAG_RETRIABLE`, `KB_ERROR_FLAG_FATAL` and
- * `KB_ERROR_FLAG_TXN_REQUIRES_ABORT`. When librdkafka reported the failure as an
- * `rd_kafka_error_t` (transactions, incremental assign, seek) these are exactly its
- * `rd_kafka_error_is_retriable()`, `_is_fatal()` and `_txn_requires_abort()`; otherwise the first
- * two are `kb_err_is_retriable()` and `kb_err_is_fatal()` of the code. Like `kb_last_error()`,
- * kept until the next failure on this thread.
- */
-uint32_t kb_last_error_flags(void);
-
-/**
- * Returns 1 if retrying the same call later may succeed (timeouts, full queues, leader
- * changes, transport failures), else 0.
- */
-int32_t kb_err_is_retriable(kb_err code);
-
-/**
- * Returns 1 if the error is fatal for the client that reported it (it must be freed and
- * created again), else 0.
- */
-int32_t kb_err_is_fatal(kb_err code);
 
 /**
  * Fills `*view` with the event's fields, borrowed until `kb_event_free(ev)`.

@@ -141,6 +141,12 @@ kb_err kb_admin_create_topic(kb_admin *a,
                              size_t config_count,
                              int32_t timeout_ms);
 kb_err kb_admin_delete_topic(kb_admin *a, const char *topic, int32_t timeout_ms);
+const char *kb_err_name(kb_err code);
+const char *kb_err_description(kb_err code);
+size_t kb_last_error(char *buf, size_t cap);
+uint32_t kb_last_error_flags(void);
+int32_t kb_err_is_retriable(kb_err code);
+int32_t kb_err_is_fatal(kb_err code);
 kb_err kb_config_new(kb_config **out);
 kb_err kb_config_set(kb_config *conf, const char *key, const char *value);
 kb_err kb_config_get(const kb_config *conf,
@@ -198,12 +204,6 @@ kb_err kb_consumer_pause(kb_consumer *c, const kb_topic_partition *parts, size_t
 kb_err kb_consumer_resume(kb_consumer *c, const kb_topic_partition *parts, size_t count);
 kb_err kb_consumer_close(kb_consumer *c);
 kb_err kb_consumer_free(kb_consumer *c);
-const char *kb_err_name(kb_err code);
-const char *kb_err_description(kb_err code);
-size_t kb_last_error(char *buf, size_t cap);
-uint32_t kb_last_error_flags(void);
-int32_t kb_err_is_retriable(kb_err code);
-int32_t kb_err_is_fatal(kb_err code);
 kb_err kb_event_get_view(const kb_event *ev, kb_event_view *view);
 kb_err kb_event_free(kb_event *ev);
 size_t kb_event_batch_count(const kb_event_batch *batch);

@@ -6,7 +6,6 @@
 
 use std::cell::RefCell;
 use std::ffi::CStr;
-use std::os::raw::c_char;
 
 use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaRespErr;
@@ -139,7 +138,7 @@ fn flag_bits(retriable: bool, fatal: bool, txn_requires_abort: bool) -> u32 {
 }
 
 fn flags_of_code(code: kb_err) -> u32 {
-    flag_bits(kb_err_is_retriable(code) != 0, kb_err_is_fatal(code) != 0, false)
+    flag_bits(is_retriable(code), is_fatal(code), false)
 }
 
 thread_local! {
@@ -156,75 +155,57 @@ pub fn set_last_error(err: &KbError) {
     LAST_ERROR_FLAGS.with(|f| f.set(err.flags));
 }
 
+/// Runs `f` on the message of this thread's last failure.
+pub fn with_last_error<T>(f: impl FnOnce(&str) -> T) -> T {
+    LAST_ERROR.with(|m| f(&m.borrow()))
+}
+
+/// The `KB_ERROR_FLAG_*` bits of this thread's last failure.
+pub fn last_error_flags() -> u32 {
+    LAST_ERROR_FLAGS.with(|f| f.get())
+}
+
 /// Looks a code up in librdkafka's own table (safe for any integer, unlike `rd_kafka_err2name`).
-fn rdkafka_desc(code: kb_err) -> Option<(*const c_char, *const c_char)> {
+fn rdkafka_desc(code: kb_err) -> Option<(&'static CStr, Option<&'static CStr>)> {
     let mut descs = std::ptr::null();
     let mut count = 0usize;
-    unsafe { rdkafka::bindings::rd_kafka_get_err_descs(&mut descs, &mut count) };
-    let descs = unsafe { std::slice::from_raw_parts(descs, count) };
-    descs.iter().find(|d| d.code as i32 == code && !d.name.is_null()).map(|d| (d.name, d.desc))
+    // SAFETY: librdkafka points `descs` at its static table of `count` entries, whose strings
+    // are static too (or NULL, filtered out).
+    unsafe {
+        rdkafka::bindings::rd_kafka_get_err_descs(&mut descs, &mut count);
+        let descs = std::slice::from_raw_parts(descs, count);
+        descs
+            .iter()
+            .find(|d| d.code as i32 == code && !d.name.is_null())
+            .map(|d| (CStr::from_ptr(d.name), (!d.desc.is_null()).then(|| CStr::from_ptr(d.desc))))
+    }
 }
 
 fn own_error(code: kb_err) -> Option<&'static (kb_err, &'static CStr, &'static CStr)> {
     OWN_ERRORS.iter().find(|e| e.0 == code)
 }
 
-/// Returns the symbolic name of `code` without librdkafka's `RD_KAFKA_RESP_ERR_` prefix
-/// (for example `"_TIMED_OUT"`, `"UNKNOWN_TOPIC_OR_PART"`, `"KB_ERR_INVALID_HANDLE"`), or
-/// `"UNKNOWN"`. The string is static: never free it. Thread-safe.
-#[no_mangle]
-pub extern "C" fn kb_err_name(code: kb_err) -> *const c_char {
-    crate::ffi::guard_value(c"UNKNOWN".as_ptr(), || {
-        if let Some(e) = own_error(code) {
-            return e.1.as_ptr();
-        }
-        if code == KB_OK {
-            return c"NO_ERROR".as_ptr();
-        }
-        rdkafka_desc(code).map(|d| d.0).unwrap_or(c"UNKNOWN".as_ptr())
-    })
+/// The symbolic name of `code` without librdkafka's `RD_KAFKA_RESP_ERR_` prefix, or "UNKNOWN".
+pub fn name_of(code: kb_err) -> &'static CStr {
+    match own_error(code) {
+        Some(e) => e.1,
+        None if code == KB_OK => c"NO_ERROR",
+        None => rdkafka_desc(code).map_or(c"UNKNOWN", |d| d.0),
+    }
 }
 
-/// Returns a human-readable description of `code`, or `"Unknown error"`. Static: never free it.
-/// Thread-safe. For the details of the last failure on this thread use `kb_last_error()`.
-#[no_mangle]
-pub extern "C" fn kb_err_description(code: kb_err) -> *const c_char {
-    crate::ffi::guard_value(c"Unknown error".as_ptr(), || {
-        if let Some(e) = own_error(code) {
-            return e.2.as_ptr();
-        }
-        if code == KB_OK {
-            return c"Success".as_ptr();
-        }
-        rdkafka_desc(code).map(|d| d.1).filter(|p| !p.is_null()).unwrap_or(c"Unknown error".as_ptr())
-    })
+/// A human-readable description of `code`, or "Unknown error".
+pub fn description_of(code: kb_err) -> &'static CStr {
+    match own_error(code) {
+        Some(e) => e.2,
+        None if code == KB_OK => c"Success",
+        None => rdkafka_desc(code).and_then(|d| d.1).unwrap_or(c"Unknown error"),
+    }
 }
 
-/// Copies the message of the last failed call made on this thread into `buf` (NUL-terminated,
-/// truncated to `cap - 1` bytes) and returns the full message length in bytes, excluding the NUL,
-/// so a caller can retry with a larger buffer. `buf` may be NULL when `cap` is 0. Nothing to free.
-/// The message stays until the next failure on this thread; successful calls do not clear it.
-#[no_mangle]
-pub unsafe extern "C" fn kb_last_error(buf: *mut c_char, cap: usize) -> usize {
-    crate::ffi::guard_value(0, || LAST_ERROR.with(|m| crate::ffi::copy_to_buf(m.borrow().as_bytes(), buf, cap)))
-}
-
-/// Returns the `KB_ERROR_FLAG_*` bits of the last failed call made on this thread (0 before any
-/// failure): `KB_ERROR_FLAG_RETRIABLE`, `KB_ERROR_FLAG_FATAL` and
-/// `KB_ERROR_FLAG_TXN_REQUIRES_ABORT`. When librdkafka reported the failure as an
-/// `rd_kafka_error_t` (transactions, incremental assign, seek) these are exactly its
-/// `rd_kafka_error_is_retriable()`, `_is_fatal()` and `_txn_requires_abort()`; otherwise the first
-/// two are `kb_err_is_retriable()` and `kb_err_is_fatal()` of the code. Like `kb_last_error()`,
-/// kept until the next failure on this thread.
-#[no_mangle]
-pub extern "C" fn kb_last_error_flags() -> u32 {
-    crate::ffi::guard_value(0, || LAST_ERROR_FLAGS.with(|f| f.get()))
-}
-
-/// Returns 1 if retrying the same call later may succeed (timeouts, full queues, leader
-/// changes, transport failures), else 0.
-#[no_mangle]
-pub extern "C" fn kb_err_is_retriable(code: kb_err) -> i32 {
+/// Whether retrying the same call later may succeed (timeouts, full queues, leader changes,
+/// transport failures).
+pub fn is_retriable(code: kb_err) -> bool {
     use RDKafkaRespErr::*;
     const RETRIABLE: &[RDKafkaRespErr] = &[
         RD_KAFKA_RESP_ERR__TIMED_OUT,
@@ -248,13 +229,12 @@ pub extern "C" fn kb_err_is_retriable(code: kb_err) -> i32 {
         RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR,
         RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS,
     ];
-    (code == KB_ERR_EVENT_QUEUE_FULL || RETRIABLE.iter().any(|c| *c as i32 == code)) as i32
+    code == KB_ERR_EVENT_QUEUE_FULL || RETRIABLE.iter().any(|c| *c as i32 == code)
 }
 
-/// Returns 1 if the error is fatal for the client that reported it (it must be freed and
-/// created again), else 0.
-#[no_mangle]
-pub extern "C" fn kb_err_is_fatal(code: kb_err) -> i32 {
+/// Whether the error is fatal for the client that reported it (it must be freed and created
+/// again).
+pub fn is_fatal(code: kb_err) -> bool {
     use RDKafkaRespErr::*;
     const FATAL: &[RDKafkaRespErr] = &[
         RD_KAFKA_RESP_ERR__FATAL,
@@ -264,5 +244,5 @@ pub extern "C" fn kb_err_is_fatal(code: kb_err) -> i32 {
         RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED,
         RD_KAFKA_RESP_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT,
     ];
-    (code == KB_ERR_PANIC || FATAL.iter().any(|c| *c as i32 == code)) as i32
+    code == KB_ERR_PANIC || FATAL.iter().any(|c| *c as i32 == code)
 }

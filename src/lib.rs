@@ -2,6 +2,7 @@
 #![allow(non_camel_case_types, clippy::missing_safety_doc)]
 
 pub mod admin;
+pub mod api;
 pub mod config;
 pub mod consumer;
 pub mod error;

@@ -4,7 +4,10 @@
 //! costly (PHP) builds it as one string instead of filling a `kb_record` array.
 
 use crate::error::{KbError, KbResult};
-use crate::producer::KB_PACKED_ABSENT as ABSENT;
+
+/// The length of an absent (NULL) key or value in a `kb_producer_produce_packed()` buffer.
+pub const KB_PACKED_ABSENT: u32 = u32::MAX;
+use KB_PACKED_ABSENT as ABSENT;
 
 /// Checks the whole buffer before anything is produced: every record complete, no trailing bytes,
 /// at most `max_records` records. Returns the record count; errors name the byte offset.

@@ -19,8 +19,6 @@ use crate::partitions::{kb_topic_partition, tpl_from_array};
 use crate::producer_client::{self, HeaderRef, ProducerClient, Record};
 use crate::registry::Registry;
 
-pub use crate::producer_client::flush_all_at_exit;
-
 /// A producer handle. With `bridge.persistent.name` set it is a session on a process-wide client
 /// that outlives the handle; otherwise it owns a private client.
 pub struct kb_producer(());
@@ -438,9 +436,6 @@ pub unsafe extern "C" fn kb_producer_purge(p: *mut kb_producer, flags: i32) -> k
         Ok(())
     })
 }
-
-/// The length of an absent (NULL) key or value in a `kb_producer_produce_packed()` buffer.
-pub const KB_PACKED_ABSENT: u32 = u32::MAX;
 
 /// Purge messages waiting in the local queue.
 pub const KB_PURGE_QUEUE: i32 = 1;

@@ -197,7 +197,8 @@ impl ProducerClient {
         let producer = Arc::new(producer);
         let polled = producer.clone();
         let poller = Poller::spawn("kb-producer", producer.client().native_ptr(), move || polled.poll(Duration::ZERO));
-        crate::runtime::ensure_exit_flush();
+        // Live producers are flushed (bounded) when the process exits normally.
+        crate::runtime::run_at_exit(flush_all_at_exit);
         let client = Arc::new(ProducerClient {
             id,
             name,

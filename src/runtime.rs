@@ -8,7 +8,6 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
-use once_cell::sync::Lazy;
 use rdkafka::bindings as rdsys;
 
 /// A thread that serves one client's librdkafka main queue until stopped; it never calls into
@@ -149,14 +148,19 @@ pub fn block_on<F: Future>(fut: F, timeout: Duration) -> Option<F::Output> {
     }
 }
 
-static EXIT_HOOK: Lazy<()> = Lazy::new(|| {
-    extern "C" fn at_exit() {
-        let _ = std::panic::catch_unwind(crate::producer::flush_all_at_exit);
-    }
-    unsafe { libc::atexit(at_exit) };
-});
+static EXIT_HOOK: once_cell::sync::OnceCell<fn()> = once_cell::sync::OnceCell::new();
 
-/// Makes sure live producers are flushed (bounded) when the process exits normally.
-pub fn ensure_exit_flush() {
-    Lazy::force(&EXIT_HOOK);
+/// Registers `hook` (the first one given; later calls are no-ops) to run once at normal process
+/// exit, inside a panic boundary. Taking a function keeps this module free of what it runs.
+pub fn run_at_exit(hook: fn()) {
+    extern "C" fn at_exit() {
+        if let Some(hook) = EXIT_HOOK.get() {
+            let _ = std::panic::catch_unwind(hook);
+        }
+    }
+    if EXIT_HOOK.set(hook).is_ok() {
+        // SAFETY: `at_exit` is a plain extern "C" fn that lives as long as the process (the
+        // library is linked -z nodelete, so it is never unmapped).
+        unsafe { libc::atexit(at_exit) };
+    }
 }
