@@ -13,10 +13,10 @@ export PKG_CONFIG_PATH := $(LIB_DIR):$(PKG_CONFIG_PATH)
 all: build
 
 deps:
-	@bash ffi-tests/install-deps.sh test
+	@bash harness/install-deps.sh test
 
 build-deps:
-	@bash ffi-tests/install-deps.sh build
+	@bash harness/install-deps.sh build
 
 build:
 	cargo build --release
@@ -76,8 +76,8 @@ go-test: build
 
 test: deps
 	@set -o pipefail; { $(MAKE) --no-print-directory check && \
-	    bash ffi-tests/with-broker.sh $(MAKE) --no-print-directory c-test valgrind-test crosscheck php-test python-test go-test bench-smoke; } 2>&1 | tee target/test.log
-	@bash ffi-tests/summarize.sh target/test.log
+	    bash harness/with-broker.sh $(MAKE) --no-print-directory c-test valgrind-test crosscheck php-test python-test go-test bench-smoke; } 2>&1 | tee target/test.log
+	@bash harness/summarize.sh target/test.log
 
 # The scoreboard (bench/README.md): every measurement against the real broker, then
 # bench/results/latest.{md,json,png}. Takes 10-15 minutes; not part of `make test`.

@@ -218,7 +218,7 @@ def versions(runs: List[Dict[str, Any]]) -> Dict[str, str]:
     import confluent_kafka
     go_mods = command_output(["go", "list", "-m", "-f", "{{.Path}} {{.Version}}",
                               "github.com/confluentinc/confluent-kafka-go/v2"])
-    pom = (ROOT / "ffi-tests/kafka/pom.xml").read_text()
+    pom = (ROOT / "harness/kafka/pom.xml").read_text()
     kafka = pom.split("<kafka.version>", 1)[1].split("<", 1)[0]
     return {
         "kafkabridge": kafkabridge.version(),

@@ -6,7 +6,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 started=$SECONDS
 
-bash ffi-tests/install-deps.sh bench
+bash harness/install-deps.sh bench
 echo "bench: building" >&2
 make --no-print-directory build >/dev/null
 cargo build --release --quiet --example bench_native
@@ -23,7 +23,7 @@ rc=0
 if [[ -n "${KAFKA_BROKERS:-}" ]]; then
   "$py" bench/run.py || rc=$?
 else
-  bash ffi-tests/with-broker.sh "$py" bench/run.py || rc=$?
+  bash harness/with-broker.sh "$py" bench/run.py || rc=$?
 fi
 if [[ -f "$results/latest.json" ]]; then
   "$py" bench/report.py "$results/latest.json"

@@ -36,14 +36,14 @@ die() { log "$*"; exit 1; }
 
 # --- checks -----------------------------------------------------------------------------------
 [[ "$SECS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_FPM_SECONDS must be a positive integer (got '$SECS')"
-[ -n "${KAFKA_BROKERS:-}" ] || die "KAFKA_BROKERS is not set (ffi-tests/with-broker.sh exports it)"
+[ -n "${KAFKA_BROKERS:-}" ] || die "KAFKA_BROKERS is not set (harness/with-broker.sh exports it)"
 IFS=, read -ra runs <<<"$RUNS"
 for r in "${runs[@]}"; do
     case "$r" in
         plaintext/new-client-sync | plaintext/persistent-sync | plaintext/persistent-async) ;;
         sasl_ssl/new-client-sync | sasl_ssl/persistent-sync | sasl_ssl/persistent-async)
             [ -n "${KAFKA_SASL_SSL_BROKERS:-}" ] && [ -n "${KAFKA_CA_LOCATION:-}" ] ||
-                die "$r needs KAFKA_SASL_SSL_BROKERS and KAFKA_CA_LOCATION (ffi-tests/with-broker.sh exports them)"
+                die "$r needs KAFKA_SASL_SSL_BROKERS and KAFKA_CA_LOCATION (harness/with-broker.sh exports them)"
             [ -r "$KAFKA_CA_LOCATION" ] || die "KAFKA_CA_LOCATION=$KAFKA_CA_LOCATION is not readable"
             ;;
         *) die "unknown run '$r' in BENCH_FPM_VARIANTS (known: $ALL_RUNS)" ;;

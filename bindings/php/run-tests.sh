@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The PHP binding's test entry point (`make php-test`, with KAFKA_BROKERS exported by
-# ffi-tests/with-broker.sh). Runs, in order, and reports each suite as "<suite>: N passed, N failed"
-# (the line ffi-tests/summarize.sh adds up):
+# harness/with-broker.sh). Runs, in order, and reports each suite as "<suite>: N passed, N failed"
+# (the line harness/summarize.sh adds up):
 #
 #   php-cdef     PHPUnit with the library loaded by FFI::cdef() (the CLI default)
 #   php-preload  PHPUnit again with ffi.preload=target/release/kafkabridge_preload.h (as under FPM)
@@ -23,12 +23,12 @@ die() {
 }
 
 if [ -z "${KAFKA_BROKERS:-}" ]; then
-    die "KAFKA_BROKERS is not set. Start the broker with ffi-tests/kafka/start.sh and" \
-        "export KAFKA_BROKERS=127.0.0.1:39092, or run: bash ffi-tests/with-broker.sh make php-test"
+    die "KAFKA_BROKERS is not set. Start the broker with harness/kafka/start.sh and" \
+        "export KAFKA_BROKERS=127.0.0.1:39092, or run: bash harness/with-broker.sh make php-test"
 fi
 [ -f "$lib" ] && [ -f "$preload" ] || die "$lib or $preload is missing: run make build"
-command -v php >/dev/null || die "php not found: run bash ffi-tests/install-deps.sh (php8.2-cli)"
-phpunit_bin="$(command -v phpunit)" || die "phpunit not found: run bash ffi-tests/install-deps.sh (phpunit)"
+command -v php >/dev/null || die "php not found: run bash harness/install-deps.sh (php8.2-cli)"
+phpunit_bin="$(command -v phpunit)" || die "phpunit not found: run bash harness/install-deps.sh (phpunit)"
 php -r 'exit(extension_loaded("ffi") ? 0 : 1);' || die "PHP's FFI extension is not loaded (extension=ffi)"
 
 tmp="$(mktemp -d)"

@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 
 if [ -z "${KAFKA_BROKERS:-}" ]; then
-    echo "run-tests.sh: KAFKA_BROKERS is not set (e.g. 127.0.0.1:39092; start one with ffi-tests/kafka/start.sh)" >&2
+    echo "run-tests.sh: KAFKA_BROKERS is not set (e.g. 127.0.0.1:39092; start one with harness/kafka/start.sh)" >&2
     echo "python: 0 passed, 0 failed"
     exit 2
 fi

@@ -76,7 +76,7 @@ __attribute__((unused)) static void kbt_run(const char *name, kbt_fn fn, int *pa
 static const char *kbt_brokers(void) {
     const char *b = getenv("KAFKA_BROKERS");
     if (!b || !*b) {
-        fprintf(stderr, "KAFKA_BROKERS is not set: start the broker with ffi-tests/kafka/start.sh\n");
+        fprintf(stderr, "KAFKA_BROKERS is not set: start the broker with harness/kafka/start.sh\n");
         exit(2);
     }
     return b;

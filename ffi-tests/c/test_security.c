@@ -7,7 +7,7 @@
 #include "kbtest.h"
 
 /* A listener of the test broker: `env` if set, else the PLAINTEXT port + `offset`
- * (ffi-tests/kafka: SASL_PLAINTEXT is + 2, SASL_SSL + 3). */
+ * (harness/kafka: SASL_PLAINTEXT is + 2, SASL_SSL + 3). */
 static const char *listener_brokers(const char *env, int offset, char *buf, size_t size) {
     const char *set = getenv(env);
     if (set && *set) return set;
@@ -27,8 +27,8 @@ static const char *sasl_ssl_brokers(void) {
     return listener_brokers("KAFKA_SASL_SSL_BROKERS", 3, buf, sizeof buf);
 }
 
-/* The CA that signed the broker's certificate: KAFKA_CA_LOCATION (ffi-tests/with-broker.sh
- * exports it), else the default run dir's copy, ffi-tests/kafka/.run/tls/ca.pem, found from this
+/* The CA that signed the broker's certificate: KAFKA_CA_LOCATION (harness/with-broker.sh
+ * exports it), else the default run dir's copy, harness/kafka/.run/tls/ca.pem, found from this
  * program's own path (ffi-tests/c/build/test_security). */
 static const char *ca_location(void) {
     static char buf[PATH_MAX + 64];

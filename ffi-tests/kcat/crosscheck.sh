@@ -14,7 +14,7 @@
 #      (ffi-tests/kcat/kbcat.c, which writes every key, value and header to its own file) and
 #      compared with cmp.
 #
-# Needs KAFKA_BROKERS (ffi-tests/kafka/start.sh) and `make build`. Every wait is bounded: kcat
+# Needs KAFKA_BROKERS (harness/kafka/start.sh) and `make build`. Every wait is bounded: kcat
 # runs with -e under `timeout`, kbcat polls with deadlines. Prints one line per check and ends
 # with "kcat crosscheck: N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
@@ -35,7 +35,7 @@ if ((${#missing[@]})); then
         { echo "could not install ${missing[*]}" >&2; exit 2; }
 fi
 if [ -z "${KAFKA_BROKERS:-}" ]; then
-    echo "KAFKA_BROKERS is not set: start the broker with ffi-tests/kafka/start.sh (or run make test)" >&2
+    echo "KAFKA_BROKERS is not set: start the broker with harness/kafka/start.sh (or run make test)" >&2
     exit 2
 fi
 export PKG_CONFIG_PATH="$root/target/release${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"

@@ -30,7 +30,7 @@ abstract class KafkaTestCase extends TestCase
     {
         $brokers = getenv('KAFKA_BROKERS');
         if (!is_string($brokers) || $brokers === '') {
-            self::fail('KAFKA_BROKERS is not set: start the broker with ffi-tests/kafka/start.sh and export KAFKA_BROKERS=127.0.0.1:39092');
+            self::fail('KAFKA_BROKERS is not set: start the broker with harness/kafka/start.sh and export KAFKA_BROKERS=127.0.0.1:39092');
         }
 
         return $brokers;

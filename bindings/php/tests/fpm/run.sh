@@ -26,7 +26,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../../.." && pwd)"
 if [ -z "${KAFKA_BROKERS:-}" ]; then
-    echo "fpm: KAFKA_BROKERS must name the broker (ffi-tests/kafka/start.sh prints it)"
+    echo "fpm: KAFKA_BROKERS must name the broker (harness/kafka/start.sh prints it)"
     echo "fpm: 0 passed, 1 failed"
     exit 1
 fi

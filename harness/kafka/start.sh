@@ -76,7 +76,7 @@ make_certs() {
 
 write_config() {
   cat >"$PROPS" <<PROPS
-# Written by ffi-tests/kafka/start.sh; regenerated on every fresh start.
+# Written by harness/kafka/start.sh; regenerated on every fresh start.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
