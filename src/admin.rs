@@ -8,11 +8,11 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication, Topi
 use rdkafka::client::{Client, DefaultClientContext};
 use rdkafka::types::RDKafkaRespErr;
 
+use crate::boundary::registry::Registry;
+use crate::boundary::{check_not_null, guard, slice_arg, str_arg, timeout_arg, topic_arg, write_out};
 use crate::config::{kb_config, settings_arg};
 use crate::error::{kb_err, KbError, KbResult};
-use crate::ffi::{check_not_null, guard, slice_arg, str_arg, timeout_arg, topic_arg, write_out};
-use crate::registry::Registry;
-use crate::runtime::block_on;
+use crate::sys::runtime::block_on;
 
 /// An admin client handle.
 pub struct kb_admin(());

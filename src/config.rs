@@ -11,9 +11,9 @@ use rdkafka::bindings as rd;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::types::RDKafkaRespErr;
 
+use crate::boundary::registry::Registry;
+use crate::boundary::{check_not_null, copy_to_buf, guard, guard_count, str_arg, write_out};
 use crate::error::{kb_err, KbError, KbResult};
-use crate::ffi::{check_not_null, copy_to_buf, guard, guard_count, str_arg, write_out};
-use crate::registry::Registry;
 
 /// A configuration object: librdkafka global and topic-level properties plus `bridge.*` keys.
 pub struct kb_config(());

@@ -15,13 +15,13 @@ use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::types::RDKafkaRespErr;
 
+use crate::boundary::registry::Registry;
+use crate::boundary::{check_not_null, guard, slice_arg, str_arg, timeout_arg, topic_arg, write_out};
 use crate::config::{kb_config, settings_arg, Settings};
 use crate::error::{kb_err, KbError, KbResult};
 use crate::event::{kb_event, kb_event_batch, kb_event_type, Event, EventQueue, TopicName};
-use crate::ffi::{check_not_null, guard, slice_arg, str_arg, timeout_arg, topic_arg, write_out};
 use crate::message::{kb_message, kb_message_batch, return_batch, return_message, Msg, MESSAGES};
 use crate::partitions::{kb_partition_list, kb_topic_partition, return_list, tpl_from_array, PartitionSet};
-use crate::registry::Registry;
 
 /// A Kafka consumer handle.
 pub struct kb_consumer(());
@@ -110,7 +110,7 @@ impl ConsumerHandle {
                 if Instant::now() >= deadline {
                     // librdkafka could not finish leaving the group in time; destroying it now
                     // would block, so the client is abandoned (its memory is not reclaimed).
-                    crate::registry::abandon(c);
+                    crate::boundary::registry::abandon(c);
                     return Err(KbError::rd(
                         RDKafkaRespErr::RD_KAFKA_RESP_ERR__TIMED_OUT,
                         format!("the consumer did not leave its group within bridge.close.timeout.ms = {}", self.settings.bridge.close_timeout_ms),

@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
 
+use crate::boundary::registry::Registry;
+use crate::boundary::{check_not_null, guard, guard_count, write_out};
 use crate::error::{kb_err, KbError, KbResult, KB_ERR_EVENT_QUEUE_FULL};
-use crate::ffi::{check_not_null, guard, guard_count, write_out};
 use crate::partitions::{kb_topic_partition, PartitionSet};
-use crate::registry::Registry;
 
 /// What an event reports.
 #[repr(C)]

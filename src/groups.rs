@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use rdkafka::groups::GroupList;
 
+use crate::boundary::registry::Registry;
+use crate::boundary::{check_not_null, guard, guard_count, str_arg, timeout_arg, write_out};
 use crate::error::kb_err;
 use crate::event::cstr;
-use crate::ffi::{check_not_null, guard, guard_count, str_arg, timeout_arg, write_out};
 use crate::metadata::with_client;
-use crate::registry::Registry;
 
 /// A snapshot of consumer groups.
 pub struct kb_group_list(());

@@ -1,13 +1,27 @@
 //! kafkabridge: persistent Kafka clients behind a small C ABI. See include/kafkabridge.h.
+//!
+//! Module map, top to bottom; a module uses only those below it (`tools/module-graph.py`, run by
+//! `make check`, prints the graph and fails on a cycle):
+//!
+//! - `api/`: the C ABI, one file per C type, filled type by type (today `api::error`).
+//! - `config`, `producer`, `consumer`, `message`, `event`, `partitions`, `metadata`, `groups`,
+//!   `admin`, `mock`, `version`: the C types not yet split into `api/` and the core, each with its
+//!   `#[repr(C)]` types, exports and the Kafka behaviour behind them.
+//! - core, Kafka behaviour with no raw pointers: `producer_client` (the client table, report
+//!   routing, exit flush), `packed` (the packed batch format), `topic` (name rules), `error`
+//!   (error numbers, the per-thread last error).
+//! - `boundary/`: the only code that touches caller pointers: panic guard, argument converters,
+//!   out-parameters, the handle registry.
+//! - `sys/`: the background runtime (poll threads and their doorbells, the exit hook).
 #![allow(non_camel_case_types, clippy::missing_safety_doc)]
 
 pub mod admin;
 pub mod api;
+mod boundary;
 pub mod config;
 pub mod consumer;
 pub mod error;
 pub mod event;
-mod ffi;
 pub mod groups;
 pub mod message;
 pub mod metadata;
@@ -16,7 +30,6 @@ mod packed;
 pub mod partitions;
 pub mod producer;
 mod producer_client;
-mod registry;
-mod runtime;
+mod sys;
 pub mod topic;
 pub mod version;

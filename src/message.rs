@@ -8,10 +8,10 @@ use std::sync::Arc;
 use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Headers, Message, Timestamp};
 
+use crate::boundary::registry::Registry;
+use crate::boundary::{check_not_null, guard, guard_count, write_out};
 use crate::error::kb_err;
 use crate::event::{cstr, TopicName};
-use crate::ffi::{check_not_null, guard, guard_count, write_out};
-use crate::registry::Registry;
 
 /// A message header. `value` NULL means a header with a null value.
 #[repr(C)]

@@ -11,11 +11,11 @@ use rdkafka::consumer::Consumer;
 use rdkafka::metadata::Metadata;
 use rdkafka::producer::Producer;
 
+use crate::boundary::registry::Registry;
+use crate::boundary::{check_not_null, guard, timeout_arg, topic_arg, write_out};
 use crate::error::{kb_err, KbError, KbResult};
 use crate::event::cstr;
-use crate::ffi::{check_not_null, guard, timeout_arg, topic_arg, write_out};
 use crate::partitions::{kb_partition_list, kb_topic_partition, return_list, tpl_from_array, PartitionSet};
-use crate::registry::Registry;
 
 /// A cluster metadata snapshot.
 pub struct kb_metadata(());
@@ -243,7 +243,7 @@ pub unsafe extern "C" fn kb_offsets_for_times(
     guard(|| {
         check_not_null!(out);
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
-        let tpl = crate::ffi::slice_arg(parts, count, "parts")?;
+        let tpl = crate::boundary::slice_arg(parts, count, "parts")?;
         if tpl.is_empty() {
             return_list(PartitionSet::empty(), out);
             return Ok(());

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 
+use crate::boundary::registry::Registry;
+use crate::boundary::{check_not_null, guard, guard_count, topic_arg, write_out};
 use crate::error::{kb_err, KbError, KbResult};
-use crate::ffi::{check_not_null, guard, guard_count, topic_arg, write_out};
-use crate::registry::Registry;
 
 /// Start from the earliest offset (librdkafka's RD_KAFKA_OFFSET_BEGINNING).
 pub const KB_OFFSET_BEGINNING: i64 = -2;
@@ -83,7 +83,7 @@ impl PartitionSet {
 
 /// Builds a librdkafka list from a caller's array. `with_offsets` false ignores `offset`.
 pub unsafe fn tpl_from_array(parts: *const kb_topic_partition, count: usize, with_offsets: bool) -> KbResult<TopicPartitionList> {
-    let parts = crate::ffi::slice_arg(parts, count, "partitions")?;
+    let parts = crate::boundary::slice_arg(parts, count, "partitions")?;
     let mut tpl = TopicPartitionList::with_capacity(parts.len());
     for (i, p) in parts.iter().enumerate() {
         let topic = topic_arg(p.topic, &format!("partitions[{i}].topic"))?;
@@ -93,7 +93,7 @@ pub unsafe fn tpl_from_array(parts: *const kb_topic_partition, count: usize, wit
         let offset = if with_offsets { Offset::from_raw(p.offset) } else { Offset::Invalid };
         let mut elem = tpl.add_partition(topic, p.partition);
         elem.set_offset(offset).map_err(|e| KbError::kafka(&format!("partitions[{i}].offset"), e))?;
-        if let Some(md) = crate::ffi::bytes_arg(p.metadata, p.metadata_len, "metadata")? {
+        if let Some(md) = crate::boundary::bytes_arg(p.metadata, p.metadata_len, "metadata")? {
             elem.set_metadata(String::from_utf8_lossy(md));
         }
     }

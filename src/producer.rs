@@ -9,15 +9,15 @@ use crossbeam_channel::bounded;
 use rdkafka::producer::{Producer, PurgeConfig};
 use rdkafka::types::RDKafkaRespErr;
 
+use crate::boundary::registry::Registry;
+use crate::boundary::{bytes_arg, check_not_null, guard, slice_arg, str_arg, timeout_arg, write_out};
 use crate::config::{kb_config, settings_arg};
 use crate::error::{kb_err, KbError, KbResult};
 use crate::event::{kb_event, kb_event_batch, return_batch, return_event, Event, EventQueue};
-use crate::ffi::{bytes_arg, check_not_null, guard, slice_arg, str_arg, timeout_arg, write_out};
 use crate::message::kb_header;
 use crate::packed;
 use crate::partitions::{kb_topic_partition, tpl_from_array};
 use crate::producer_client::{self, HeaderRef, ProducerClient, Record};
-use crate::registry::Registry;
 
 /// A producer handle. With `bridge.persistent.name` set it is a session on a process-wide client
 /// that outlives the handle; otherwise it owns a private client.

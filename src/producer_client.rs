@@ -18,11 +18,11 @@ use rdkafka::message::{Header, Message, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
 use rdkafka::types::RDKafkaRespErr;
 
+use crate::boundary::registry::fork_epoch;
 use crate::config::Settings;
 use crate::error::{KbError, KbResult, KB_ERR_CONFIG_CONFLICT};
 use crate::event::{cstr, kb_event_type, Event, EventQueue, TopicName};
-use crate::registry::fork_epoch;
-use crate::runtime::Poller;
+use crate::sys::runtime::Poller;
 
 /// Which session a message belongs to, and who waits for it synchronously.
 pub struct Tag {
@@ -198,7 +198,7 @@ impl ProducerClient {
         let polled = producer.clone();
         let poller = Poller::spawn("kb-producer", producer.client().native_ptr(), move || polled.poll(Duration::ZERO));
         // Live producers are flushed (bounded) when the process exits normally.
-        crate::runtime::run_at_exit(flush_all_at_exit);
+        crate::sys::runtime::run_at_exit(flush_all_at_exit);
         let client = Arc::new(ProducerClient {
             id,
             name,
@@ -324,7 +324,7 @@ pub fn open(settings: Settings) -> KbResult<(Arc<ProducerClient>, bool)> {
     if p.epoch != epoch {
         // Forked child: the parent's clients have no threads here. Abandon them untouched.
         for (_, c) in p.clients.drain() {
-            crate::registry::abandon(c);
+            crate::boundary::registry::abandon(c);
         }
         p.epoch = epoch;
     }
@@ -355,7 +355,7 @@ pub fn shutdown_persistent() -> KbResult<()> {
     let mut failed = None;
     for c in clients {
         if c.epoch != fork_epoch() {
-            crate::registry::abandon(c);
+            crate::boundary::registry::abandon(c);
             continue;
         }
         if let Err(e) = c.flush(Duration::from_millis(c.settings.bridge.close_timeout_ms)) {

@@ -1,0 +1,4 @@
+//! Direct librdkafka and libc calls wrapped as safe functions, moving here one at a time; today
+//! the background runtime (poll threads woken by doorbells, the exit hook). Uses nothing above.
+
+pub mod runtime;
