@@ -110,7 +110,7 @@ impl ConsumerHandle {
                 if Instant::now() >= deadline {
                     // librdkafka could not finish leaving the group in time; destroying it now
                     // would block, so the client is abandoned (its memory is not reclaimed).
-                    crate::boundary::registry::abandon(c);
+                    crate::sys::process::abandon(c);
                     return Err(KbError::rd(
                         RDKafkaRespErr::RD_KAFKA_RESP_ERR__TIMED_OUT,
                         format!("the consumer did not leave its group within bridge.close.timeout.ms = {}", self.settings.bridge.close_timeout_ms),

@@ -18,10 +18,10 @@ use rdkafka::message::{Header, Message, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
 use rdkafka::types::RDKafkaRespErr;
 
-use crate::boundary::registry::fork_epoch;
 use crate::config::Settings;
 use crate::error::{KbError, KbResult, KB_ERR_CONFIG_CONFLICT};
 use crate::event::{cstr, kb_event_type, Event, EventQueue, TopicName};
+use crate::sys::process::fork_epoch;
 use crate::sys::runtime::Poller;
 
 /// Which session a message belongs to, and who waits for it synchronously.
@@ -324,7 +324,7 @@ pub fn open(settings: Settings) -> KbResult<(Arc<ProducerClient>, bool)> {
     if p.epoch != epoch {
         // Forked child: the parent's clients have no threads here. Abandon them untouched.
         for (_, c) in p.clients.drain() {
-            crate::boundary::registry::abandon(c);
+            crate::sys::process::abandon(c);
         }
         p.epoch = epoch;
     }
@@ -355,7 +355,7 @@ pub fn shutdown_persistent() -> KbResult<()> {
     let mut failed = None;
     for c in clients {
         if c.epoch != fork_epoch() {
-            crate::boundary::registry::abandon(c);
+            crate::sys::process::abandon(c);
             continue;
         }
         if let Err(e) = c.flush(Duration::from_millis(c.settings.bridge.close_timeout_ms)) {
