@@ -28,7 +28,7 @@ pub extern "C" fn kb_err_description(code: kb_err) -> *const c_char {
 /// two are `kb_err_is_retriable()` and `kb_err_is_fatal()` of the code. Like `kb_last_error()`,
 /// kept until the next failure on this thread.
 #[no_mangle]
-pub unsafe extern "C" fn kb_last_error(buf: *mut c_char, cap: usize) -> usize {
+pub extern "C" fn kb_last_error(buf: *mut c_char, cap: usize) -> usize {
     guard_value(0, || error::with_last_error(|m| copy_to_buf(m.as_bytes(), buf, cap)))
 }
 

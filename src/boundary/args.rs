@@ -1,5 +1,10 @@
 //! Arguments from C: strings, byte buffers, arrays and timeouts borrowed with their checks, and
 //! out-parameters written.
+//!
+//! These are safe functions over raw pointers on purpose: the one assumption the boundary makes is
+//! the header's contract, that a non-NULL pointer a caller passes is valid for the length it
+//! states (a NUL-terminated string, `len` bytes, `count` elements, one out-value) for the duration
+//! of the call. Everything else (NULL, lengths, UTF-8, ranges) is checked here.
 
 use std::ffi::CStr;
 use std::os::raw::c_char;
@@ -7,15 +12,16 @@ use std::os::raw::c_char;
 use crate::error::{KbError, KbResult};
 
 /// Borrows a NUL-terminated UTF-8 C string argument.
-pub unsafe fn str_arg<'a>(ptr: *const c_char, what: &str) -> KbResult<&'a str> {
+pub fn str_arg<'a>(ptr: *const c_char, what: &str) -> KbResult<&'a str> {
     if ptr.is_null() {
         return Err(KbError::null(what));
     }
-    CStr::from_ptr(ptr).to_str().map_err(|e| KbError::new(crate::error::KB_ERR_BAD_UTF8, format!("{what} is not valid UTF-8: {e}")))
+    // SAFETY: non-NULL, and NUL-terminated per the header's contract.
+    unsafe { CStr::from_ptr(ptr) }.to_str().map_err(|e| KbError::new(crate::error::KB_ERR_BAD_UTF8, format!("{what} is not valid UTF-8: {e}")))
 }
 
 /// Borrows a topic name argument, refusing one Kafka would not accept (see `crate::topic`).
-pub unsafe fn topic_arg<'a>(ptr: *const c_char, what: &str) -> KbResult<&'a str> {
+pub fn topic_arg<'a>(ptr: *const c_char, what: &str) -> KbResult<&'a str> {
     let topic = str_arg(ptr, what)?;
     crate::topic::check_topic(topic).map_err(|e| KbError::new(e.code, format!("{what}: {}", e.message)))?;
     Ok(topic)
@@ -23,38 +29,48 @@ pub unsafe fn topic_arg<'a>(ptr: *const c_char, what: &str) -> KbResult<&'a str>
 
 /// Borrows `(ptr, len)` binary data; NULL means "absent" (a NULL key, a tombstone value).
 /// A NULL pointer with a non-zero length is a caller bug and is refused.
-pub unsafe fn bytes_arg<'a>(ptr: *const u8, len: usize, what: &str) -> KbResult<Option<&'a [u8]>> {
+pub fn bytes_arg<'a>(ptr: *const u8, len: usize, what: &str) -> KbResult<Option<&'a [u8]>> {
     if ptr.is_null() {
         if len != 0 {
             return Err(KbError::invalid_arg(format!("{what} is NULL but its length is {len}")));
         }
         return Ok(None);
     }
-    Ok(Some(std::slice::from_raw_parts(ptr, len)))
+    // SAFETY: non-NULL, and valid for `len` bytes per the header's contract.
+    Ok(Some(unsafe { std::slice::from_raw_parts(ptr, len) }))
 }
 
 /// Borrows an array argument; NULL is allowed only with a zero count.
-pub unsafe fn slice_arg<'a, T>(ptr: *const T, count: usize, what: &str) -> KbResult<&'a [T]> {
+pub fn slice_arg<'a, T>(ptr: *const T, count: usize, what: &str) -> KbResult<&'a [T]> {
     if ptr.is_null() {
         if count != 0 {
             return Err(KbError::null(what));
         }
         return Ok(&[]);
     }
-    Ok(std::slice::from_raw_parts(ptr, count))
+    // SAFETY: non-NULL, and valid for `count` elements per the header's contract.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, count) })
 }
 
-/// Writes an out-parameter (callers check it is not NULL first).
-pub unsafe fn write_out<T>(out: *mut T, value: T) {
-    out.write(value)
+/// Writes an out-parameter; callers refuse a NULL one first (`check_not_null!`), and a NULL
+/// that slips through is left alone rather than written.
+pub fn write_out<T>(out: *mut T, value: T) {
+    if !out.is_null() {
+        // SAFETY: non-NULL, and valid for one `T` per the header's contract.
+        unsafe { out.write(value) }
+    }
 }
 
 /// snprintf-style copy: writes at most `cap - 1` bytes plus a NUL, returns the full length.
-pub unsafe fn copy_to_buf(src: &[u8], buf: *mut c_char, cap: usize) -> usize {
+pub fn copy_to_buf(src: &[u8], buf: *mut c_char, cap: usize) -> usize {
     if !buf.is_null() && cap > 0 {
         let n = src.len().min(cap - 1);
-        std::ptr::copy_nonoverlapping(src.as_ptr() as *const c_char, buf, n);
-        *buf.add(n) = 0;
+        // SAFETY: `buf` is non-NULL and valid for `cap` bytes per the header's contract; we write
+        // `n + 1 <= cap` of them, from a source that cannot overlap a caller's buffer.
+        unsafe {
+            std::ptr::copy_nonoverlapping(src.as_ptr() as *const c_char, buf, n);
+            *buf.add(n) = 0;
+        }
     }
     src.len()
 }
