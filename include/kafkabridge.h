@@ -24,12 +24,12 @@
  * Longest `client.id`: librdkafka copies it twice into the first 20 KiB of every statistics
  * report without checking (a 64 KiB one overflowed the heap), and brokers log it per request.
  */
-#define MAX_CLIENT_ID_LEN 1024
+#define KB_CLIENT_ID_MAX_LEN 1024
 
 /**
  * Longest value of any other property; PEM bundles (`ssl.ca.pem`) are the large ones.
  */
-#define MAX_VALUE_LEN (1 << 20)
+#define KB_CONFIG_VALUE_MAX_LEN 1048576
 
 /**
  * `kb_last_error_flags()` bit: retrying the same call later may succeed.
@@ -51,6 +51,16 @@
  * The length of an absent (NULL) key or value in a `kb_producer_produce_packed()` buffer.
  */
 #define KB_PACKED_ABSENT UINT32_MAX
+
+/**
+ * Kafka's limit on a topic name's length, in bytes.
+ */
+#define KB_TOPIC_MAX_LEN 249
+
+/**
+ * The longest regular expression (`^...`) a subscription accepts.
+ */
+#define KB_TOPIC_PATTERN_MAX_LEN 4096
 
 /**
  * Start from the earliest offset (librdkafka's RD_KAFKA_OFFSET_BEGINNING).
@@ -96,16 +106,6 @@
  * Do not wait for the purge to finish.
  */
 #define KB_PURGE_NON_BLOCKING 4
-
-/**
- * Kafka's limit on a topic name's length, in bytes.
- */
-#define MAX_TOPIC_LEN 249
-
-/**
- * The longest regular expression (`^...`) a subscription accepts.
- */
-#define MAX_PATTERN_LEN 4096
 
 /**
  * What an event reports.

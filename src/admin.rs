@@ -11,7 +11,7 @@ use rdkafka::types::RDKafkaRespErr;
 use crate::boundary::registry::Registry;
 use crate::boundary::{check_not_null, guard, slice_arg, str_arg, timeout_arg, topic_arg, write_out};
 use crate::config::{kb_config, settings_arg};
-use crate::error::{kb_err, KbError, KbResult};
+use crate::core::error::{kb_err, KbError, KbResult};
 use crate::sys::runtime::block_on;
 
 /// An admin client handle.

@@ -13,7 +13,7 @@ use rdkafka::types::RDKafkaRespErr;
 
 use crate::boundary::registry::Registry;
 use crate::boundary::{check_not_null, copy_to_buf, guard, guard_count, str_arg, write_out};
-use crate::error::{kb_err, KbError, KbResult};
+use crate::core::error::{kb_err, KbError, KbResult};
 
 /// A configuration object: librdkafka global and topic-level properties plus `bridge.*` keys.
 pub struct kb_config(());
@@ -69,7 +69,7 @@ impl BridgeSettings {
             "bridge.commit.timeout.ms" => self.commit_timeout_ms = number(3_600_000)?,
             _ => {
                 return Err(KbError::new(
-                    crate::error::KB_ERR_UNKNOWN_CONFIG,
+                    crate::core::error::KB_ERR_UNKNOWN_CONFIG,
                     format!("No such configuration property: \"{key}\" (kafkabridge's own keys are: {})", BRIDGE_KEYS.join(", ")),
                 ))
             }
@@ -102,7 +102,7 @@ impl NativeConf {
         let msg = || unsafe { CStr::from_ptr(errstr.as_ptr()) }.to_string_lossy().into_owned();
         match res {
             rd::rd_kafka_conf_res_t::RD_KAFKA_CONF_OK => Ok(()),
-            rd::rd_kafka_conf_res_t::RD_KAFKA_CONF_UNKNOWN => Err(KbError::new(crate::error::KB_ERR_UNKNOWN_CONFIG, msg())),
+            rd::rd_kafka_conf_res_t::RD_KAFKA_CONF_UNKNOWN => Err(KbError::new(crate::core::error::KB_ERR_UNKNOWN_CONFIG, msg())),
             _ => Err(KbError::rd(RDKafkaRespErr::RD_KAFKA_RESP_ERR__INVALID_ARG, msg())),
         }
     }
@@ -127,13 +127,13 @@ fn cstring(s: &str, what: &str) -> KbResult<CString> {
 
 /// Longest `client.id`: librdkafka copies it twice into the first 20 KiB of every statistics
 /// report without checking (a 64 KiB one overflowed the heap), and brokers log it per request.
-pub const MAX_CLIENT_ID_LEN: usize = 1024;
+pub const KB_CLIENT_ID_MAX_LEN: usize = 1024;
 /// Longest value of any other property; PEM bundles (`ssl.ca.pem`) are the large ones.
-pub const MAX_VALUE_LEN: usize = 1 << 20;
+pub const KB_CONFIG_VALUE_MAX_LEN: usize = 1_048_576;
 
 /// Refuses values longer than librdkafka handles safely, before they reach it.
 fn check_value_len(key: &str, value: &str) -> KbResult<()> {
-    let max = if key == "client.id" { MAX_CLIENT_ID_LEN } else { MAX_VALUE_LEN };
+    let max = if key == "client.id" { KB_CLIENT_ID_MAX_LEN } else { KB_CONFIG_VALUE_MAX_LEN };
     if value.len() > max {
         return Err(KbError::invalid_arg(format!("configuration value of {key} is {} bytes long; at most {max} are accepted", value.len())));
     }
@@ -386,7 +386,7 @@ mod tests {
         c.set("linger.ms", "7").unwrap();
         c.set("message.timeout.ms", "1000").unwrap(); // topic-level key on the same object
         let e = c.set("no.such.key", "1").unwrap_err();
-        assert_eq!(e.code, crate::error::KB_ERR_UNKNOWN_CONFIG);
+        assert_eq!(e.code, crate::core::error::KB_ERR_UNKNOWN_CONFIG);
         assert!(e.message.contains("no.such.key"), "{}", e.message);
         let e = c.set("acks", "banana").unwrap_err();
         assert_eq!(e.code, RDKafkaRespErr::RD_KAFKA_RESP_ERR__INVALID_ARG as i32);
@@ -435,11 +435,11 @@ mod tests {
     fn refuses_nul_bytes_and_overlong_values_without_echoing_them() {
         let c = Config::new();
         let e = c.set("sasl.password", "secret\0tail").unwrap_err();
-        assert_eq!(e.code, crate::error::KB_ERR_INVALID_ARGUMENT);
+        assert_eq!(e.code, crate::core::error::KB_ERR_INVALID_ARGUMENT);
         assert!(!e.message.contains("secret"), "{}", e.message);
-        c.set("client.id", &"c".repeat(MAX_CLIENT_ID_LEN)).unwrap();
+        c.set("client.id", &"c".repeat(KB_CLIENT_ID_MAX_LEN)).unwrap();
         let e = c.set("client.id", &"c".repeat(64 << 10)).unwrap_err();
         assert!(e.message.contains("client.id") && e.message.contains("65536 bytes"), "{}", e.message);
-        assert!(c.set("ssl.ca.pem", &"p".repeat(MAX_VALUE_LEN + 1)).is_err());
+        assert!(c.set("ssl.ca.pem", &"p".repeat(KB_CONFIG_VALUE_MAX_LEN + 1)).is_err());
     }
 }

@@ -18,7 +18,7 @@ use rdkafka::types::RDKafkaRespErr;
 use crate::boundary::registry::Registry;
 use crate::boundary::{check_not_null, guard, slice_arg, str_arg, timeout_arg, topic_arg, write_out};
 use crate::config::{kb_config, settings_arg, Settings};
-use crate::error::{kb_err, KbError, KbResult};
+use crate::core::error::{kb_err, KbError, KbResult};
 use crate::event::{kb_event, kb_event_batch, kb_event_type, Event, EventQueue, TopicName};
 use crate::message::{kb_message, kb_message_batch, return_batch, return_message, Msg, MESSAGES};
 use crate::partitions::{kb_partition_list, kb_topic_partition, return_list, tpl_from_array, PartitionSet};
@@ -39,7 +39,7 @@ impl ClientContext for ConsumerEvents {
         self.queue.push(Event::stats(json));
     }
     fn error(&self, error: KafkaError, reason: &str) {
-        let code = crate::error::kafka_code(&error);
+        let code = crate::core::error::kafka_code(&error);
         self.queue.push(Event::error(code, code == RDKafkaRespErr::RD_KAFKA_RESP_ERR__FATAL as i32, reason));
     }
 }
@@ -50,7 +50,7 @@ impl ConsumerContext for ConsumerEvents {
             Rebalance::Assign(tpl) => (RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS as i32, PartitionSet::from_tpl(tpl)),
             Rebalance::Revoke(tpl) => (RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS as i32, PartitionSet::from_tpl(tpl)),
             Rebalance::Error(e) => {
-                self.queue.push(Event::error(crate::error::kafka_code(e), false, &e.to_string()));
+                self.queue.push(Event::error(crate::core::error::kafka_code(e), false, &e.to_string()));
                 return;
             }
         };
@@ -60,7 +60,7 @@ impl ConsumerContext for ConsumerEvents {
     fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
         let (err, text) = match result {
             Ok(()) => (0, None),
-            Err(e) => (crate::error::kafka_code(&e), Some(crate::event::cstr(&e.to_string()))),
+            Err(e) => (crate::core::error::kafka_code(&e), Some(crate::event::cstr(&e.to_string()))),
         };
         self.queue.push_always(Event { err, text, partitions: PartitionSet::from_tpl(offsets), ..Event::new(kb_event_type::KB_EVENT_COMMIT) });
     }
@@ -157,9 +157,9 @@ mod raw {
         let rk = k.client().native_ptr();
         unsafe {
             if add {
-                crate::error::check_rd_error(rd::rd_kafka_incremental_assign(rk, tpl.ptr()), "incremental assign")
+                crate::core::error::check_rd_error(rd::rd_kafka_incremental_assign(rk, tpl.ptr()), "incremental assign")
             } else {
-                crate::error::check_rd_error(rd::rd_kafka_incremental_unassign(rk, tpl.ptr()), "incremental unassign")
+                crate::core::error::check_rd_error(rd::rd_kafka_incremental_unassign(rk, tpl.ptr()), "incremental unassign")
             }
         }
     }
@@ -226,7 +226,7 @@ pub unsafe extern "C" fn kb_consumer_subscribe(c: *mut kb_consumer, topics: *con
             .enumerate()
             .map(|(i, t)| {
                 let name = str_arg(*t, &format!("topics[{i}]"))?;
-                crate::topic::check_subscription(name).map_err(|e| KbError::new(e.code, format!("topics[{i}]: {}", e.message)))?;
+                crate::core::topic::check_subscription(name).map_err(|e| KbError::new(e.code, format!("topics[{i}]: {}", e.message)))?;
                 Ok(name)
             })
             .collect::<KbResult<Vec<&str>>>()?;
@@ -545,7 +545,7 @@ pub unsafe extern "C" fn kb_consumer_seek(c: *mut kb_consumer, topic: *const c_c
         // rd_kafka_seek_partitions() directly: rdkafka's wrappers drop the error code.
         with_consumer(c, |k| unsafe {
             let err = rdkafka::bindings::rd_kafka_seek_partitions(k.client().native_ptr(), tpl.ptr(), timeout.as_millis() as i32);
-            crate::error::check_rd_error(err, &format!("seek {topic}[{partition}]"))?;
+            crate::core::error::check_rd_error(err, &format!("seek {topic}[{partition}]"))?;
             match tpl.elements().first().map(|e| e.error()) {
                 Some(Err(e)) => Err(KbError::kafka(&format!("seek {topic}[{partition}]"), e)),
                 _ => Ok(()),

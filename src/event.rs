@@ -12,7 +12,7 @@ use crossbeam_channel::{unbounded, Receiver, Sender};
 
 use crate::boundary::registry::Registry;
 use crate::boundary::{check_not_null, guard, guard_count, write_out};
-use crate::error::{kb_err, KbError, KbResult, KB_ERR_EVENT_QUEUE_FULL};
+use crate::core::error::{kb_err, KbError, KbResult, KB_ERR_EVENT_QUEUE_FULL};
 use crate::partitions::{kb_topic_partition, PartitionSet};
 
 /// What an event reports.

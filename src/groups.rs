@@ -8,7 +8,7 @@ use rdkafka::groups::GroupList;
 
 use crate::boundary::registry::Registry;
 use crate::boundary::{check_not_null, guard, guard_count, str_arg, timeout_arg, write_out};
-use crate::error::kb_err;
+use crate::core::error::kb_err;
 use crate::event::cstr;
 use crate::metadata::with_client;
 

@@ -10,7 +10,7 @@ use rdkafka::message::{BorrowedMessage, Headers, Message, Timestamp};
 
 use crate::boundary::registry::Registry;
 use crate::boundary::{check_not_null, guard, guard_count, write_out};
-use crate::error::kb_err;
+use crate::core::error::kb_err;
 use crate::event::{cstr, TopicName};
 
 /// A message header. `value` NULL means a header with a null value.
@@ -101,7 +101,7 @@ impl Msg {
     /// A consumer error delivered in place of a message (librdkafka does the same).
     pub fn from_error(e: &KafkaError) -> Msg {
         let partition = if let KafkaError::PartitionEOF(p) = e { *p } else { -1 };
-        let err = crate::error::kafka_code(e);
+        let err = crate::core::error::kafka_code(e);
         Msg {
             err,
             error_text: Some(cstr(&e.to_string())),

@@ -13,7 +13,7 @@ use rdkafka::producer::Producer;
 
 use crate::boundary::registry::Registry;
 use crate::boundary::{check_not_null, guard, timeout_arg, topic_arg, write_out};
-use crate::error::{kb_err, KbError, KbResult};
+use crate::core::error::{kb_err, KbError, KbResult};
 use crate::event::cstr;
 use crate::partitions::{kb_partition_list, kb_topic_partition, return_list, tpl_from_array, PartitionSet};
 

@@ -9,7 +9,7 @@ use rdkafka::producer::DefaultProducerContext;
 
 use crate::boundary::registry::Registry;
 use crate::boundary::{check_not_null, copy_to_buf, guard, write_out};
-use crate::error::{kb_err, KbError};
+use crate::core::error::{kb_err, KbError};
 
 /// An in-process mock Kafka cluster.
 pub struct kb_mock_cluster(());

@@ -9,7 +9,7 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 
 use crate::boundary::registry::Registry;
 use crate::boundary::{check_not_null, guard, guard_count, topic_arg, write_out};
-use crate::error::{kb_err, KbError, KbResult};
+use crate::core::error::{kb_err, KbError, KbResult};
 
 /// Start from the earliest offset (librdkafka's RD_KAFKA_OFFSET_BEGINNING).
 pub const KB_OFFSET_BEGINNING: i64 = -2;
@@ -70,7 +70,7 @@ impl PartitionSet {
                 offset: e.offset().to_raw().unwrap_or(KB_OFFSET_INVALID),
                 metadata: metadata[i].as_ptr(),
                 metadata_len: metadata[i].len(),
-                err: e.error().err().map_or(0, |err| crate::error::kafka_code(&err)),
+                err: e.error().err().map_or(0, |err| crate::core::error::kafka_code(&err)),
             })
             .collect();
         PartitionSet { _topics: topics, _metadata: metadata, views }

@@ -12,12 +12,12 @@ use rdkafka::types::RDKafkaRespErr;
 use crate::boundary::registry::Registry;
 use crate::boundary::{bytes_arg, check_not_null, guard, slice_arg, str_arg, timeout_arg, write_out};
 use crate::config::{kb_config, settings_arg};
-use crate::error::{kb_err, KbError, KbResult};
+use crate::core::error::{kb_err, KbError, KbResult};
+use crate::core::packed;
+use crate::core::producer_clients::{self, HeaderRef, ProducerClient, Record};
 use crate::event::{kb_event, kb_event_batch, return_batch, return_event, Event, EventQueue};
 use crate::message::kb_header;
-use crate::packed;
 use crate::partitions::{kb_topic_partition, tpl_from_array};
-use crate::producer_client::{self, HeaderRef, ProducerClient, Record};
 
 /// A producer handle. With `bridge.persistent.name` set it is a session on a process-wide client
 /// that outlives the handle; otherwise it owns a private client.
@@ -154,7 +154,7 @@ pub unsafe extern "C" fn kb_producer_new(conf: *const kb_config, out: *mut *mut 
         check_not_null!(out);
         let settings = settings_arg(conf)?;
         let queue = Arc::new(EventQueue::new(settings.bridge.event_queue_size));
-        let (client, reused) = producer_client::open(settings)?;
+        let (client, reused) = producer_clients::open(settings)?;
         let session = client.attach(queue.clone());
         let s = ProducerSession { client, session, queue, reused, ended: AtomicBool::new(false) };
         write_out(out, PRODUCERS.insert(Arc::new(s)));
@@ -514,7 +514,7 @@ pub unsafe extern "C" fn kb_producer_commit_transaction(p: *mut kb_producer, tim
         // librdkafka's commit flushes by itself (without waiting out linger.ms); rdkafka's wrapper
         // would first run its own linger-bound flush and could time out before committing.
         let ms = t.as_millis().min(i32::MAX as u128) as i32;
-        unsafe { crate::error::check_rd_error(rdkafka::bindings::rd_kafka_commit_transaction(s.client().native(), ms), "commit transaction") }
+        unsafe { crate::core::error::check_rd_error(rdkafka::bindings::rd_kafka_commit_transaction(s.client().native(), ms), "commit transaction") }
     })
 }
 
@@ -555,5 +555,5 @@ pub unsafe extern "C" fn kb_producer_send_offsets_to_transaction(
 /// Errors: RD_KAFKA_RESP_ERR__TIMED_OUT if a client could not deliver everything in time.
 #[no_mangle]
 pub extern "C" fn kb_shutdown() -> kb_err {
-    guard(producer_client::shutdown_persistent)
+    guard(producer_clients::shutdown_persistent)
 }

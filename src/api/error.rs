@@ -3,7 +3,7 @@
 use std::os::raw::c_char;
 
 use crate::boundary::{copy_to_buf, guard_value};
-use crate::error::{self, kb_err};
+use crate::core::error::{self, kb_err};
 
 /// Returns the symbolic name of `code` without librdkafka's `RD_KAFKA_RESP_ERR_` prefix
 /// (for example `"_TIMED_OUT"`, `"UNKNOWN_TOPIC_OR_PART"`, `"KB_ERR_INVALID_HANDLE"`), or

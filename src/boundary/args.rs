@@ -9,7 +9,7 @@
 use std::ffi::CStr;
 use std::os::raw::c_char;
 
-use crate::error::{KbError, KbResult};
+use crate::core::error::{KbError, KbResult};
 
 /// Borrows a NUL-terminated UTF-8 C string argument.
 pub fn str_arg<'a>(ptr: *const c_char, what: &str) -> KbResult<&'a str> {
@@ -17,13 +17,13 @@ pub fn str_arg<'a>(ptr: *const c_char, what: &str) -> KbResult<&'a str> {
         return Err(KbError::null(what));
     }
     // SAFETY: non-NULL, and NUL-terminated per the header's contract.
-    unsafe { CStr::from_ptr(ptr) }.to_str().map_err(|e| KbError::new(crate::error::KB_ERR_BAD_UTF8, format!("{what} is not valid UTF-8: {e}")))
+    unsafe { CStr::from_ptr(ptr) }.to_str().map_err(|e| KbError::new(crate::core::error::KB_ERR_BAD_UTF8, format!("{what} is not valid UTF-8: {e}")))
 }
 
-/// Borrows a topic name argument, refusing one Kafka would not accept (see `crate::topic`).
+/// Borrows a topic name argument, refusing one Kafka would not accept (see `crate::core::topic`).
 pub fn topic_arg<'a>(ptr: *const c_char, what: &str) -> KbResult<&'a str> {
     let topic = str_arg(ptr, what)?;
-    crate::topic::check_topic(topic).map_err(|e| KbError::new(e.code, format!("{what}: {}", e.message)))?;
+    crate::core::topic::check_topic(topic).map_err(|e| KbError::new(e.code, format!("{what}: {}", e.message)))?;
     Ok(topic)
 }
 

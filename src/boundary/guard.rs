@@ -2,7 +2,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::error::{kb_err, set_last_error, KbError, KbResult, KB_ERR_PANIC, KB_OK};
+use crate::core::error::{kb_err, set_last_error, KbError, KbResult, KB_ERR_PANIC, KB_OK};
 
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     let what = payload
@@ -55,7 +55,7 @@ pub fn guard_count(body: impl FnOnce() -> KbResult<usize>) -> usize {
 macro_rules! check_not_null {
     ($($arg:ident),+) => {
         $(if $arg.is_null() {
-            return Err($crate::error::KbError::null(stringify!($arg)));
+            return Err($crate::core::error::KbError::null(stringify!($arg)));
         })+
     };
 }

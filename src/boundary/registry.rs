@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use crate::error::{KbError, KbResult};
+use crate::core::error::{KbError, KbResult};
 use crate::sys::process::{abandon, fork_epoch};
 
 struct Slot<T> {

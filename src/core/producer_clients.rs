@@ -19,7 +19,7 @@ use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, Prod
 use rdkafka::types::RDKafkaRespErr;
 
 use crate::config::Settings;
-use crate::error::{KbError, KbResult, KB_ERR_CONFIG_CONFLICT};
+use crate::core::error::{KbError, KbResult, KB_ERR_CONFIG_CONFLICT};
 use crate::event::{cstr, kb_event_type, Event, EventQueue, TopicName};
 use crate::sys::process::fork_epoch;
 use crate::sys::runtime::Poller;
@@ -80,7 +80,7 @@ impl ClientContext for Routing {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
-        let code = crate::error::kafka_code(&error);
+        let code = crate::core::error::kafka_code(&error);
         {
             let mut last = self.last_error.lock();
             if last.as_ref().is_some_and(|(c, r)| *c == code && r == reason) {
@@ -104,7 +104,7 @@ impl ProducerContext for Routing {
             Ok(m) => (m, None),
             Err((e, m)) => (m, Some(e)),
         };
-        let code = err.map_or(0, crate::error::kafka_code);
+        let code = err.map_or(0, crate::core::error::kafka_code);
         let ev = Event {
             err: if err.is_some() && code == 0 { RDKafkaRespErr::RD_KAFKA_RESP_ERR__FAIL as i32 } else { code },
             message_id: tag.id,
@@ -253,7 +253,7 @@ impl ProducerClient {
 
     /// Enqueues one message and returns its id; the report goes to `session` or to `waiter`.
     pub fn produce(&self, session: u64, rec: &Record<'_>, waiter: Option<Sender<Event>>) -> KbResult<u64> {
-        crate::topic::check_topic(rec.topic)?;
+        crate::core::topic::check_topic(rec.topic)?;
         if rec.partition < -1 {
             return Err(KbError::invalid_arg(format!("partition must be >= 0 or KB_PARTITION_UA (-1), got {}", rec.partition)));
         }

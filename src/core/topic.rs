@@ -4,21 +4,21 @@
 
 use rdkafka::types::RDKafkaRespErr;
 
-use crate::error::{KbError, KbResult};
+use crate::core::error::{KbError, KbResult};
 
 /// Kafka's limit on a topic name's length, in bytes.
-pub const MAX_TOPIC_LEN: usize = 249;
+pub const KB_TOPIC_MAX_LEN: usize = 249;
 /// The longest regular expression (`^...`) a subscription accepts.
-pub const MAX_PATTERN_LEN: usize = 4096;
+pub const KB_TOPIC_PATTERN_MAX_LEN: usize = 4096;
 
 /// Kafka's legal topic names: 1..=249 of `[a-zA-Z0-9._-]`, not "." or "..".
 pub fn check_topic(topic: &str) -> KbResult<()> {
     let legal = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-';
-    if topic.is_empty() || topic.len() > MAX_TOPIC_LEN || !topic.chars().all(legal) || topic == "." || topic == ".." {
+    if topic.is_empty() || topic.len() > KB_TOPIC_MAX_LEN || !topic.chars().all(legal) || topic == "." || topic == ".." {
         return Err(KbError::rd(
             RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION,
             format!(
-                "invalid topic name {} ({} bytes): use 1 to {MAX_TOPIC_LEN} characters of a-z, A-Z, 0-9, '.', '_' and '-'",
+                "invalid topic name {} ({} bytes): use 1 to {KB_TOPIC_MAX_LEN} characters of a-z, A-Z, 0-9, '.', '_' and '-'",
                 shown(topic),
                 topic.len()
             ),
@@ -32,9 +32,9 @@ pub fn check_subscription(entry: &str) -> KbResult<()> {
     if !entry.starts_with('^') {
         return check_topic(entry);
     }
-    if entry.len() > MAX_PATTERN_LEN || entry.contains('\0') {
+    if entry.len() > KB_TOPIC_PATTERN_MAX_LEN || entry.contains('\0') {
         return Err(KbError::invalid_arg(format!(
-            "invalid topic pattern {} ({} bytes): at most {MAX_PATTERN_LEN} bytes, no NUL",
+            "invalid topic pattern {} ({} bytes): at most {KB_TOPIC_PATTERN_MAX_LEN} bytes, no NUL",
             shown(entry),
             entry.len()
         )));
@@ -57,7 +57,7 @@ mod tests {
     #[test]
     fn kafkas_rules_with_short_messages() {
         assert!(check_topic("orders.v1_eu-west").is_ok());
-        assert!(check_topic(&"a".repeat(MAX_TOPIC_LEN)).is_ok());
+        assert!(check_topic(&"a".repeat(KB_TOPIC_MAX_LEN)).is_ok());
         for bad in ["", ".", "..", "a b", "real\0ignored", "caf\u{e9}"] {
             assert!(check_topic(bad).is_err(), "{bad:?} must be refused");
         }
@@ -65,7 +65,7 @@ mod tests {
         assert!(err.message.len() < 300, "the message quotes a prefix, not 10 MB: {}", err.message.len());
         assert!(err.message.contains("10485760 bytes"), "{}", err.message);
         assert!(check_subscription("^orders\\..*").is_ok());
-        assert!(check_subscription(&format!("^{}", "a".repeat(MAX_PATTERN_LEN))).is_err());
+        assert!(check_subscription(&format!("^{}", "a".repeat(KB_TOPIC_PATTERN_MAX_LEN))).is_err());
         assert!(check_subscription("a b").is_err());
     }
 }

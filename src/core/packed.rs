@@ -3,7 +3,7 @@
 //! `KB_PACKED_ABSENT` for a NULL key/value. A host whose FFI makes every struct field write
 //! costly (PHP) builds it as one string instead of filling a `kb_record` array.
 
-use crate::error::{KbError, KbResult};
+use crate::core::error::{KbError, KbResult};
 
 /// The length of an absent (NULL) key or value in a `kb_producer_produce_packed()` buffer.
 pub const KB_PACKED_ABSENT: u32 = u32::MAX;
@@ -63,7 +63,7 @@ fn field<'a>(buf: &'a [u8], offset: usize, record: usize, what: &str) -> KbResul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::KB_ERR_INVALID_ARGUMENT;
+    use crate::core::error::KB_ERR_INVALID_ARGUMENT;
 
     type Record<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
 
