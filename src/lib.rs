@@ -2,18 +2,18 @@
 //!
 //! Module map, top to bottom. The rule being put in place: a module uses only those below it.
 //! Today there is no cycle (`tools/module-graph.py`, run by `make check`, prints the graph and
-//! fails on one), but `producer_client` still uses types of the unsplit `config`, `event` and
-//! `partitions` above it.
+//! fails on one), but `core::producer_clients` still uses types of the unsplit `config`, `event`
+//! and `partitions` above it.
 //!
 //! - `api/`: the C ABI, one file per C type, filled type by type (today `api::error`).
 //! - `config`, `producer`, `consumer`, `message`, `event`, `partitions`, `metadata`, `groups`,
-//!   `admin`, `mock`, `version`: the C types not yet split into `api/` and the core, each with its
+//!   `admin`, `mock`, `version`: the C types not yet split into `api/` and `core/`, each with its
 //!   `#[repr(C)]` types, exports and the Kafka behaviour behind them.
 //! - `boundary/`: the only code that touches caller pointers: panic guard, argument converters,
 //!   out-parameters, the handle registry.
-//! - core, Kafka behaviour with no raw pointers: `producer_client` (the client table, report
-//!   routing, exit flush), `packed` (the packed batch format), `topic` (name rules), `error`
-//!   (error numbers, the per-thread last error).
+//! - `core/`: Kafka behaviour with no raw pointers: `error` (numbers, flags, the per-thread last
+//!   error), `topic` (name rules), `packed` (the packed batch format), `producer_clients` (the
+//!   client table, report routing, exit flush).
 //! - `sys/`: the background runtime (poll threads and their doorbells, the exit hook) and the
 //!   process events (fork epochs, abandoned objects).
 #![allow(non_camel_case_types, clippy::missing_safety_doc)]
