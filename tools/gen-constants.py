@@ -3,7 +3,7 @@
 number the C ABI defines.
 
     python3 tools/gen-constants.py          # (re)write the generated files
-    python3 tools/gen-constants.py --check  # exit 1, naming them, if any is stale
+    python3 tools/gen-constants.py --check  # exit 1, naming them, if any is stale (2: cannot generate)
 
 Every `#define KB_...` and every enumerator of the header's `typedef enum {...}` blocks is
 written, with its doc comment. The bindings also test a few of librdkafka's error codes
@@ -20,7 +20,7 @@ import glob
 import os
 import re
 import sys
-from typing import Dict, List, NamedTuple, Optional
+from typing import Dict, List, NamedTuple, NoReturn, Optional
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HEADER = "include/kafkabridge.h"
@@ -65,6 +65,12 @@ LIBRDKAFKA_ERRORS = [
 C_VALUES = {"UINT32_MAX": 0xFFFFFFFF, "INT32_MAX": 0x7FFFFFFF, "INT64_MAX": 0x7FFFFFFFFFFFFFFF}
 
 
+def fail(message: str) -> NoReturn:
+    """Exit 2: the files cannot be generated (1 is kept for --check's "stale")."""
+    print(f"gen-constants.py: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 class Constant(NamedTuple):
     name: str  # as the C header spells it
     value: int
@@ -91,7 +97,7 @@ def group_of(name: str) -> str:
     for key, _title, _gotype, prefixes in GROUPS:
         if name.startswith(prefixes):
             return key
-    raise SystemExit(f"gen-constants.py: {name} fits no group")
+    fail(f"{name} fits no group")
 
 
 def c_int(text: str, where: str) -> int:
@@ -100,7 +106,7 @@ def c_int(text: str, where: str) -> int:
         return C_VALUES[text]
     m = re.fullmatch(r"\(?(-?(?:0x[0-9a-fA-F]+|\d+))[uUlL]*\)?", text)
     if not m:
-        raise SystemExit(f"gen-constants.py: {where}: cannot read {text!r} as an integer")
+        fail(f"{where}: cannot read {text!r} as an integer")
     return int(m.group(1), 0)
 
 
@@ -141,16 +147,18 @@ def definitions(text: str, where: str) -> Dict[str, Constant]:
 def rdkafka_header(explicit: Optional[str]) -> str:
     """rdkafka.h of the rdkafka-sys version Cargo.lock pins."""
     if explicit:
+        if not os.path.isfile(explicit):
+            fail(f"no such file: {explicit}")
         return explicit
     with open(os.path.join(REPO, "Cargo.lock"), encoding="utf-8") as f:
         m = re.search(r'name = "rdkafka-sys"\nversion = "([^"]+)"', f.read())
     if not m:
-        raise SystemExit("gen-constants.py: Cargo.lock pins no rdkafka-sys; pass --rdkafka-h PATH")
+        fail("Cargo.lock pins no rdkafka-sys; pass --rdkafka-h PATH")
     cargo_home = os.environ.get("CARGO_HOME", os.path.expanduser("~/.cargo"))
     pattern = os.path.join(cargo_home, "registry", "src", "*", f"rdkafka-sys-{m.group(1)}", "librdkafka", "src", "rdkafka.h")
     hits = sorted(glob.glob(pattern))
     if not hits:
-        raise SystemExit(f"gen-constants.py: no {pattern} (run cargo build once, or pass --rdkafka-h PATH)")
+        fail(f"no {pattern} (run cargo build once, or pass --rdkafka-h PATH)")
     return hits[0]
 
 
@@ -168,7 +176,7 @@ def collect(rdkafka_h: Optional[str]) -> List[Constant]:
     for n in LIBRDKAFKA_ERRORS:
         c = ours.get("KB_RESP_ERR_" + n) or theirs.get("RD_KAFKA_RESP_ERR_" + n)
         if c is None:
-            raise SystemExit(f"gen-constants.py: RD_KAFKA_RESP_ERR_{n} is in neither {HEADER} nor rdkafka.h")
+            fail(f"RD_KAFKA_RESP_ERR_{n} is in neither {HEADER} nor rdkafka.h")
         constants.append(Constant("RD_KAFKA_RESP_ERR_" + n, c.value, c.doc, "rderr"))
     order = {key: i for i, (key, *_rest) in enumerate(GROUPS)}
     # Stable order: by section, then as the header lists them (error codes by name's list order).
