@@ -45,30 +45,30 @@ func sentinel(code int32) *Error { return newError(code, "") }
 
 // Sentinel errors for errors.Is; they match any *Error with the same Code.
 var (
-	ErrNullArgument    = sentinel(-1001)
-	ErrInvalidHandle   = sentinel(-1002)
-	ErrBadUTF8         = sentinel(-1003)
-	ErrConfigConflict  = sentinel(-1004)
-	ErrPanic           = sentinel(-1005)
-	ErrInvalidArgument = sentinel(-1006)
-	ErrInvalidState    = sentinel(-1007)
-	ErrEventQueueFull  = sentinel(-1008)
-	ErrUnknownConfig   = sentinel(-1009)
+	ErrNullArgument    = sentinel(kbErrNullArgument)
+	ErrInvalidHandle   = sentinel(kbErrInvalidHandle)
+	ErrBadUTF8         = sentinel(kbErrBadUTF8)
+	ErrConfigConflict  = sentinel(kbErrConfigConflict)
+	ErrPanic           = sentinel(kbErrPanic)
+	ErrInvalidArgument = sentinel(kbErrInvalidArgument)
+	ErrInvalidState    = sentinel(kbErrInvalidState)
+	ErrEventQueueFull  = sentinel(kbErrEventQueueFull)
+	ErrUnknownConfig   = sentinel(kbErrUnknownConfig)
 
-	ErrTimedOut          = sentinel(-185) // RD_KAFKA_RESP_ERR__TIMED_OUT
-	ErrInvalidArg        = sentinel(-186) // RD_KAFKA_RESP_ERR__INVALID_ARG
-	ErrQueueFull         = sentinel(-184) // RD_KAFKA_RESP_ERR__QUEUE_FULL
-	ErrMsgTimedOut       = sentinel(-192) // RD_KAFKA_RESP_ERR__MSG_TIMED_OUT
-	ErrPartitionEOF      = sentinel(-191) // RD_KAFKA_RESP_ERR__PARTITION_EOF
-	ErrUnknownPartition  = sentinel(-190) // RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION
-	ErrTransport         = sentinel(-195) // RD_KAFKA_RESP_ERR__TRANSPORT
-	ErrState             = sentinel(-172) // RD_KAFKA_RESP_ERR__STATE
-	ErrNoOffset          = sentinel(-168) // RD_KAFKA_RESP_ERR__NO_OFFSET
-	ErrNoEnt             = sentinel(-156) // RD_KAFKA_RESP_ERR__NOENT
-	ErrUnknownTopic      = sentinel(3)    // RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
-	ErrTopicAlreadyExist = sentinel(36)   // RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS
+	ErrTimedOut          = sentinel(rdKafkaRespErrTimedOut)
+	ErrInvalidArg        = sentinel(rdKafkaRespErrInvalidArg)
+	ErrQueueFull         = sentinel(rdKafkaRespErrQueueFull)
+	ErrMsgTimedOut       = sentinel(rdKafkaRespErrMsgTimedOut)
+	ErrPartitionEOF      = sentinel(rdKafkaRespErrPartitionEOF)
+	ErrUnknownPartition  = sentinel(rdKafkaRespErrUnknownPartition)
+	ErrTransport         = sentinel(rdKafkaRespErrTransport)
+	ErrState             = sentinel(rdKafkaRespErrState)
+	ErrNoOffset          = sentinel(rdKafkaRespErrNoOffset)
+	ErrNoEnt             = sentinel(rdKafkaRespErrNoent)
+	ErrUnknownTopic      = sentinel(rdKafkaRespErrUnknownTopicOrPart)
+	ErrTopicAlreadyExist = sentinel(rdKafkaRespErrTopicAlreadyExists)
 )
 
 func closedError(what string) error {
-	return &Error{Code: -1002, Name: "KB_ERR_INVALID_HANDLE", Message: what + " is closed"}
+	return &Error{Code: kbErrInvalidHandle, Name: "KB_ERR_INVALID_HANDLE", Message: what + " is closed"}
 }

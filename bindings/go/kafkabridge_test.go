@@ -250,7 +250,7 @@ func TestProduceSyncContext(t *testing.T) {
 	if err := p.Flush(ctx3); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Flush: %v", err)
 	}
-	p.Purge(1 | 2)
+	p.Purge(PurgeQueue | PurgeInflight)
 }
 
 func TestDeliveryEventsCarryIDs(t *testing.T) {

@@ -466,7 +466,7 @@ func (p *Producer) PollEvents(timeout time.Duration, max int) ([]Event, error) {
 		return nil, closedError("producer")
 	}
 	if pl != nil {
-		return nil, newError(-1007, "delivery reports go to the Deliveries channel; PollEvents is disabled")
+		return nil, newError(kbErrInvalidState, "delivery reports go to the Deliveries channel; PollEvents is disabled")
 	}
 	return pollProducer(h, timeout, max)
 }
@@ -512,7 +512,8 @@ func (p *Producer) Flush(ctx context.Context) error {
 	})
 }
 
-// Purge drops queued (KB_PURGE_QUEUE=1) and/or in-flight (2) messages; 4 = non-blocking.
+// Purge drops queued (PurgeQueue) and/or in-flight (PurgeInflight) messages; or-ed with
+// PurgeNonBlocking it does not wait for that to finish.
 func (p *Producer) Purge(flags int) error {
 	return p.use(func(h *C.kb_producer) error {
 		return call(func() C.kb_err { return C.kb_producer_purge(h, C.int32_t(flags)) })

@@ -79,7 +79,7 @@ func (p *Producer) SendOffsetsToTransaction(ctx context.Context, consumer *Consu
 		return err
 	}
 	if consumer == nil {
-		return newError(-1006, "consumer is nil")
+		return newError(kbErrInvalidArgument, "consumer is nil")
 	}
 	return p.use(func(h *C.kb_producer) error {
 		return consumer.use(func(ch *C.kb_consumer) error {

@@ -12,17 +12,24 @@ import (
 	"unsafe"
 )
 
-// Special offsets and partitions.
+// Special offsets and partitions (values from the generated constants_gen.go).
 const (
-	OffsetBeginning int64 = -2
-	OffsetEnd       int64 = -1
-	OffsetStored    int64 = -1000
-	OffsetInvalid   int64 = -1001
-	PartitionAny    int32 = -1
+	OffsetBeginning = kbOffsetBeginning
+	OffsetEnd       = kbOffsetEnd
+	OffsetStored    = kbOffsetStored
+	OffsetInvalid   = kbOffsetInvalid
+	PartitionAny    = kbPartitionUA
+)
+
+// Flags for Producer.Purge, or-ed.
+const (
+	PurgeQueue       = int(kbPurgeQueue)       // messages waiting in the local queue
+	PurgeInflight    = int(kbPurgeInflight)    // messages in flight to brokers
+	PurgeNonBlocking = int(kbPurgeNonBlocking) // do not wait for the purge to finish
 )
 
 // OffsetTail returns the offset n messages before the end.
-func OffsetTail(n int64) int64 { return -2000 - n }
+func OffsetTail(n int64) int64 { return kbOffsetTailBase - n }
 
 // Header is a message header; a nil Value is a header with a null value.
 type Header struct {
@@ -58,12 +65,12 @@ type Message struct {
 type EventKind int32
 
 const (
-	EventDelivery  EventKind = 1
-	EventError     EventKind = 2
-	EventLog       EventKind = 3
-	EventStats     EventKind = 4
-	EventRebalance EventKind = 5
-	EventCommit    EventKind = 6
+	EventDelivery  = EventKind(kbEventDelivery)
+	EventError     = EventKind(kbEventError)
+	EventLog       = EventKind(kbEventLog)
+	EventStats     = EventKind(kbEventStats)
+	EventRebalance = EventKind(kbEventRebalance)
+	EventCommit    = EventKind(kbEventCommit)
 )
 
 func (k EventKind) String() string {

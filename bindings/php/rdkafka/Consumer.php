@@ -176,7 +176,7 @@ class Consumer extends \RdKafka
     {
         $tp = Convert::key($topic, $partition);
         if (!isset($this->routes[$tp])) {
-            throw Errors::exception(-190);
+            throw Errors::exception(\RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION);
         }
         $route = $this->routes[$tp];
         $client = $this->clients[$route['client']];
@@ -223,7 +223,7 @@ class Consumer extends \RdKafka
     {
         $tp = Convert::key($topic, $partition);
         if (!isset($this->routes[$tp])) {
-            throw Errors::exception(-190);
+            throw Errors::exception(\RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION);
         }
         $route = $this->routes[$tp];
         $buffer = $route['buffer'];
@@ -267,7 +267,7 @@ class Consumer extends \RdKafka
     {
         $tp = Convert::key($topic, $partition);
         if (!isset($this->routes[$tp])) {
-            throw Errors::exception(-190);
+            throw Errors::exception(\RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION);
         }
         $this->pendingStore[$tp] = $offset + 1;
         $this->stored[$tp] = $offset + 1;
@@ -425,7 +425,7 @@ class Consumer extends \RdKafka
         $message = Convert::message($m);
         if ($m->getErr() === 0) {
             $this->next[$tp] = $m->getOffset() + 1;
-        } elseif ($m->getErr() === -191 && $message->offset < 0 && isset($this->next[$tp])) {
+        } elseif ($m->getErr() === \RD_KAFKA_RESP_ERR__PARTITION_EOF && $message->offset < 0 && isset($this->next[$tp])) {
             // librdkafka's EOF entry carries the end offset; kafkabridge's does not.
             $message->offset = $this->next[$tp];
         }
@@ -509,7 +509,7 @@ class Consumer extends \RdKafka
             $result = new TopicPartition((string) $tp->getTopic(), $tp->getPartition(), $tp->getOffset());
             $key = Convert::key((string) $tp->getTopic(), $tp->getPartition());
             if (!isset($this->routes[$key])) {
-                $result->setErr(-190);
+                $result->setErr(\RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION);
                 $out[] = $result;
                 continue;
             }

@@ -285,7 +285,7 @@ class KafkaConsumer
                 $key = Convert::key($message->getTopic(), $message->getPartition());
                 if ($message->getErr() === 0) {
                     $this->next[$key] = $message->getOffset() + 1;
-                } elseif ($message->getErr() === -191 && $converted->offset < 0 && isset($this->next[$key])) {
+                } elseif ($message->getErr() === \RD_KAFKA_RESP_ERR__PARTITION_EOF && $converted->offset < 0 && isset($this->next[$key])) {
                     // librdkafka's EOF entry carries the end offset; kafkabridge's does not.
                     $converted->offset = $this->next[$key];
                 }
@@ -450,7 +450,7 @@ class KafkaConsumer
                 $result->setOffset($positions[$key]->getOffset());
                 $result->setErr($positions[$key]->getErr());
             } else {
-                $result->setErr(-190);
+                $result->setErr(\RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION);
             }
             $out[] = $result;
         }
@@ -566,7 +566,7 @@ class KafkaConsumer
     private function open(): BridgeConsumer
     {
         if ($this->client === null) {
-            throw new Exception('RdKafka\\KafkaConsumer is closed', -172);
+            throw new Exception('RdKafka\\KafkaConsumer is closed', \RD_KAFKA_RESP_ERR__STATE);
         }
 
         return $this->client;
@@ -635,7 +635,7 @@ class KafkaConsumer
     private function isDefaultOffset(BridgeTopicPartition $tp): bool
     {
         $offset = $tp->getOffset();
-        if ($offset === Convert::OFFSET_INVALID || $offset === -1000) {
+        if ($offset === Convert::OFFSET_INVALID || $offset === \RD_KAFKA_OFFSET_STORED) {
             return true;
         }
         if ($this->rebalance !== null) {

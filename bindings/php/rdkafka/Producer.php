@@ -70,7 +70,7 @@ class Producer extends \RdKafka
             throw new Exception(
                 'a transactional producer cannot give topic "' . $topic_name . '" its own properties ('
                 . implode(', ', array_keys($overrides)) . '): set them on the RdKafka\\Conf instead',
-                -186
+                \RD_KAFKA_RESP_ERR__INVALID_ARG
             );
         }
         $this->knownTopics[$topic_name] = true;
@@ -168,7 +168,7 @@ class Producer extends \RdKafka
                     break;
                 } catch (TimeoutException $e) {
                     if ($deadline !== null) {
-                        $result = -185;
+                        $result = \RD_KAFKA_RESP_ERR__TIMED_OUT;
                         break;
                     }
                 } catch (KafkaBridgeException $e) {
@@ -257,7 +257,7 @@ class Producer extends \RdKafka
      */
     public function produceTo(string $topic, string $key, array $overrides, int $partition, int $msgflags, ?string $payload, ?string $messageKey, array $headers, int $timestampMs, ?string $opaque, string $method): void
     {
-        if ($partition !== -1 && ($partition < 0 || $partition > 0x7FFFFFFF)) {
+        if ($partition !== \RD_KAFKA_PARTITION_UA && ($partition < 0 || $partition > 0x7FFFFFFF)) {
             throw new \InvalidArgumentException("Out of range value '" . $partition . "' for \$partition");
         }
         if ($msgflags !== 0 && $msgflags !== 4) {

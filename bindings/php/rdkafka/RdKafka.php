@@ -289,7 +289,7 @@ abstract class RdKafka
      */
     public function purge(int $purge_flags)
     {
-        return -170; // RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED: only producers purge
+        return RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED; // only producers purge
     }
 
     /**
@@ -346,7 +346,7 @@ abstract class RdKafka
      */
     public function pausePartitions(array $topic_partitions)
     {
-        throw new RdKafka\Exception('pausing partitions is only supported on a consumer with kafkabridge', -170);
+        throw new RdKafka\Exception('pausing partitions is only supported on a consumer with kafkabridge', RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED);
     }
 
     /**
@@ -360,7 +360,7 @@ abstract class RdKafka
      */
     public function resumePartitions(array $topic_partitions)
     {
-        throw new RdKafka\Exception('resuming partitions is only supported on a consumer with kafkabridge', -170);
+        throw new RdKafka\Exception('resuming partitions is only supported on a consumer with kafkabridge', RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED);
     }
 
     /**

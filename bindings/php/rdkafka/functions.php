@@ -86,7 +86,7 @@ if (!extension_loaded('rdkafka') && !function_exists('rd_kafka_err2str')) {
      */
     function rd_kafka_offset_tail(int $cnt)
     {
-        return -2000 - $cnt;
+        return \KafkaBridge\Offset::tail($cnt);
     }
 
     /**

@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace KafkaBridge;
 
+use KafkaBridge\Native\Constants;
+
 /**
  * Something a client reports, drained with Producer::poll()/pollEvents() or
  * Consumer::pollEvent()/events(). The library never calls into PHP: events are queued per
@@ -14,22 +16,22 @@ namespace KafkaBridge;
 class Event
 {
     /** A produced message was delivered or failed: DeliveryReport. */
-    public const DELIVERY = 1;
+    public const DELIVERY = Constants::KB_EVENT_DELIVERY;
 
     /** A client-level error: ErrorEvent. */
-    public const ERROR = 2;
+    public const ERROR = Constants::KB_EVENT_ERROR;
 
     /** A librdkafka log line: LogEvent. */
-    public const LOG = 3;
+    public const LOG = Constants::KB_EVENT_LOG;
 
     /** Statistics JSON (statistics.interval.ms): StatsEvent. */
-    public const STATS = 4;
+    public const STATS = Constants::KB_EVENT_STATS;
 
     /** A consumer group rebalance, already applied: RebalanceEvent. */
-    public const REBALANCE = 5;
+    public const REBALANCE = Constants::KB_EVENT_REBALANCE;
 
     /** The result of an offset commit: CommitEvent. */
-    public const COMMIT = 6;
+    public const COMMIT = Constants::KB_EVENT_COMMIT;
 
     /** @var int */
     private $type;

@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace RdKafka\Internal;
 
+use KafkaBridge\Native\Constants;
+
 use KafkaBridge\Message as BridgeMessage;
 use KafkaBridge\TopicPartition as BridgeTopicPartition;
 use RdKafka\Message;
@@ -17,7 +19,7 @@ use RdKafka\TopicPartition;
 final class Convert
 {
     /** librdkafka's "no offset" (RD_KAFKA_OFFSET_INVALID). */
-    public const OFFSET_INVALID = -1001;
+    public const OFFSET_INVALID = Constants::KB_OFFSET_INVALID;
 
     private function __construct()
     {
@@ -106,7 +108,7 @@ final class Convert
     public static function timedOut(): Message
     {
         $message = new Message();
-        $message->err = -185;
+        $message->err = \RD_KAFKA_RESP_ERR__TIMED_OUT;
 
         return $message;
     }

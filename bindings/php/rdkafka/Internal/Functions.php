@@ -106,23 +106,23 @@ final class Functions
         // Linux errno values, as librdkafka's rd_kafka_errno2err() maps them.
         switch ($errno) {
             case 22: // EINVAL
-                return -186; // _INVALID_ARG
+                return \RD_KAFKA_RESP_ERR__INVALID_ARG;
             case 16: // EBUSY
-                return -173; // _CONFLICT
+                return \RD_KAFKA_RESP_ERR__CONFLICT;
             case 2: // ENOENT
-                return -156; // _NOENT
+                return \RD_KAFKA_RESP_ERR__NOENT;
             case 3: // ESRCH
-                return -190; // _UNKNOWN_PARTITION
+                return \RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
             case 110: // ETIMEDOUT
-                return -185; // _TIMED_OUT
+                return \RD_KAFKA_RESP_ERR__TIMED_OUT;
             case 90: // EMSGSIZE
-                return 10; // MSG_SIZE_TOO_LARGE
+                return \RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
             case 105: // ENOBUFS
-                return -184; // _QUEUE_FULL
+                return \RD_KAFKA_RESP_ERR__QUEUE_FULL;
             case 125: // ECANCELED
-                return -150; // _FATAL
+                return \RD_KAFKA_RESP_ERR__FATAL;
             default:
-                return -196; // _FAIL
+                return \RD_KAFKA_RESP_ERR__FAIL;
         }
     }
 
@@ -142,7 +142,7 @@ final class Functions
     /** Whether librdkafka's table has an entry for $err. */
     private static function isKnown(int $err): bool
     {
-        return $err === -1 || Library::errorName($err) !== 'UNKNOWN';
+        return $err === \RD_KAFKA_RESP_ERR_UNKNOWN || Library::errorName($err) !== 'UNKNOWN';
     }
 
     /** Whether $err is one of kafkabridge's own codes (KB_ERR_*). */

@@ -50,9 +50,9 @@ final class Settings
         } catch (KafkaBridgeException $e) {
             $message = $e->getLibraryMessage() !== '' ? $e->getLibraryMessage() : $e->getMessage();
             if ($e->getCode() === ErrorCode::KB_UNKNOWN_CONFIG || $e->getCode() === ErrorCode::NOENT) {
-                throw new Exception($message, -2, $e);
+                throw new Exception($message, \RD_KAFKA_CONF_UNKNOWN, $e);
             }
-            throw new Exception($message, -1, $e);
+            throw new Exception($message, \RD_KAFKA_CONF_INVALID, $e);
         }
         unset($this->values[$name]);
         $this->values[$name] = $value;

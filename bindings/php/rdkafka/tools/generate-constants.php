@@ -21,6 +21,7 @@ declare(strict_types=1);
 require __DIR__ . '/../../autoload.php';
 
 use KafkaBridge\Library;
+use KafkaBridge\Native\Constants;
 
 /** librdkafka's error codes: code => name without the RD_KAFKA_RESP_ERR_ prefix. */
 $errors = [];
@@ -49,18 +50,18 @@ $fixed = [
         'RD_KAFKA_CONSUMER' => 1,
     ],
     'Logical offsets and the unassigned partition' => [
-        'RD_KAFKA_OFFSET_BEGINNING' => -2,
-        'RD_KAFKA_OFFSET_END' => -1,
-        'RD_KAFKA_OFFSET_STORED' => -1000,
-        'RD_KAFKA_PARTITION_UA' => -1,
+        'RD_KAFKA_OFFSET_BEGINNING' => Constants::KB_OFFSET_BEGINNING,
+        'RD_KAFKA_OFFSET_END' => Constants::KB_OFFSET_END,
+        'RD_KAFKA_OFFSET_STORED' => Constants::KB_OFFSET_STORED,
+        'RD_KAFKA_PARTITION_UA' => Constants::KB_PARTITION_UA,
     ],
     'Producer message flags (only RD_KAFKA_MSG_F_BLOCK is accepted by produce())' => [
         'RD_KAFKA_MSG_F_BLOCK' => 4,
     ],
     'Producer::purge() flags' => [
-        'RD_KAFKA_PURGE_F_QUEUE' => 1,
-        'RD_KAFKA_PURGE_F_INFLIGHT' => 2,
-        'RD_KAFKA_PURGE_F_NON_BLOCKING' => 4,
+        'RD_KAFKA_PURGE_F_QUEUE' => Constants::KB_PURGE_QUEUE,
+        'RD_KAFKA_PURGE_F_INFLIGHT' => Constants::KB_PURGE_INFLIGHT,
+        'RD_KAFKA_PURGE_F_NON_BLOCKING' => Constants::KB_PURGE_NON_BLOCKING,
     ],
     'librdkafka version (rd_kafka_version() encoding, ' . $version . ')' => [
         'RD_KAFKA_VERSION' => $versionInt,
