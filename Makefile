@@ -35,11 +35,14 @@ define preload_header
 endef
 
 # build.rs generates the headers into cargo's OUT_DIR; include/ holds the committed copy.
+# ...and tools/gen-constants.py writes the bindings' constant tables from the header.
 headers:
 	@bash tools/headers.sh
+	@python3 tools/gen-constants.py
 
 headers-check:
 	@bash tools/headers.sh --check
+	@python3 tools/gen-constants.py --check
 
 # The fast gates, no broker needed (a minute or two once built): formatting, clippy with
 # warnings as errors, the declared rust-version, the committed headers, Rust unit tests and the
@@ -48,7 +51,7 @@ check: build
 	cargo fmt --check
 	cargo clippy --release --all-targets --quiet -- -D warnings
 	@bash tools/check-msrv.sh
-	@bash tools/headers.sh --check
+	@$(MAKE) --no-print-directory headers-check
 	@python3 tools/module-graph.py | tail -1
 	$(MAKE) --no-print-directory unit-test
 	KB_SUITE="c suite, broker-less" $(MAKE) --no-print-directory -C ffi-tests/c run TESTS=build/test_core

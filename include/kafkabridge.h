@@ -495,6 +495,146 @@ typedef struct {
  */
 #define KB_ERR_UNKNOWN_CONFIG -1009
 
+/**
+ * RD_KAFKA_RESP_ERR__BAD_MSG: a malformed message from the broker.
+ */
+#define KB_RESP_ERR__BAD_MSG -199
+
+/**
+ * RD_KAFKA_RESP_ERR__FAIL: a generic local failure.
+ */
+#define KB_RESP_ERR__FAIL -196
+
+/**
+ * RD_KAFKA_RESP_ERR__TRANSPORT: the broker connection failed.
+ */
+#define KB_RESP_ERR__TRANSPORT -195
+
+/**
+ * RD_KAFKA_RESP_ERR__MSG_TIMED_OUT: not delivered within message.timeout.ms.
+ */
+#define KB_RESP_ERR__MSG_TIMED_OUT -192
+
+/**
+ * RD_KAFKA_RESP_ERR__PARTITION_EOF: the consumer reached the end of a partition.
+ */
+#define KB_RESP_ERR__PARTITION_EOF -191
+
+/**
+ * RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION: no such partition.
+ */
+#define KB_RESP_ERR__UNKNOWN_PARTITION -190
+
+/**
+ * RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC: no such topic.
+ */
+#define KB_RESP_ERR__UNKNOWN_TOPIC -188
+
+/**
+ * RD_KAFKA_RESP_ERR__INVALID_ARG: an invalid argument or configuration value.
+ */
+#define KB_RESP_ERR__INVALID_ARG -186
+
+/**
+ * RD_KAFKA_RESP_ERR__TIMED_OUT: the call's timeout passed.
+ */
+#define KB_RESP_ERR__TIMED_OUT -185
+
+/**
+ * RD_KAFKA_RESP_ERR__QUEUE_FULL: librdkafka's producer queue is full.
+ */
+#define KB_RESP_ERR__QUEUE_FULL -184
+
+/**
+ * RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS: a rebalance assigned partitions.
+ */
+#define KB_RESP_ERR__ASSIGN_PARTITIONS -175
+
+/**
+ * RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS: a rebalance revoked partitions.
+ */
+#define KB_RESP_ERR__REVOKE_PARTITIONS -174
+
+/**
+ * RD_KAFKA_RESP_ERR__CONFLICT: a conflicting use.
+ */
+#define KB_RESP_ERR__CONFLICT -173
+
+/**
+ * RD_KAFKA_RESP_ERR__STATE: not valid in the client's current state.
+ */
+#define KB_RESP_ERR__STATE -172
+
+/**
+ * RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED: not implemented.
+ */
+#define KB_RESP_ERR__NOT_IMPLEMENTED -170
+
+/**
+ * RD_KAFKA_RESP_ERR__NO_OFFSET: no offset to commit.
+ */
+#define KB_RESP_ERR__NO_OFFSET -168
+
+/**
+ * RD_KAFKA_RESP_ERR__NOENT: no such entry.
+ */
+#define KB_RESP_ERR__NOENT -156
+
+/**
+ * RD_KAFKA_RESP_ERR__PURGE_QUEUE: purged while still queued.
+ */
+#define KB_RESP_ERR__PURGE_QUEUE -152
+
+/**
+ * RD_KAFKA_RESP_ERR__PURGE_INFLIGHT: purged while in flight.
+ */
+#define KB_RESP_ERR__PURGE_INFLIGHT -151
+
+/**
+ * RD_KAFKA_RESP_ERR__FATAL: the client hit a fatal error.
+ */
+#define KB_RESP_ERR__FATAL -150
+
+/**
+ * RD_KAFKA_RESP_ERR__NOT_CONFIGURED: a feature that is not configured (e.g. transactions).
+ */
+#define KB_RESP_ERR__NOT_CONFIGURED -145
+
+/**
+ * RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART: the broker does not know the topic or partition.
+ */
+#define KB_RESP_ERR_UNKNOWN_TOPIC_OR_PART 3
+
+/**
+ * RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: the message is larger than allowed.
+ */
+#define KB_RESP_ERR_MSG_SIZE_TOO_LARGE 10
+
+/**
+ * RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION: an invalid topic name.
+ */
+#define KB_RESP_ERR_TOPIC_EXCEPTION 17
+
+/**
+ * RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS: the topic exists.
+ */
+#define KB_RESP_ERR_TOPIC_ALREADY_EXISTS 36
+
+/**
+ * RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR: an invalid replication factor.
+ */
+#define KB_RESP_ERR_INVALID_REPLICATION_FACTOR 38
+
+/**
+ * RD_KAFKA_RESP_ERR_INVALID_CONFIG: an invalid topic configuration.
+ */
+#define KB_RESP_ERR_INVALID_CONFIG 40
+
+/**
+ * RD_KAFKA_RESP_ERR_INVALID_RECORD: the broker refused the record.
+ */
+#define KB_RESP_ERR_INVALID_RECORD 87
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus

@@ -23,34 +23,34 @@ const (
 
 // Error codes (kb_err): librdkafka's rd_kafka_resp_err_t.
 const (
-	rdKafkaRespErrBadMsg                   int32 = -199 // RD_KAFKA_RESP_ERR__BAD_MSG: Received message is incorrect
-	rdKafkaRespErrFail                     int32 = -196 // RD_KAFKA_RESP_ERR__FAIL: Generic failure
-	rdKafkaRespErrTransport                int32 = -195 // RD_KAFKA_RESP_ERR__TRANSPORT: Broker transport failure
-	rdKafkaRespErrMsgTimedOut              int32 = -192 // RD_KAFKA_RESP_ERR__MSG_TIMED_OUT: Produced message timed out
-	rdKafkaRespErrPartitionEOF             int32 = -191 // RD_KAFKA_RESP_ERR__PARTITION_EOF: Reached the end of the topic+partition queue on the broker. Not really an error. This event is disabled by default, see the `enable.partition.eof` configuration property.
-	rdKafkaRespErrUnknownPartition         int32 = -190 // RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION: Permanent: Partition does not exist in cluster.
-	rdKafkaRespErrUnknownTopic             int32 = -188 // RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC: Permanent: Topic does not exist in cluster.
-	rdKafkaRespErrInvalidArg               int32 = -186 // RD_KAFKA_RESP_ERR__INVALID_ARG: Invalid argument, or invalid configuration
-	rdKafkaRespErrTimedOut                 int32 = -185 // RD_KAFKA_RESP_ERR__TIMED_OUT: Operation timed out
-	rdKafkaRespErrQueueFull                int32 = -184 // RD_KAFKA_RESP_ERR__QUEUE_FULL: Queue is full
-	rdKafkaRespErrAssignPartitions         int32 = -175 // RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS: Assigned partitions (rebalance_cb)
-	rdKafkaRespErrRevokePartitions         int32 = -174 // RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS: Revoked partitions (rebalance_cb)
-	rdKafkaRespErrConflict                 int32 = -173 // RD_KAFKA_RESP_ERR__CONFLICT: Conflicting use
-	rdKafkaRespErrState                    int32 = -172 // RD_KAFKA_RESP_ERR__STATE: Wrong state
-	rdKafkaRespErrNotImplemented           int32 = -170 // RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED: Not implemented
-	rdKafkaRespErrNoOffset                 int32 = -168 // RD_KAFKA_RESP_ERR__NO_OFFSET: No stored offset
-	rdKafkaRespErrNoent                    int32 = -156 // RD_KAFKA_RESP_ERR__NOENT: No such entry / item not found
-	rdKafkaRespErrPurgeQueue               int32 = -152 // RD_KAFKA_RESP_ERR__PURGE_QUEUE: Purged in queue
-	rdKafkaRespErrPurgeInflight            int32 = -151 // RD_KAFKA_RESP_ERR__PURGE_INFLIGHT: Purged in flight
-	rdKafkaRespErrFatal                    int32 = -150 // RD_KAFKA_RESP_ERR__FATAL: Fatal error: see rd_kafka_fatal_error()
-	rdKafkaRespErrNotConfigured            int32 = -145 // RD_KAFKA_RESP_ERR__NOT_CONFIGURED: Functionality not configured
-	rdKafkaRespErrUnknownTopicOrPart       int32 = 3    // RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART: Unknown topic or partition
-	rdKafkaRespErrMsgSizeTooLarge          int32 = 10   // RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: Message size too large
-	rdKafkaRespErrTopicException           int32 = 17   // RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION: Invalid topic
-	rdKafkaRespErrTopicAlreadyExists       int32 = 36   // RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS: Topic already exists
-	rdKafkaRespErrInvalidReplicationFactor int32 = 38   // RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR: Invalid replication factor
-	rdKafkaRespErrInvalidConfig            int32 = 40   // RD_KAFKA_RESP_ERR_INVALID_CONFIG: Invalid config
-	rdKafkaRespErrInvalidRecord            int32 = 87   // RD_KAFKA_RESP_ERR_INVALID_RECORD: Broker failed to validate record
+	rdKafkaRespErrBadMsg                   int32 = -199 // RD_KAFKA_RESP_ERR__BAD_MSG: RD_KAFKA_RESP_ERR__BAD_MSG: a malformed message from the broker.
+	rdKafkaRespErrFail                     int32 = -196 // RD_KAFKA_RESP_ERR__FAIL: RD_KAFKA_RESP_ERR__FAIL: a generic local failure.
+	rdKafkaRespErrTransport                int32 = -195 // RD_KAFKA_RESP_ERR__TRANSPORT: RD_KAFKA_RESP_ERR__TRANSPORT: the broker connection failed.
+	rdKafkaRespErrMsgTimedOut              int32 = -192 // RD_KAFKA_RESP_ERR__MSG_TIMED_OUT: RD_KAFKA_RESP_ERR__MSG_TIMED_OUT: not delivered within message.timeout.ms.
+	rdKafkaRespErrPartitionEOF             int32 = -191 // RD_KAFKA_RESP_ERR__PARTITION_EOF: RD_KAFKA_RESP_ERR__PARTITION_EOF: the consumer reached the end of a partition.
+	rdKafkaRespErrUnknownPartition         int32 = -190 // RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION: RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION: no such partition.
+	rdKafkaRespErrUnknownTopic             int32 = -188 // RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC: RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC: no such topic.
+	rdKafkaRespErrInvalidArg               int32 = -186 // RD_KAFKA_RESP_ERR__INVALID_ARG: RD_KAFKA_RESP_ERR__INVALID_ARG: an invalid argument or configuration value.
+	rdKafkaRespErrTimedOut                 int32 = -185 // RD_KAFKA_RESP_ERR__TIMED_OUT: RD_KAFKA_RESP_ERR__TIMED_OUT: the call's timeout passed.
+	rdKafkaRespErrQueueFull                int32 = -184 // RD_KAFKA_RESP_ERR__QUEUE_FULL: RD_KAFKA_RESP_ERR__QUEUE_FULL: librdkafka's producer queue is full.
+	rdKafkaRespErrAssignPartitions         int32 = -175 // RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS: RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS: a rebalance assigned partitions.
+	rdKafkaRespErrRevokePartitions         int32 = -174 // RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS: RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS: a rebalance revoked partitions.
+	rdKafkaRespErrConflict                 int32 = -173 // RD_KAFKA_RESP_ERR__CONFLICT: RD_KAFKA_RESP_ERR__CONFLICT: a conflicting use.
+	rdKafkaRespErrState                    int32 = -172 // RD_KAFKA_RESP_ERR__STATE: RD_KAFKA_RESP_ERR__STATE: not valid in the client's current state.
+	rdKafkaRespErrNotImplemented           int32 = -170 // RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED: RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED: not implemented.
+	rdKafkaRespErrNoOffset                 int32 = -168 // RD_KAFKA_RESP_ERR__NO_OFFSET: RD_KAFKA_RESP_ERR__NO_OFFSET: no offset to commit.
+	rdKafkaRespErrNoent                    int32 = -156 // RD_KAFKA_RESP_ERR__NOENT: RD_KAFKA_RESP_ERR__NOENT: no such entry.
+	rdKafkaRespErrPurgeQueue               int32 = -152 // RD_KAFKA_RESP_ERR__PURGE_QUEUE: RD_KAFKA_RESP_ERR__PURGE_QUEUE: purged while still queued.
+	rdKafkaRespErrPurgeInflight            int32 = -151 // RD_KAFKA_RESP_ERR__PURGE_INFLIGHT: RD_KAFKA_RESP_ERR__PURGE_INFLIGHT: purged while in flight.
+	rdKafkaRespErrFatal                    int32 = -150 // RD_KAFKA_RESP_ERR__FATAL: RD_KAFKA_RESP_ERR__FATAL: the client hit a fatal error.
+	rdKafkaRespErrNotConfigured            int32 = -145 // RD_KAFKA_RESP_ERR__NOT_CONFIGURED: RD_KAFKA_RESP_ERR__NOT_CONFIGURED: a feature that is not configured (e.g. transactions).
+	rdKafkaRespErrUnknownTopicOrPart       int32 = 3    // RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART: RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART: the broker does not know the topic or partition.
+	rdKafkaRespErrMsgSizeTooLarge          int32 = 10   // RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: the message is larger than allowed.
+	rdKafkaRespErrTopicException           int32 = 17   // RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION: RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION: an invalid topic name.
+	rdKafkaRespErrTopicAlreadyExists       int32 = 36   // RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS: RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS: the topic exists.
+	rdKafkaRespErrInvalidReplicationFactor int32 = 38   // RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR: RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR: an invalid replication factor.
+	rdKafkaRespErrInvalidConfig            int32 = 40   // RD_KAFKA_RESP_ERR_INVALID_CONFIG: RD_KAFKA_RESP_ERR_INVALID_CONFIG: an invalid topic configuration.
+	rdKafkaRespErrInvalidRecord            int32 = 87   // RD_KAFKA_RESP_ERR_INVALID_RECORD: RD_KAFKA_RESP_ERR_INVALID_RECORD: the broker refused the record.
 )
 
 // Event types (kb_event_type).

@@ -42,6 +42,66 @@ pub const KB_ERROR_FLAG_FATAL: u32 = 2;
 /// `kb_producer_abort_transaction()`, then start a new one.
 pub const KB_ERROR_FLAG_TXN_REQUIRES_ABORT: u32 = 4;
 
+// librdkafka's rd_kafka_resp_err_t codes that kafkabridge's calls document and the bindings test
+// for, under kafkabridge's prefix: a C user gets them without librdkafka's header, and
+// tools/gen-constants.py reads every binding constant from this header alone.
+/// RD_KAFKA_RESP_ERR__BAD_MSG: a malformed message from the broker.
+pub const KB_RESP_ERR__BAD_MSG: kb_err = -199;
+/// RD_KAFKA_RESP_ERR__FAIL: a generic local failure.
+pub const KB_RESP_ERR__FAIL: kb_err = -196;
+/// RD_KAFKA_RESP_ERR__TRANSPORT: the broker connection failed.
+pub const KB_RESP_ERR__TRANSPORT: kb_err = -195;
+/// RD_KAFKA_RESP_ERR__MSG_TIMED_OUT: not delivered within message.timeout.ms.
+pub const KB_RESP_ERR__MSG_TIMED_OUT: kb_err = -192;
+/// RD_KAFKA_RESP_ERR__PARTITION_EOF: the consumer reached the end of a partition.
+pub const KB_RESP_ERR__PARTITION_EOF: kb_err = -191;
+/// RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION: no such partition.
+pub const KB_RESP_ERR__UNKNOWN_PARTITION: kb_err = -190;
+/// RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC: no such topic.
+pub const KB_RESP_ERR__UNKNOWN_TOPIC: kb_err = -188;
+/// RD_KAFKA_RESP_ERR__INVALID_ARG: an invalid argument or configuration value.
+pub const KB_RESP_ERR__INVALID_ARG: kb_err = -186;
+/// RD_KAFKA_RESP_ERR__TIMED_OUT: the call's timeout passed.
+pub const KB_RESP_ERR__TIMED_OUT: kb_err = -185;
+/// RD_KAFKA_RESP_ERR__QUEUE_FULL: librdkafka's producer queue is full.
+pub const KB_RESP_ERR__QUEUE_FULL: kb_err = -184;
+/// RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS: a rebalance assigned partitions.
+pub const KB_RESP_ERR__ASSIGN_PARTITIONS: kb_err = -175;
+/// RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS: a rebalance revoked partitions.
+pub const KB_RESP_ERR__REVOKE_PARTITIONS: kb_err = -174;
+/// RD_KAFKA_RESP_ERR__CONFLICT: a conflicting use.
+pub const KB_RESP_ERR__CONFLICT: kb_err = -173;
+/// RD_KAFKA_RESP_ERR__STATE: not valid in the client's current state.
+pub const KB_RESP_ERR__STATE: kb_err = -172;
+/// RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED: not implemented.
+pub const KB_RESP_ERR__NOT_IMPLEMENTED: kb_err = -170;
+/// RD_KAFKA_RESP_ERR__NO_OFFSET: no offset to commit.
+pub const KB_RESP_ERR__NO_OFFSET: kb_err = -168;
+/// RD_KAFKA_RESP_ERR__NOENT: no such entry.
+pub const KB_RESP_ERR__NOENT: kb_err = -156;
+/// RD_KAFKA_RESP_ERR__PURGE_QUEUE: purged while still queued.
+pub const KB_RESP_ERR__PURGE_QUEUE: kb_err = -152;
+/// RD_KAFKA_RESP_ERR__PURGE_INFLIGHT: purged while in flight.
+pub const KB_RESP_ERR__PURGE_INFLIGHT: kb_err = -151;
+/// RD_KAFKA_RESP_ERR__FATAL: the client hit a fatal error.
+pub const KB_RESP_ERR__FATAL: kb_err = -150;
+/// RD_KAFKA_RESP_ERR__NOT_CONFIGURED: a feature that is not configured (e.g. transactions).
+pub const KB_RESP_ERR__NOT_CONFIGURED: kb_err = -145;
+/// RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART: the broker does not know the topic or partition.
+pub const KB_RESP_ERR_UNKNOWN_TOPIC_OR_PART: kb_err = 3;
+/// RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: the message is larger than allowed.
+pub const KB_RESP_ERR_MSG_SIZE_TOO_LARGE: kb_err = 10;
+/// RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION: an invalid topic name.
+pub const KB_RESP_ERR_TOPIC_EXCEPTION: kb_err = 17;
+/// RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS: the topic exists.
+pub const KB_RESP_ERR_TOPIC_ALREADY_EXISTS: kb_err = 36;
+/// RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR: an invalid replication factor.
+pub const KB_RESP_ERR_INVALID_REPLICATION_FACTOR: kb_err = 38;
+/// RD_KAFKA_RESP_ERR_INVALID_CONFIG: an invalid topic configuration.
+pub const KB_RESP_ERR_INVALID_CONFIG: kb_err = 40;
+/// RD_KAFKA_RESP_ERR_INVALID_RECORD: the broker refused the record.
+pub const KB_RESP_ERR_INVALID_RECORD: kb_err = 87;
+
 /// (code, name, description) for kafkabridge's own errors.
 const OWN_ERRORS: &[(kb_err, &CStr, &CStr)] = &[
     (KB_ERR_NULL_ARGUMENT, c"KB_ERR_NULL_ARGUMENT", c"A required pointer argument was NULL"),
@@ -245,4 +305,47 @@ pub fn is_fatal(code: kb_err) -> bool {
         RD_KAFKA_RESP_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT,
     ];
     code == KB_ERR_PANIC || FATAL.iter().any(|c| *c as i32 == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rdkafka::types::RDKafkaRespErr as E;
+
+    #[test]
+    fn kb_resp_err_codes_are_librdkafkas() {
+        let pairs: &[(kb_err, E)] = &[
+            (KB_RESP_ERR__BAD_MSG, E::RD_KAFKA_RESP_ERR__BAD_MSG),
+            (KB_RESP_ERR__FAIL, E::RD_KAFKA_RESP_ERR__FAIL),
+            (KB_RESP_ERR__TRANSPORT, E::RD_KAFKA_RESP_ERR__TRANSPORT),
+            (KB_RESP_ERR__MSG_TIMED_OUT, E::RD_KAFKA_RESP_ERR__MSG_TIMED_OUT),
+            (KB_RESP_ERR__PARTITION_EOF, E::RD_KAFKA_RESP_ERR__PARTITION_EOF),
+            (KB_RESP_ERR__UNKNOWN_PARTITION, E::RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION),
+            (KB_RESP_ERR__UNKNOWN_TOPIC, E::RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC),
+            (KB_RESP_ERR__INVALID_ARG, E::RD_KAFKA_RESP_ERR__INVALID_ARG),
+            (KB_RESP_ERR__TIMED_OUT, E::RD_KAFKA_RESP_ERR__TIMED_OUT),
+            (KB_RESP_ERR__QUEUE_FULL, E::RD_KAFKA_RESP_ERR__QUEUE_FULL),
+            (KB_RESP_ERR__ASSIGN_PARTITIONS, E::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS),
+            (KB_RESP_ERR__REVOKE_PARTITIONS, E::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS),
+            (KB_RESP_ERR__CONFLICT, E::RD_KAFKA_RESP_ERR__CONFLICT),
+            (KB_RESP_ERR__STATE, E::RD_KAFKA_RESP_ERR__STATE),
+            (KB_RESP_ERR__NOT_IMPLEMENTED, E::RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED),
+            (KB_RESP_ERR__NO_OFFSET, E::RD_KAFKA_RESP_ERR__NO_OFFSET),
+            (KB_RESP_ERR__NOENT, E::RD_KAFKA_RESP_ERR__NOENT),
+            (KB_RESP_ERR__PURGE_QUEUE, E::RD_KAFKA_RESP_ERR__PURGE_QUEUE),
+            (KB_RESP_ERR__PURGE_INFLIGHT, E::RD_KAFKA_RESP_ERR__PURGE_INFLIGHT),
+            (KB_RESP_ERR__FATAL, E::RD_KAFKA_RESP_ERR__FATAL),
+            (KB_RESP_ERR__NOT_CONFIGURED, E::RD_KAFKA_RESP_ERR__NOT_CONFIGURED),
+            (KB_RESP_ERR_UNKNOWN_TOPIC_OR_PART, E::RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART),
+            (KB_RESP_ERR_MSG_SIZE_TOO_LARGE, E::RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE),
+            (KB_RESP_ERR_TOPIC_EXCEPTION, E::RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION),
+            (KB_RESP_ERR_TOPIC_ALREADY_EXISTS, E::RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS),
+            (KB_RESP_ERR_INVALID_REPLICATION_FACTOR, E::RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR),
+            (KB_RESP_ERR_INVALID_CONFIG, E::RD_KAFKA_RESP_ERR_INVALID_CONFIG),
+            (KB_RESP_ERR_INVALID_RECORD, E::RD_KAFKA_RESP_ERR_INVALID_RECORD),
+        ];
+        for (ours, theirs) in pairs {
+            assert_eq!(*ours, *theirs as kb_err, "{theirs:?}");
+        }
+    }
 }

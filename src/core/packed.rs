@@ -111,4 +111,38 @@ mod tests {
             assert!(e.message.contains(says), "{:?} does not say {says:?}", e.message);
         }
     }
+
+    /// The shared golden vectors (tests/vectors/packed.json), which the PHP and Python encoders
+    /// are tested against too: each valid buffer decodes to its records, each invalid one is
+    /// refused with a message naming its byte offset.
+    #[test]
+    fn golden_vectors() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/packed.json")).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        // Hex to bytes; JSON null (an absent key or value) to None.
+        let bytes = |v: &serde_json::Value| -> Option<Vec<u8>> {
+            let s = v.as_str()?;
+            Some((0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect())
+        };
+        for case in doc["valid"].as_array().unwrap() {
+            let name = case["name"].as_str().unwrap();
+            let buf = bytes(&case["packed"]).unwrap();
+            let want: Vec<(Option<Vec<u8>>, Option<Vec<u8>>)> =
+                case["records"].as_array().unwrap().iter().map(|r| (bytes(&r["key"]), bytes(&r["value"]))).collect();
+            assert_eq!(validate(&buf, usize::MAX).unwrap(), want.len(), "{name}");
+            let got: Vec<_> = records(&buf).map(|(k, v)| (k.map(<[u8]>::to_vec), v.map(<[u8]>::to_vec))).collect();
+            assert_eq!(got, want, "{name}");
+        }
+        for case in doc["invalid"].as_array().unwrap() {
+            let name = case["name"].as_str().unwrap();
+            let buf = bytes(&case["packed"]).unwrap();
+            let cap = case["max_records"].as_u64().map_or(usize::MAX, |n| n as usize);
+            let e = validate(&buf, cap).unwrap_err();
+            assert_eq!(e.code, KB_ERR_INVALID_ARGUMENT, "{name}");
+            let offset = format!("byte offset {}", case["error_offset"].as_u64().unwrap());
+            assert!(e.message.contains(&offset), "{name}: {:?} does not name {offset}", e.message);
+            let says = case["error_says"].as_str().unwrap();
+            assert!(e.message.contains(says), "{name}: {:?} does not say {says:?}", e.message);
+        }
+    }
 }

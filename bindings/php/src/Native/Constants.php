@@ -37,61 +37,61 @@ final class Constants
     public const KB_ERR_UNKNOWN_CONFIG = -1009;
 
     // Error codes (kb_err): librdkafka's rd_kafka_resp_err_t
-    /** Received message is incorrect */
+    /** RD_KAFKA_RESP_ERR__BAD_MSG: a malformed message from the broker. */
     public const RD_KAFKA_RESP_ERR__BAD_MSG = -199;
-    /** Generic failure */
+    /** RD_KAFKA_RESP_ERR__FAIL: a generic local failure. */
     public const RD_KAFKA_RESP_ERR__FAIL = -196;
-    /** Broker transport failure */
+    /** RD_KAFKA_RESP_ERR__TRANSPORT: the broker connection failed. */
     public const RD_KAFKA_RESP_ERR__TRANSPORT = -195;
-    /** Produced message timed out */
+    /** RD_KAFKA_RESP_ERR__MSG_TIMED_OUT: not delivered within message.timeout.ms. */
     public const RD_KAFKA_RESP_ERR__MSG_TIMED_OUT = -192;
-    /** Reached the end of the topic+partition queue on the broker. Not really an error. This event is disabled by default, see the `enable.partition.eof` configuration property. */
+    /** RD_KAFKA_RESP_ERR__PARTITION_EOF: the consumer reached the end of a partition. */
     public const RD_KAFKA_RESP_ERR__PARTITION_EOF = -191;
-    /** Permanent: Partition does not exist in cluster. */
+    /** RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION: no such partition. */
     public const RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION = -190;
-    /** Permanent: Topic does not exist in cluster. */
+    /** RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC: no such topic. */
     public const RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC = -188;
-    /** Invalid argument, or invalid configuration */
+    /** RD_KAFKA_RESP_ERR__INVALID_ARG: an invalid argument or configuration value. */
     public const RD_KAFKA_RESP_ERR__INVALID_ARG = -186;
-    /** Operation timed out */
+    /** RD_KAFKA_RESP_ERR__TIMED_OUT: the call's timeout passed. */
     public const RD_KAFKA_RESP_ERR__TIMED_OUT = -185;
-    /** Queue is full */
+    /** RD_KAFKA_RESP_ERR__QUEUE_FULL: librdkafka's producer queue is full. */
     public const RD_KAFKA_RESP_ERR__QUEUE_FULL = -184;
-    /** Assigned partitions (rebalance_cb) */
+    /** RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS: a rebalance assigned partitions. */
     public const RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS = -175;
-    /** Revoked partitions (rebalance_cb) */
+    /** RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS: a rebalance revoked partitions. */
     public const RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS = -174;
-    /** Conflicting use */
+    /** RD_KAFKA_RESP_ERR__CONFLICT: a conflicting use. */
     public const RD_KAFKA_RESP_ERR__CONFLICT = -173;
-    /** Wrong state */
+    /** RD_KAFKA_RESP_ERR__STATE: not valid in the client's current state. */
     public const RD_KAFKA_RESP_ERR__STATE = -172;
-    /** Not implemented */
+    /** RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED: not implemented. */
     public const RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED = -170;
-    /** No stored offset */
+    /** RD_KAFKA_RESP_ERR__NO_OFFSET: no offset to commit. */
     public const RD_KAFKA_RESP_ERR__NO_OFFSET = -168;
-    /** No such entry / item not found */
+    /** RD_KAFKA_RESP_ERR__NOENT: no such entry. */
     public const RD_KAFKA_RESP_ERR__NOENT = -156;
-    /** Purged in queue */
+    /** RD_KAFKA_RESP_ERR__PURGE_QUEUE: purged while still queued. */
     public const RD_KAFKA_RESP_ERR__PURGE_QUEUE = -152;
-    /** Purged in flight */
+    /** RD_KAFKA_RESP_ERR__PURGE_INFLIGHT: purged while in flight. */
     public const RD_KAFKA_RESP_ERR__PURGE_INFLIGHT = -151;
-    /** Fatal error: see rd_kafka_fatal_error() */
+    /** RD_KAFKA_RESP_ERR__FATAL: the client hit a fatal error. */
     public const RD_KAFKA_RESP_ERR__FATAL = -150;
-    /** Functionality not configured */
+    /** RD_KAFKA_RESP_ERR__NOT_CONFIGURED: a feature that is not configured (e.g. transactions). */
     public const RD_KAFKA_RESP_ERR__NOT_CONFIGURED = -145;
-    /** Unknown topic or partition */
+    /** RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART: the broker does not know the topic or partition. */
     public const RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART = 3;
-    /** Message size too large */
+    /** RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: the message is larger than allowed. */
     public const RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE = 10;
-    /** Invalid topic */
+    /** RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION: an invalid topic name. */
     public const RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION = 17;
-    /** Topic already exists */
+    /** RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS: the topic exists. */
     public const RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS = 36;
-    /** Invalid replication factor */
+    /** RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR: an invalid replication factor. */
     public const RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR = 38;
-    /** Invalid config */
+    /** RD_KAFKA_RESP_ERR_INVALID_CONFIG: an invalid topic configuration. */
     public const RD_KAFKA_RESP_ERR_INVALID_CONFIG = 40;
-    /** Broker failed to validate record */
+    /** RD_KAFKA_RESP_ERR_INVALID_RECORD: the broker refused the record. */
     public const RD_KAFKA_RESP_ERR_INVALID_RECORD = 87;
 
     // Event types (kb_event_type)
