@@ -66,6 +66,7 @@ mod tests {
     use crate::core::error::KB_ERR_INVALID_ARGUMENT;
 
     type Record<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
+    type OwnedRecord = (Option<Vec<u8>>, Option<Vec<u8>>);
 
     fn pack(records: &[Record]) -> Vec<u8> {
         let mut out = Vec::new();
@@ -127,8 +128,7 @@ mod tests {
         for case in doc["valid"].as_array().unwrap() {
             let name = case["name"].as_str().unwrap();
             let buf = bytes(&case["packed"]).unwrap();
-            let want: Vec<(Option<Vec<u8>>, Option<Vec<u8>>)> =
-                case["records"].as_array().unwrap().iter().map(|r| (bytes(&r["key"]), bytes(&r["value"]))).collect();
+            let want: Vec<OwnedRecord> = case["records"].as_array().unwrap().iter().map(|r| (bytes(&r["key"]), bytes(&r["value"]))).collect();
             assert_eq!(validate(&buf, usize::MAX).unwrap(), want.len(), "{name}");
             let got: Vec<_> = records(&buf).map(|(k, v)| (k.map(<[u8]>::to_vec), v.map(<[u8]>::to_vec))).collect();
             assert_eq!(got, want, "{name}");
