@@ -7,6 +7,7 @@ from ctypes import POINTER, c_int64, c_size_t, c_uint8
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from . import _native as _n
+from .errors import KB_ERR_INVALID_ARGUMENT, InvalidArgumentError
 from .types import Headers
 
 
@@ -32,8 +33,15 @@ def _ms(timeout: Optional[float]) -> int:
     return ms
 
 
-def _enc(s: str) -> bytes:
-    return s.encode("utf-8") if isinstance(s, str) else bytes(s)
+def _cstr(s: str, what: str) -> bytes:
+    """`s` as a char* argument, refused when it holds a NUL byte: C would end the string there and
+    the library would silently use only the part before it (another topic, a shorter id)."""
+    b = s.encode("utf-8") if isinstance(s, str) else bytes(s)
+    if b"\0" in b:
+        raise InvalidArgumentError(
+            KB_ERR_INVALID_ARGUMENT, "KB_ERR_INVALID_ARGUMENT",
+            f"{what} {s!r} contains a NUL byte, which cannot be passed in a C string")
+    return b
 
 
 def _dec(b: Optional[bytes]) -> Optional[str]:
@@ -43,10 +51,10 @@ def _dec(b: Optional[bytes]) -> Optional[str]:
 def _topic_arg(topic: str) -> bytes:
     """The topic name as a char* argument, encoded once per name."""
     if type(topic) is not str:
-        return _enc(topic)
+        return _cstr(topic, "topic")
     b = _topic_bytes_cache.get(topic)
     if b is None:
-        b = _enc(topic)
+        b = _cstr(topic, "topic")  # only names that passed the check are cached
         if len(_topic_bytes_cache) >= _CACHE_MAX:
             _topic_bytes_cache.clear()
         _topic_bytes_cache[topic] = b
@@ -126,7 +134,7 @@ def _headers_array(headers: Headers) -> Tuple[Any, int]:
     items = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
     arr = (_n.kb_header * len(items))()
     for h, (name, value) in zip(arr, items):
-        h.name = _enc(name)
+        h.name = _cstr(name, "header name")
         if value is not None:
             if not isinstance(value, bytes):  # header values are small: copy, never share
                 value = value.encode("utf-8") if isinstance(value, str) else bytes(value)

@@ -5,7 +5,7 @@ from ctypes import byref, c_int64, c_void_p
 from typing import Optional, Tuple, Union
 
 from . import _native as _n
-from ._marshal import _dec, _enc, _ms
+from ._marshal import _cstr, _dec, _ms
 from ._native import lib as _lib
 from .errors import _check, _error_from
 from .types import BrokerMetadata, ClusterMetadata, PartitionMetadata, TopicMetadata, TopicPartition
@@ -35,7 +35,7 @@ class _MetadataMixin:
         """Cluster metadata (kb_metadata_fetch): all topics, or just `topic`."""
         out = c_void_p()
         _check(_lib.kb_metadata_fetch(self._handle(),  # type: ignore[attr-defined]
-                                      _enc(topic) if topic is not None else None, _ms(timeout),
+                                      _cstr(topic, "topic") if topic is not None else None, _ms(timeout),
                                       byref(out)))
         try:
             view = _n.kb_metadata_view()
@@ -54,5 +54,5 @@ class _MetadataMixin:
             topic, partition = topic.topic, topic.partition
         low, high = c_int64(), c_int64()
         _check(_lib.kb_watermarks(self._handle(),  # type: ignore[attr-defined]
-                                  _enc(topic), partition, _ms(timeout), byref(low), byref(high)))
+                                  _cstr(topic, "topic"), partition, _ms(timeout), byref(low), byref(high)))
         return low.value, high.value

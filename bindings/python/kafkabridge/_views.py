@@ -6,7 +6,7 @@ from ctypes import POINTER, byref, c_void_p
 from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _native as _n
-from ._marshal import _Keep, _bytes_at, _dec, _enc, _topic_str, _topic_str_cache
+from ._marshal import _Keep, _bytes_at, _cstr, _dec, _topic_str, _topic_str_cache
 from ._native import lib as _lib
 from .errors import ERR_ASSIGN_PARTITIONS, _check, _error_from
 from .types import (CommitEvent, DeliveryReport, ErrorEvent, Event, LogEvent, Message,
@@ -18,7 +18,7 @@ def _tp_array(parts: Sequence[TopicPartition], keep: _Keep) -> Tuple[Any, int]:
         return None, 0
     arr = (_n.kb_topic_partition * len(parts))()
     for i, tp in enumerate(parts):
-        arr[i].topic = _enc(tp.topic)
+        arr[i].topic = _cstr(tp.topic, "topic")
         arr[i].partition = tp.partition
         arr[i].offset = tp.offset
         ptr, ln = keep.data(tp.metadata)

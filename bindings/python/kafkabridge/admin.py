@@ -5,7 +5,7 @@ from ctypes import byref, c_char_p, c_void_p
 from typing import Any, Mapping, Optional
 
 from ._handle import _Native
-from ._marshal import _enc, _ms
+from ._marshal import _cstr, _ms
 from ._metadata import _MetadataMixin
 from ._native import lib as _lib
 from .config import ConfigLike, _merged, _with_config
@@ -25,11 +25,11 @@ class Admin(_MetadataMixin, _Native):
     def create_topic(self, topic: str, partitions: int = -1, replication_factor: int = -1,
                      config: Optional[Mapping[str, str]] = None, timeout: float = 30.0) -> None:
         items = list((config or {}).items())
-        names = (c_char_p * max(len(items), 1))(*[_enc(k) for k, _ in items])
-        values = (c_char_p * max(len(items), 1))(*[_enc(str(v)) for _, v in items])
-        _check(_lib.kb_admin_create_topic(self._handle(), _enc(topic), partitions,
+        names = (c_char_p * max(len(items), 1))(*[_cstr(k, "topic config key") for k, _ in items])
+        values = (c_char_p * max(len(items), 1))(*[_cstr(str(v), "topic config value") for _, v in items])
+        _check(_lib.kb_admin_create_topic(self._handle(), _cstr(topic, "topic"), partitions,
                                           replication_factor, names if items else None,
                                           values if items else None, len(items), _ms(timeout)))
 
     def delete_topic(self, topic: str, timeout: float = 30.0) -> None:
-        _check(_lib.kb_admin_delete_topic(self._handle(), _enc(topic), _ms(timeout)))
+        _check(_lib.kb_admin_delete_topic(self._handle(), _cstr(topic, "topic"), _ms(timeout)))

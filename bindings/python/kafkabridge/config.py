@@ -6,7 +6,7 @@ from ctypes import byref, c_size_t, c_void_p
 from typing import Any, Dict, Iterator, Mapping, MutableMapping, Optional, Union
 
 from ._handle import _Native
-from ._marshal import _enc
+from ._marshal import _cstr
 from ._native import lib as _lib
 from .errors import _check
 
@@ -41,7 +41,7 @@ class Config(_Native, MutableMapping[str, str]):
 
     def __setitem__(self, key: str, value: Any) -> None:
         sval = self._str(value)
-        _check(_lib.kb_config_set(self._handle(), _enc(key), _enc(sval)))
+        _check(_lib.kb_config_set(self._handle(), _cstr(key, "config key"), _cstr(sval, f"config value of {key!r}")))
         self._values[key] = sval
 
     def __getitem__(self, key: str) -> str:
@@ -51,10 +51,10 @@ class Config(_Native, MutableMapping[str, str]):
         """The value as set, else librdkafka's default (kb_config_get)."""
         n = c_size_t()
         buf = ctypes.create_string_buffer(256)
-        _check(_lib.kb_config_get(self._handle(), _enc(key), buf, 256, byref(n)))
+        _check(_lib.kb_config_get(self._handle(), _cstr(key, "config key"), buf, 256, byref(n)))
         if n.value >= 256:
             buf = ctypes.create_string_buffer(n.value + 1)
-            _check(_lib.kb_config_get(self._handle(), _enc(key), buf, n.value + 1, byref(n)))
+            _check(_lib.kb_config_get(self._handle(), _cstr(key, "config key"), buf, n.value + 1, byref(n)))
         return buf.raw[:n.value].decode("utf-8", "replace")
 
     def __delitem__(self, key: str) -> None:

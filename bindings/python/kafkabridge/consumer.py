@@ -7,7 +7,7 @@ from typing import Any, List, Optional, Sequence, Tuple, Union
 
 from . import _native as _n
 from ._handle import _Native
-from ._marshal import _Keep, _enc, _ms, _ms_cache
+from ._marshal import _Keep, _cstr, _ms, _ms_cache
 from ._metadata import _MetadataMixin
 from ._native import lib as _lib
 from ._views import _messages_from_views, _offsets, _take_event_batch, _take_partition_list, _tp_array
@@ -48,7 +48,7 @@ class Consumer(_MetadataMixin, _Native):
     def subscribe(self, topics: Union[str, Sequence[str]]) -> None:
         if isinstance(topics, str):
             topics = [topics]
-        arr = (c_char_p * len(topics))(*[_enc(t) for t in topics])
+        arr = (c_char_p * len(topics))(*[_cstr(t, "topic") for t in topics])
         _check(_lib.kb_consumer_subscribe(self._handle(), arr, len(topics)))
 
     def unsubscribe(self) -> None:
@@ -150,7 +150,7 @@ class Consumer(_MetadataMixin, _Native):
         return _take_partition_list(out)
 
     def seek(self, topic: str, partition: int, offset: int, timeout: float = 10.0) -> None:
-        _check(_lib.kb_consumer_seek(self._handle(), _enc(topic), partition, offset, _ms(timeout)))
+        _check(_lib.kb_consumer_seek(self._handle(), _cstr(topic, "topic"), partition, offset, _ms(timeout)))
 
     def close(self) -> None:
         """Leaves the group and frees the consumer (idempotent)."""

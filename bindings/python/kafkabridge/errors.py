@@ -24,22 +24,49 @@ KB_ERR_INVALID_STATE = -1007
 KB_ERR_EVENT_QUEUE_FULL = -1008
 KB_ERR_UNKNOWN_CONFIG = -1009
 
-class KafkaBridgeError(Exception):
-    """A failed kafkabridge call: `code` (kb_err), `name` (kb_err_name) and `message`."""
+# kb_last_error_flags() bits (KB_ERROR_FLAG_* in kafkabridge.h)
+ERROR_FLAG_RETRIABLE = 1
+ERROR_FLAG_FATAL = 2
+ERROR_FLAG_TXN_REQUIRES_ABORT = 4
 
-    def __init__(self, code: int, name: str, message: str) -> None:
+
+class KafkaBridgeError(Exception):
+    """A failed kafkabridge call: `code` (kb_err), `name` (kb_err_name) and `message`.
+
+    `flags` holds the KB_ERROR_FLAG_* bits: read with kb_last_error_flags() right after a failed
+    call, so for transactions they are librdkafka's own verdict. Errors that did not come from a
+    call on this thread (delivery reports, consumer messages, events) have no flags of their own;
+    theirs are derived from the code (retriable, fatal; never txn_requires_abort).
+    """
+
+    def __init__(self, code: int, name: str, message: str, flags: Optional[int] = None) -> None:
         super().__init__(f"{name} ({code}): {message}")
         self.code = code
         self.name = name
         self.message = message
+        self._flags = flags
+
+    @property
+    def flags(self) -> int:
+        if self._flags is None:
+            self._flags = ((ERROR_FLAG_RETRIABLE if _lib.kb_err_is_retriable(self.code) else 0)
+                           | (ERROR_FLAG_FATAL if _lib.kb_err_is_fatal(self.code) else 0))
+        return self._flags
 
     @property
     def retriable(self) -> bool:
-        return bool(_lib.kb_err_is_retriable(self.code))
+        """Retrying the same call later may succeed."""
+        return bool(self.flags & ERROR_FLAG_RETRIABLE)
 
     @property
     def fatal(self) -> bool:
-        return bool(_lib.kb_err_is_fatal(self.code))
+        """The client is unusable: close it and create a new one."""
+        return bool(self.flags & ERROR_FLAG_FATAL)
+
+    @property
+    def txn_requires_abort(self) -> bool:
+        """The current transaction cannot commit: abort_transaction(), then begin a new one."""
+        return bool(self.flags & ERROR_FLAG_TXN_REQUIRES_ABORT)
 
 
 class KafkaTimeoutError(KafkaBridgeError, TimeoutError):
@@ -101,10 +128,14 @@ _ERROR_CLASSES: Dict[int, type] = {
 
 
 def _make_error(code: int, message: Optional[str] = None) -> KafkaBridgeError:
+    """The exception for `code`. Without `message` it is the failure of the call just made on this
+    thread: its message and flags are read from the library (kb_last_error, kb_last_error_flags)."""
+    flags = None
     if message is None:
         message = _n.last_error()
+        flags = _n.last_error_flags()
     cls = _ERROR_CLASSES.get(code, KafkaBridgeError)
-    return cls(code, _n.err_name(code), message)
+    return cls(code, _n.err_name(code), message, flags)
 
 
 def _check(code: int) -> None:
