@@ -25,27 +25,6 @@ func queryTimeout(ctx context.Context) (C.int32_t, error) {
 	return durationMs(t), nil
 }
 
-// Pause stops fetching the given partitions (Offset is ignored): Poll returns
-// none of their messages until Resume.
-func (c *Consumer) Pause(parts []TopicPartition) error {
-	return c.use(func(h *C.kb_consumer) error {
-		var a arena
-		defer a.free()
-		p, n := a.partitions(parts)
-		return call(func() C.kb_err { return C.kb_consumer_pause(h, p, n) })
-	})
-}
-
-// Resume restarts fetching paused partitions.
-func (c *Consumer) Resume(parts []TopicPartition) error {
-	return c.use(func(h *C.kb_consumer) error {
-		var a arena
-		defer a.free()
-		p, n := a.partitions(parts)
-		return call(func() C.kb_err { return C.kb_consumer_resume(h, p, n) })
-	})
-}
-
 // Watermarks asks the broker for a partition's low (first) and high (next to
 // be written) offsets, within ctx's deadline (default 10s).
 func (c *Consumer) Watermarks(ctx context.Context, topic string, partition int32) (low, high int64, err error) {
