@@ -12,7 +12,7 @@ func (c *Consumer) Pause(parts []TopicPartition) error {
 		var a arena
 		defer a.free()
 		p, n := a.partitions(parts)
-		return call(func() C.kb_err { return C.kb_consumer_pause(h, p, n) })
+		return a.call(func() C.kb_err { return C.kb_consumer_pause(h, p, n) })
 	})
 }
 
@@ -22,6 +22,6 @@ func (c *Consumer) Resume(parts []TopicPartition) error {
 		var a arena
 		defer a.free()
 		p, n := a.partitions(parts)
-		return call(func() C.kb_err { return C.kb_consumer_resume(h, p, n) })
+		return a.call(func() C.kb_err { return C.kb_consumer_resume(h, p, n) })
 	})
 }

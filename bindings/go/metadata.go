@@ -36,8 +36,8 @@ func (c *Consumer) Watermarks(ctx context.Context, topic string, partition int32
 	err = c.use(func(h *C.kb_consumer) error {
 		var a arena
 		defer a.free()
-		tp := a.str(topic)
-		return call(func() C.kb_err {
+		tp := a.str("topic", topic)
+		return a.call(func() C.kb_err {
 			return C.kb_watermarks(unsafe.Pointer(h), tp, C.int32_t(partition), t, &lo, &hi)
 		})
 	})
@@ -89,17 +89,17 @@ func (c *Consumer) Metadata(ctx context.Context, topic string) (*Metadata, error
 		defer a.free()
 		var tp *C.char
 		if topic != "" {
-			tp = a.str(topic)
+			tp = a.str("topic", topic)
 		}
 		var md *C.kb_metadata
-		if err := call(func() C.kb_err {
+		if err := a.call(func() C.kb_err {
 			return C.kb_metadata_fetch(unsafe.Pointer(h), tp, t, &md)
 		}); err != nil {
 			return err
 		}
 		defer C.kb_metadata_free(md)
 		var v C.kb_metadata_view
-		if err := call(func() C.kb_err { return C.kb_metadata_get_view(md, &v) }); err != nil {
+		if err := a.call(func() C.kb_err { return C.kb_metadata_get_view(md, &v) }); err != nil {
 			return err
 		}
 		out = metadataFromView(&v)
