@@ -129,6 +129,38 @@ final class ErrorsTest extends KafkaTestCase
         }
     }
 
+    /**
+     * Integers for int32_t parameters are checked before the call: FFI would keep the low 32
+     * bits only (4294967295 is -1, "any partition"; -2147483649 ms is a 24.8-day wait).
+     */
+    public function testIntegersOutsideInt32AreRefused(): void
+    {
+        $cases = [
+            'partition' => function (): void {
+                $this->producer()->produce('t', 'x', null, [], 4294967295);
+            },
+            'timeout_ms' => function (): void {
+                $this->producer()->poll(-2147483649);
+            },
+        ];
+        foreach ($cases as $argument => $call) {
+            try {
+                $call();
+                self::fail($argument . ' outside int32_t accepted');
+            } catch (InvalidArgumentException $e) {
+                self::assertSame(ErrorCode::KB_INVALID_ARGUMENT, $e->getCode());
+                self::assertStringContainsString($argument, $e->getLibraryMessage());
+                self::assertStringContainsString('32-bit', $e->getLibraryMessage());
+            }
+        }
+        try {
+            $this->producer()->produceSync('t', 'x', null, [], 0, 0, 2147483648);
+            self::fail('timeout 2147483648 accepted');
+        } catch (InvalidArgumentException $e) {
+            self::assertStringContainsString('2147483648', $e->getLibraryMessage());
+        }
+    }
+
     public function testNulInTopicNameIsRefused(): void
     {
         $this->expectException(InvalidArgumentException::class);
