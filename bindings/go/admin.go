@@ -58,7 +58,7 @@ func (a *Admin) CreateTopic(ctx context.Context, topic string, partitions, repli
 	}
 	var ar arena
 	defer ar.free()
-	t := ar.str(topic)
+	t := ar.str("topic", topic)
 	keys := make([]string, 0, len(configs))
 	for k := range configs {
 		keys = append(keys, k)
@@ -71,11 +71,11 @@ func (a *Admin) CreateTopic(ctx context.Context, topic string, partitions, repli
 		values = (**C.char)(ar.alloc(ptrSize * len(keys)))
 		ns, vs := unsafe.Slice(names, len(keys)), unsafe.Slice(values, len(keys))
 		for i, k := range keys {
-			ns[i], vs[i] = ar.str(k), ar.str(configs[k])
+			ns[i], vs[i] = ar.str("topic config key", k), ar.str("topic config value", configs[k])
 		}
 	}
 	ms := durationMs(ctxTimeout(ctx, 30*time.Second))
-	return call(func() C.kb_err {
+	return ar.call(func() C.kb_err {
 		return C.kb_admin_create_topic(h, t, C.int32_t(partitions), C.int32_t(replicationFactor),
 			names, values, C.size_t(len(keys)), ms)
 	})
@@ -93,9 +93,9 @@ func (a *Admin) DeleteTopic(ctx context.Context, topic string) error {
 	}
 	var ar arena
 	defer ar.free()
-	t := ar.str(topic)
+	t := ar.str("topic", topic)
 	ms := durationMs(ctxTimeout(ctx, 30*time.Second))
-	return call(func() C.kb_err { return C.kb_admin_delete_topic(h, t, ms) })
+	return ar.call(func() C.kb_err { return C.kb_admin_delete_topic(h, t, ms) })
 }
 
 // Close frees the admin client. Closing twice is a no-op.

@@ -22,9 +22,9 @@ import (
 // cEmpty is a non-NULL pointer for empty data (length 0): NULL would mean "absent".
 var cEmpty = C.kbg_empty()
 
-// call runs f on a locked OS thread so that kb_last_error (thread-local in the
-// library) is read on the thread that failed. The produce calls, which are hot,
-// use the kbg_* wrappers instead.
+// call runs f on a locked OS thread so that kb_last_error and kb_last_error_flags
+// (thread-local in the library) are read on the thread that failed. The produce
+// calls, which are hot, use the kbg_* wrappers instead.
 func call(f func() C.kb_err) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -32,7 +32,7 @@ func call(f func() C.kb_err) error {
 	if rc == 0 {
 		return nil
 	}
-	return newError(int32(rc), lastError())
+	return newCallError(int32(rc), lastError(), uint32(C.kb_last_error_flags()))
 }
 
 func lastError() string {
@@ -60,7 +60,27 @@ func goData(b []byte) (*C.uint8_t, C.size_t) {
 }
 
 // arena owns C allocations made to pass Go data to the library; free() releases them all.
-type arena struct{ ptrs []unsafe.Pointer }
+// err is the first argument refused while building (see str); call returns it instead of
+// calling the library.
+type arena struct {
+	ptrs []unsafe.Pointer
+	err  error
+}
+
+// call is the package's call, unless an argument built in the arena was refused.
+func (a *arena) call(f func() C.kb_err) error {
+	if a.err != nil {
+		return a.err
+	}
+	return call(f)
+}
+
+// refuse records err as the arena's refusal unless one is already recorded.
+func (a *arena) refuse(err error) {
+	if a.err == nil {
+		a.err = err
+	}
+}
 
 func (a *arena) alloc(n int) unsafe.Pointer {
 	if n <= 0 {
@@ -74,7 +94,12 @@ func (a *arena) alloc(n int) unsafe.Pointer {
 	return p
 }
 
-func (a *arena) str(s string) *C.char {
+// str copies s, the argument named what, into C memory as a NUL-terminated string. A
+// string holding a NUL byte is refused (recorded in a.err, see invalidCString).
+func (a *arena) str(what, s string) *C.char {
+	if err := invalidCString(what, s); err != nil {
+		a.refuse(err)
+	}
 	p := a.alloc(len(s) + 1)
 	b := unsafe.Slice((*byte)(p), len(s)+1)
 	copy(b, s)
@@ -102,7 +127,7 @@ func (a *arena) headers(hs []Header) (*C.kb_header, C.size_t) {
 	p := (*C.kb_header)(a.alloc(int(unsafe.Sizeof(C.kb_header{})) * len(hs)))
 	arr := unsafe.Slice(p, len(hs))
 	for i, h := range hs {
-		arr[i].name = a.str(h.Name)
+		arr[i].name = a.str("header name", h.Name)
 		arr[i].value, arr[i].value_len = a.bytes(h.Value)
 	}
 	return p, C.size_t(len(hs))
@@ -116,7 +141,7 @@ func (a *arena) partitions(tps []TopicPartition) (*C.kb_topic_partition, C.size_
 	arr := unsafe.Slice(p, len(tps))
 	for i, tp := range tps {
 		arr[i] = C.kb_topic_partition{}
-		arr[i].topic = a.str(tp.Topic)
+		arr[i].topic = a.str("topic", tp.Topic)
 		arr[i].partition = C.int32_t(tp.Partition)
 		arr[i].offset = C.int64_t(tp.Offset)
 		arr[i].metadata, arr[i].metadata_len = a.bytes(tp.Metadata)

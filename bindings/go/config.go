@@ -50,8 +50,8 @@ func (c *Config) Set(key, value string) error {
 	}
 	var a arena
 	defer a.free()
-	k, v := a.str(key), a.str(value)
-	return call(func() C.kb_err { return C.kb_config_set(c.h, k, v) })
+	k, v := a.str("config key", key), a.str("config value of "+key, value)
+	return a.call(func() C.kb_err { return C.kb_config_set(c.h, k, v) })
 }
 
 // Get returns a property's value (as set, else librdkafka's default).
@@ -64,12 +64,12 @@ func (c *Config) Get(key string) (string, error) {
 	}
 	var a arena
 	defer a.free()
-	k := a.str(key)
+	k := a.str("config key", key)
 	size := 256
 	for {
 		buf := (*C.char)(a.alloc(size))
 		var n C.size_t
-		if err := call(func() C.kb_err { return C.kb_config_get(c.h, k, buf, C.size_t(size), &n) }); err != nil {
+		if err := a.call(func() C.kb_err { return C.kb_config_get(c.h, k, buf, C.size_t(size), &n) }); err != nil {
 			return "", err
 		}
 		if int(n) < size {

@@ -55,10 +55,10 @@ func (c *Consumer) Subscribe(topics ...string) error {
 			arr = (**C.char)(a.alloc(int(unsafe.Sizeof((*C.char)(nil))) * len(topics)))
 			s := unsafe.Slice(arr, len(topics))
 			for i, t := range topics {
-				s[i] = a.str(t)
+				s[i] = a.str("topic", t)
 			}
 		}
-		return call(func() C.kb_err { return C.kb_consumer_subscribe(h, arr, C.size_t(len(topics))) })
+		return a.call(func() C.kb_err { return C.kb_consumer_subscribe(h, arr, C.size_t(len(topics))) })
 	})
 }
 
@@ -76,7 +76,7 @@ func (c *Consumer) Assign(parts ...TopicPartition) error {
 		var a arena
 		defer a.free()
 		p, n := a.partitions(parts)
-		return call(func() C.kb_err { return C.kb_consumer_assign(h, p, n) })
+		return a.call(func() C.kb_err { return C.kb_consumer_assign(h, p, n) })
 	})
 }
 
@@ -193,7 +193,7 @@ func (c *Consumer) commit(offsets []TopicPartition, async bool) error {
 		var a arena
 		defer a.free()
 		p, n := a.partitions(offsets)
-		return call(func() C.kb_err { return C.kb_consumer_commit(h, p, n, as) })
+		return a.call(func() C.kb_err { return C.kb_consumer_commit(h, p, n, as) })
 	})
 }
 
@@ -211,7 +211,7 @@ func (c *Consumer) Committed(ctx context.Context, parts ...TopicPartition) ([]To
 		p, n := a.partitions(parts)
 		var l *C.kb_partition_list
 		t := durationMs(ctxTimeout(ctx, 10*time.Second))
-		if err := call(func() C.kb_err { return C.kb_consumer_committed(h, p, n, t, &l) }); err != nil {
+		if err := a.call(func() C.kb_err { return C.kb_consumer_committed(h, p, n, t, &l) }); err != nil {
 			return err
 		}
 		var err error
@@ -270,8 +270,8 @@ func (c *Consumer) Seek(topic string, partition int32, offset int64, timeout tim
 	return c.use(func(h *C.kb_consumer) error {
 		var a arena
 		defer a.free()
-		t := a.str(topic)
-		return call(func() C.kb_err {
+		t := a.str("topic", topic)
+		return a.call(func() C.kb_err {
 			return C.kb_consumer_seek(h, t, C.int32_t(partition), C.int64_t(offset), durationMs(timeout))
 		})
 	})

@@ -495,3 +495,35 @@ func TestVersion(t *testing.T) {
 		t.Fatal("empty version")
 	}
 }
+
+// produceN sends n messages to each of parts partitions and waits for them.
+func produceN(t *testing.T, topic string, parts int32, n int) {
+	t.Helper()
+	p := newProducer(t, map[string]string{"bootstrap.servers": brokers(t), "linger.ms": "5"})
+	for part := int32(0); part < parts; part++ {
+		for i := 0; i < n; i++ {
+			if _, err := p.Produce(topic, []byte(fmt.Sprintf("p%d-%d", part, i)), nil, Partition(part)); err != nil {
+				t.Fatalf("Produce: %v", err)
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := p.Flush(ctx); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
+}
+
+func newConsumer(t *testing.T, props map[string]string) *Consumer {
+	t.Helper()
+	all := map[string]string{"bootstrap.servers": brokers(t), "auto.offset.reset": "earliest", "enable.auto.commit": "false"}
+	for k, v := range props {
+		all[k] = v
+	}
+	c, err := NewConsumer(mustConfig(t, all))
+	if err != nil {
+		t.Fatalf("NewConsumer: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}

@@ -5,10 +5,11 @@ package kafkabridge
 #include <kafkabridge.h>
 
 // The outcome of a produce call. On failure msg holds kb_last_error() in malloc'd memory
-// (the caller frees it): the message is read in the same cgo call as the failure, on the
-// thread that failed, so the hot path needs no runtime.LockOSThread.
+// (the caller frees it) and flags kb_last_error_flags(): both are read in the same cgo call
+// as the failure, on the thread that failed, so the hot path needs no runtime.LockOSThread.
 typedef struct {
 	kb_err rc;
+	uint32_t flags;
 	uint64_t id;
 	size_t accepted;
 	char *msg;
@@ -17,6 +18,7 @@ typedef struct {
 static void kbg_fail(kbg_result *r, kb_err rc) {
 	size_t n = kb_last_error(NULL, 0);
 	r->rc = rc;
+	r->flags = kb_last_error_flags();
 	r->msg = malloc(n + 1);
 	if (r->msg != NULL) {
 		kb_last_error(r->msg, n + 1);
@@ -53,6 +55,7 @@ import (
 	"errors"
 	"math"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -116,7 +119,7 @@ func resultError(r *C.kbg_result) error {
 		C.free(unsafe.Pointer(r.msg))
 		r.msg = nil
 	}
-	return newError(int32(r.rc), msg)
+	return newCallError(int32(r.rc), msg, uint32(r.flags))
 }
 
 // Delivery is the outcome of ProduceSync.
@@ -176,6 +179,9 @@ func (c *topicCache) get(name string) *C.char {
 }
 
 func (c *topicCache) add(name string) *C.char {
+	if strings.IndexByte(name, 0) >= 0 {
+		return nil // C.CString would cut it short: the caller's arena refuses it
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var old map[string]*C.char
@@ -252,11 +258,14 @@ func (p *Producer) Produce(topic string, value, key []byte, opts ...ProduceOptio
 	defer a.free()
 	t := p.topics.get(topic)
 	if t == nil {
-		t = a.str(topic)
+		t = a.str("topic", topic)
 	}
 	hp, hn := a.headers(o.Headers)
 	kp, kl := goData(key)
 	vp, vl := goData(value)
+	if a.err != nil { // a NUL byte in the topic or a header name
+		return 0, a.err
+	}
 	r := C.kbg_produce(p.h, t, o.partition(), kp, kl, vp, vl, hp, hn, o.timestampMs())
 	return uint64(r.id), resultError(&r)
 }
@@ -295,6 +304,12 @@ func (p *Producer) ProduceBatch(records []Record) (ids []uint64, err error) {
 	if len(records) == 0 {
 		return nil, nil
 	}
+	// Records before the first refused one are produced, as if the library had refused it.
+	n, refused := firstRefusedRecord(records)
+	if n == 0 {
+		return nil, refused
+	}
+	records = records[:n]
 	var a arena
 	defer a.free()
 	var pin runtime.Pinner
@@ -302,7 +317,27 @@ func (p *Producer) ProduceBatch(records []Record) (ids []uint64, err error) {
 	recs := p.cRecords(&a, &pin, records)
 	ids = make([]uint64, len(records))
 	r := C.kbg_produce_batch(p.h, recs, C.size_t(len(records)), (*C.uint64_t)(unsafe.Pointer(&ids[0])))
-	return ids[:int(r.accepted)], resultError(&r)
+	if err := resultError(&r); err != nil {
+		return ids[:int(r.accepted)], err
+	}
+	return ids, refused
+}
+
+// firstRefusedRecord returns the index and the error of the first record whose topic or a
+// header name holds a NUL byte (see invalidCString), or len(records) and nil.
+func firstRefusedRecord(records []Record) (int, error) {
+	for i := range records {
+		r := &records[i]
+		if err := invalidCString("topic", r.Topic); err != nil {
+			return i, err
+		}
+		for _, h := range r.Headers {
+			if err := invalidCString("header name", h.Name); err != nil {
+				return i, err
+			}
+		}
+	}
+	return len(records), nil
 }
 
 // cRecords lays records out for kb_producer_produce_batch in one C block: the kb_record
@@ -332,7 +367,7 @@ func (p *Producer) cRecords(a *arena, pin *runtime.Pinner, records []Record) *C.
 		if ctopic == nil || r.Topic != topic {
 			topic, ctopic = r.Topic, p.topics.get(r.Topic)
 			if ctopic == nil {
-				ctopic = a.str(r.Topic)
+				ctopic = a.str("topic", r.Topic)
 			}
 		}
 		var hp *C.kb_header
@@ -421,11 +456,11 @@ func (p *Producer) ProduceSync(ctx context.Context, topic string, value, key []b
 		err := p.use(func(h *C.kb_producer) error {
 			var a arena
 			defer a.free()
-			t := a.str(topic)
+			t := a.str("topic", topic)
 			kp, kl := a.bytes(key)
 			vp, vl := a.bytes(value)
 			hp, hn := a.headers(o.Headers)
-			return call(func() C.kb_err {
+			return a.call(func() C.kb_err {
 				return C.kb_producer_produce_sync(h, t, o.partition(), kp, kl, vp, vl, hp, hn,
 					o.timestampMs(), durationMs(timeout), &out)
 			})

@@ -86,7 +86,7 @@ func (p *Producer) SendOffsetsToTransaction(ctx context.Context, consumer *Consu
 			var a arena
 			defer a.free()
 			tp, n := a.partitions(offsets)
-			return call(func() C.kb_err { return C.kb_producer_send_offsets_to_transaction(h, ch, tp, n, t) })
+			return a.call(func() C.kb_err { return C.kb_producer_send_offsets_to_transaction(h, ch, tp, n, t) })
 		})
 	})
 }

@@ -93,7 +93,7 @@ class Producer extends \RdKafka
         try {
             $this->client('', [])->initTransactions($timeout_ms);
         } catch (KafkaBridgeException $e) {
-            throw Errors::kafkaError($e, false);
+            throw Errors::kafkaError($e);
         }
     }
 
@@ -109,7 +109,7 @@ class Producer extends \RdKafka
         try {
             $this->client('', [])->beginTransaction();
         } catch (KafkaBridgeException $e) {
-            throw Errors::kafkaError($e, false);
+            throw Errors::kafkaError($e);
         }
     }
 
@@ -127,7 +127,7 @@ class Producer extends \RdKafka
         try {
             $this->client('', [])->commitTransaction($timeout_ms);
         } catch (KafkaBridgeException $e) {
-            throw Errors::kafkaError($e, true);
+            throw Errors::kafkaError($e);
         }
     }
 
@@ -145,7 +145,7 @@ class Producer extends \RdKafka
         try {
             $this->client('', [])->abortTransaction($timeout_ms);
         } catch (KafkaBridgeException $e) {
-            throw Errors::kafkaError($e, false);
+            throw Errors::kafkaError($e);
         }
     }
 

@@ -61,12 +61,12 @@ final class Admin extends Client
             $this->ffi->kb_admin_create_topic(
                 $this->handle('createTopic'),
                 Native::name($name, 'topic name'),
-                $partitions,
-                $replicationFactor,
+                Native::int32($partitions, 'partitions'),
+                Native::int32($replicationFactor, 'replication_factor'),
                 $nameArray,
                 $valueArray,
                 $count,
-                $timeoutMs
+                Native::int32($timeoutMs, 'timeout_ms')
             ),
             'kb_admin_create_topic'
         );
@@ -81,7 +81,7 @@ final class Admin extends Client
     public function deleteTopic(string $name, int $timeoutMs = 30000): void
     {
         Library::check(
-            $this->ffi->kb_admin_delete_topic($this->handle('deleteTopic'), Native::name($name, 'topic name'), $timeoutMs),
+            $this->ffi->kb_admin_delete_topic($this->handle('deleteTopic'), Native::name($name, 'topic name'), Native::int32($timeoutMs, 'timeout_ms')),
             'kb_admin_delete_topic'
         );
     }

@@ -38,7 +38,7 @@ abstract class Client
             $this->ffi->kb_metadata_fetch(
                 $this->handle('metadata'),
                 $topic === null ? null : Native::name($topic, 'topic name'),
-                $timeoutMs,
+                Native::int32($timeoutMs, 'timeout_ms'),
                 \FFI::addr($out)
             ),
             'kb_metadata_fetch'
@@ -68,8 +68,8 @@ abstract class Client
             $this->ffi->kb_watermarks(
                 $this->handle('watermarks'),
                 Native::name($topic, 'topic name'),
-                $partition,
-                $timeoutMs,
+                Native::int32($partition, 'partition'),
+                Native::int32($timeoutMs, 'timeout_ms'),
                 \FFI::addr($low),
                 \FFI::addr($high)
             ),
@@ -94,7 +94,7 @@ abstract class Client
         list($array, $count, $arena) = Native::topicPartitions($this->ffi, $partitions);
         $out = $this->ffi->new('kb_partition_list*');
         Library::check(
-            $this->ffi->kb_offsets_for_times($this->handle('offsetsForTimes'), $array, $count, $timeoutMs, \FFI::addr($out)),
+            $this->ffi->kb_offsets_for_times($this->handle('offsetsForTimes'), $array, $count, Native::int32($timeoutMs, 'timeout_ms'), \FFI::addr($out)),
             'kb_offsets_for_times'
         );
         unset($arena);
@@ -116,7 +116,7 @@ abstract class Client
             $this->ffi->kb_group_list_fetch(
                 $this->handle('listGroups'),
                 $group === null ? null : Native::name($group, 'group name'),
-                $timeoutMs,
+                Native::int32($timeoutMs, 'timeout_ms'),
                 \FFI::addr($out)
             ),
             'kb_group_list_fetch'

@@ -151,7 +151,7 @@ final class Consumer extends Client
     public function poll(int $timeoutMs): ?Message
     {
         $out = $this->ffi->new('kb_message*');
-        Library::check($this->ffi->kb_consumer_poll($this->handle('poll'), $timeoutMs, \FFI::addr($out)), 'kb_consumer_poll');
+        Library::check($this->ffi->kb_consumer_poll($this->handle('poll'), Native::int32($timeoutMs, 'timeout_ms'), \FFI::addr($out)), 'kb_consumer_poll');
         if (\FFI::isNull($out)) {
             return null;
         }
@@ -171,7 +171,7 @@ final class Consumer extends Client
     {
         $out = $this->ffi->new('kb_message_batch*');
         Library::check(
-            $this->ffi->kb_consumer_poll_batch($this->handle('pollBatch'), $timeoutMs, Native::count($max, 'max'), \FFI::addr($out)),
+            $this->ffi->kb_consumer_poll_batch($this->handle('pollBatch'), Native::int32($timeoutMs, 'timeout_ms'), Native::count($max, 'max'), \FFI::addr($out)),
             'kb_consumer_poll_batch'
         );
 
@@ -187,7 +187,7 @@ final class Consumer extends Client
     public function pollEvent(int $timeoutMs = 0): ?Event
     {
         $out = $this->ffi->new('kb_event*');
-        Library::check($this->ffi->kb_consumer_poll_event($this->handle('pollEvent'), $timeoutMs, \FFI::addr($out)), 'kb_consumer_poll_event');
+        Library::check($this->ffi->kb_consumer_poll_event($this->handle('pollEvent'), Native::int32($timeoutMs, 'timeout_ms'), \FFI::addr($out)), 'kb_consumer_poll_event');
         if (\FFI::isNull($out)) {
             return null;
         }
@@ -206,7 +206,7 @@ final class Consumer extends Client
     {
         $out = $this->ffi->new('kb_event_batch*');
         Library::check(
-            $this->ffi->kb_consumer_poll_events($this->handle('events'), $timeoutMs, Native::count($max, 'max'), \FFI::addr($out)),
+            $this->ffi->kb_consumer_poll_events($this->handle('events'), Native::int32($timeoutMs, 'timeout_ms'), Native::count($max, 'max'), \FFI::addr($out)),
             'kb_consumer_poll_events'
         );
 
@@ -257,7 +257,7 @@ final class Consumer extends Client
     public function storeOffset(string $topic, int $partition, int $offset): void
     {
         Library::check(
-            $this->ffi->kb_consumer_store_offset($this->handle('storeOffset'), Native::name($topic, 'topic name'), $partition, $offset),
+            $this->ffi->kb_consumer_store_offset($this->handle('storeOffset'), Native::name($topic, 'topic name'), Native::int32($partition, 'partition'), $offset),
             'kb_consumer_store_offset'
         );
     }
@@ -277,7 +277,7 @@ final class Consumer extends Client
         list($array, $count, $arena) = Native::topicPartitions($this->ffi, $partitions === null ? [] : $partitions);
         $out = $this->ffi->new('kb_partition_list*');
         Library::check(
-            $this->ffi->kb_consumer_committed($this->handle('committed'), $array, $count, $timeoutMs, \FFI::addr($out)),
+            $this->ffi->kb_consumer_committed($this->handle('committed'), $array, $count, Native::int32($timeoutMs, 'timeout_ms'), \FFI::addr($out)),
             'kb_consumer_committed'
         );
         unset($arena);
@@ -308,7 +308,7 @@ final class Consumer extends Client
     public function seek(string $topic, int $partition, int $offset, int $timeoutMs = 5000): void
     {
         Library::check(
-            $this->ffi->kb_consumer_seek($this->handle('seek'), Native::name($topic, 'topic name'), $partition, $offset, $timeoutMs),
+            $this->ffi->kb_consumer_seek($this->handle('seek'), Native::name($topic, 'topic name'), Native::int32($partition, 'partition'), $offset, Native::int32($timeoutMs, 'timeout_ms')),
             'kb_consumer_seek'
         );
     }

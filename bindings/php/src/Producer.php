@@ -111,7 +111,7 @@ final class Producer extends Client
         $err = $this->ffi->kb_producer_produce(
             $handle,
             $topic,
-            $partition,
+            Native::int32($partition, 'partition'),
             $key,
             $key === null ? 0 : \strlen($key),
             $value,
@@ -146,7 +146,7 @@ final class Producer extends Client
             $this->ffi->kb_producer_produce_sync(
                 $this->handle('produceSync'),
                 Native::name($topic, 'topic name'),
-                $partition,
+                Native::int32($partition, 'partition'),
                 $key,
                 $key === null ? 0 : \strlen($key),
                 $value,
@@ -154,7 +154,7 @@ final class Producer extends Client
                 $h === null ? null : $h[1],
                 $h === null ? 0 : $h[2],
                 $timestampMs,
-                $timeoutMs,
+                Native::int32($timeoutMs, 'timeout_ms'),
                 \FFI::addr($d)
             ),
             'kb_producer_produce_sync'
@@ -232,7 +232,7 @@ final class Producer extends Client
                 $value === null ? 0 : strlen($value),
                 $headerPlan,
                 $headerTotal,
-                $partition,
+                Native::int32($partition, 'partition'),
                 $timestampMs,
             ];
             $headerTotal += count($headerPlan);
@@ -394,7 +394,7 @@ final class Producer extends Client
     public function poll(int $timeoutMs = 0): ?Event
     {
         $out = $this->ffi->new('kb_event*');
-        Library::check($this->ffi->kb_producer_poll($this->handle('poll'), $timeoutMs, \FFI::addr($out)), 'kb_producer_poll');
+        Library::check($this->ffi->kb_producer_poll($this->handle('poll'), Native::int32($timeoutMs, 'timeout_ms'), \FFI::addr($out)), 'kb_producer_poll');
         if (\FFI::isNull($out)) {
             return null;
         }
@@ -414,7 +414,7 @@ final class Producer extends Client
     {
         $out = $this->ffi->new('kb_event_batch*');
         Library::check(
-            $this->ffi->kb_producer_poll_batch($this->handle('pollEvents'), $timeoutMs, Native::count($max, 'max'), \FFI::addr($out)),
+            $this->ffi->kb_producer_poll_batch($this->handle('pollEvents'), Native::int32($timeoutMs, 'timeout_ms'), Native::count($max, 'max'), \FFI::addr($out)),
             'kb_producer_poll_batch'
         );
 
@@ -429,7 +429,7 @@ final class Producer extends Client
      */
     public function flush(int $timeoutMs = 10000): void
     {
-        Library::check($this->ffi->kb_producer_flush($this->handle('flush'), $timeoutMs), 'kb_producer_flush');
+        Library::check($this->ffi->kb_producer_flush($this->handle('flush'), Native::int32($timeoutMs, 'timeout_ms')), 'kb_producer_flush');
     }
 
     /**
@@ -493,7 +493,7 @@ final class Producer extends Client
      */
     public function initTransactions(int $timeoutMs = 30000): void
     {
-        Library::check($this->ffi->kb_producer_init_transactions($this->handle('initTransactions'), $timeoutMs), 'kb_producer_init_transactions');
+        Library::check($this->ffi->kb_producer_init_transactions($this->handle('initTransactions'), Native::int32($timeoutMs, 'timeout_ms')), 'kb_producer_init_transactions');
     }
 
     /**
@@ -511,7 +511,7 @@ final class Producer extends Client
      */
     public function commitTransaction(int $timeoutMs = 30000): void
     {
-        Library::check($this->ffi->kb_producer_commit_transaction($this->handle('commitTransaction'), $timeoutMs), 'kb_producer_commit_transaction');
+        Library::check($this->ffi->kb_producer_commit_transaction($this->handle('commitTransaction'), Native::int32($timeoutMs, 'timeout_ms')), 'kb_producer_commit_transaction');
     }
 
     /**
@@ -521,7 +521,7 @@ final class Producer extends Client
      */
     public function abortTransaction(int $timeoutMs = 30000): void
     {
-        Library::check($this->ffi->kb_producer_abort_transaction($this->handle('abortTransaction'), $timeoutMs), 'kb_producer_abort_transaction');
+        Library::check($this->ffi->kb_producer_abort_transaction($this->handle('abortTransaction'), Native::int32($timeoutMs, 'timeout_ms')), 'kb_producer_abort_transaction');
     }
 
     /**
@@ -541,7 +541,7 @@ final class Producer extends Client
                 $consumer->nativeHandle(),
                 $array,
                 $count,
-                $timeoutMs
+                Native::int32($timeoutMs, 'timeout_ms')
             ),
             'kb_producer_send_offsets_to_transaction'
         );

@@ -81,6 +81,86 @@ final class ErrorsTest extends KafkaTestCase
         }
     }
 
+    /**
+     * Every string passed as a C char* is refused when it holds a NUL byte, naming the argument:
+     * C would end it there and the library would silently use another, shorter name.
+     */
+    public function testNulInNamesIsRefusedNamingTheArgument(): void
+    {
+        $cases = [
+            'topic name' => function (): void {
+                $this->producer()->produce("real\0ignored", 'x');
+            },
+            'header name' => function (): void {
+                $this->producer()->produce('t', 'x', null, [["h\0x", 'v']]);
+            },
+            'config key' => function (): void {
+                new Producer(['bootstrap.servers' => '127.0.0.1:1', "linger.ms\0x" => 5]);
+            },
+            'config value of "transactional.id"' => function (): void {
+                new Producer(['bootstrap.servers' => '127.0.0.1:1', 'transactional.id' => "tx\0other"]);
+            },
+            'config value of "group.id"' => function (): void {
+                new Consumer(['bootstrap.servers' => '127.0.0.1:1', 'group.id' => "g\0other"]);
+            },
+        ];
+        foreach ($cases as $argument => $call) {
+            try {
+                $call();
+                self::fail($argument . ' with a NUL byte accepted');
+            } catch (InvalidArgumentException $e) {
+                self::assertSame(ErrorCode::KB_INVALID_ARGUMENT, $e->getCode(), $argument);
+                self::assertStringContainsString($argument, $e->getLibraryMessage());
+                self::assertStringContainsString('NUL', $e->getLibraryMessage());
+            }
+        }
+    }
+
+    /** The flags of a failed call come from kb_last_error_flags(): a sync timeout is retriable. */
+    public function testSyncProduceTimeoutIsRetriable(): void
+    {
+        try {
+            $this->producer()->produceSync('t', 'x', null, [], -1, 0, 300);
+            self::fail('delivered to no broker');
+        } catch (TimeoutException $e) {
+            self::assertTrue($e->isRetriable());
+            self::assertFalse($e->isFatal());
+            self::assertFalse($e->transactionRequiresAbort());
+        }
+    }
+
+    /**
+     * Integers for int32_t parameters are checked before the call: FFI would keep the low 32
+     * bits only (4294967295 is -1, "any partition"; -2147483649 ms is a 24.8-day wait).
+     */
+    public function testIntegersOutsideInt32AreRefused(): void
+    {
+        $cases = [
+            'partition' => function (): void {
+                $this->producer()->produce('t', 'x', null, [], 4294967295);
+            },
+            'timeout_ms' => function (): void {
+                $this->producer()->poll(-2147483649);
+            },
+        ];
+        foreach ($cases as $argument => $call) {
+            try {
+                $call();
+                self::fail($argument . ' outside int32_t accepted');
+            } catch (InvalidArgumentException $e) {
+                self::assertSame(ErrorCode::KB_INVALID_ARGUMENT, $e->getCode());
+                self::assertStringContainsString($argument, $e->getLibraryMessage());
+                self::assertStringContainsString('32-bit', $e->getLibraryMessage());
+            }
+        }
+        try {
+            $this->producer()->produceSync('t', 'x', null, [], 0, 0, 2147483648);
+            self::fail('timeout 2147483648 accepted');
+        } catch (InvalidArgumentException $e) {
+            self::assertStringContainsString('2147483648', $e->getLibraryMessage());
+        }
+    }
+
     public function testNulInTopicNameIsRefused(): void
     {
         $this->expectException(InvalidArgumentException::class);

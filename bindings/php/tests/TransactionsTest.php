@@ -44,6 +44,29 @@ final class TransactionsTest extends KafkaTestCase
         self::fail('the marker never arrived');
     }
 
+    /**
+     * A transaction holding a message the broker refuses cannot commit: the exception carries
+     * librdkafka's own requires-abort flag (kb_last_error_flags()), and abort works.
+     */
+    public function testCommitWithRefusedMessageRequiresAbort(): void
+    {
+        $topic = self::uniqueName('txn-small');
+        self::createTopic($topic, 1, ['max.message.bytes' => '1000']);
+        $producer = new Producer(self::config(['transactional.id' => self::uniqueName('txn-abort-id')]));
+        $producer->initTransactions(self::WAIT_MS);
+        $producer->beginTransaction();
+        $producer->produce($topic, str_repeat('x', 5000));
+        try {
+            $producer->commitTransaction(self::WAIT_MS);
+            self::fail('committed a message the broker refuses');
+        } catch (\KafkaBridge\Exception\KafkaBridgeException $e) {
+            self::assertTrue($e->transactionRequiresAbort(), $e->getMessage());
+            self::assertFalse($e->isFatal());
+        }
+        $producer->abortTransaction(self::WAIT_MS);
+        $producer->close();
+    }
+
     public function testCommittedVisibleAbortedNever(): void
     {
         $topic = self::uniqueName('txn');

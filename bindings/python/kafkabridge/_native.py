@@ -196,6 +196,7 @@ def _decl(name: str, restype, *argtypes) -> None:
 _decl("kb_err_name", c_char_p, kb_err)
 _decl("kb_err_description", c_char_p, kb_err)
 _decl("kb_last_error", c_size_t, POINTER(c_char), c_size_t)
+_decl("kb_last_error_flags", c_uint32)
 _decl("kb_err_is_retriable", c_int32, kb_err)
 _decl("kb_err_is_fatal", c_int32, kb_err)
 _decl("kb_version", c_char_p)
@@ -314,6 +315,10 @@ def last_error() -> str:
     buf = ctypes.create_string_buffer(n + 1)
     lib.kb_last_error(buf, n + 1)
     return buf.raw[:n].decode("utf-8", "replace")
+
+
+def last_error_flags() -> int:
+    return int(lib.kb_last_error_flags())
 
 
 def err_name(code: int) -> str:

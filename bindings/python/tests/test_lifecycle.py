@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 import kafkabridge as kb
+from kafkabridge._native import lib as native_lib
 from conftest import consume_n
 
 
@@ -16,7 +17,7 @@ def test_del_fallback_frees_once(brokers):
     del p
     gc.collect()
     # the handle was freed by __del__: using the raw pointer again is KB_ERR_INVALID_HANDLE, not a crash
-    assert kb._lib.kb_producer_free(ptr) == kb.KB_ERR_INVALID_HANDLE
+    assert native_lib.kb_producer_free(ptr) == kb.KB_ERR_INVALID_HANDLE
 
 
 def test_config_kwargs_and_effective_value():

@@ -9,6 +9,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 import pytest
 
 import kafkabridge as kb
+from kafkabridge import producer as kb_producer  # its private packing helpers and raw calls
 from conftest import consume_n
 
 ABSENT = 0xFFFFFFFF
@@ -25,8 +26,8 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Dict[str, int]:
             return fn(*args)
         return call
 
-    monkeypatch.setattr(kb, "_raw_produce_packed", spy("packed", kb._raw_produce_packed))
-    monkeypatch.setattr(kb, "_raw_produce_batch", spy("batch", kb._raw_produce_batch))
+    monkeypatch.setattr(kb_producer, "_raw_produce_packed", spy("packed", kb_producer._raw_produce_packed))
+    monkeypatch.setattr(kb_producer, "_raw_produce_batch", spy("batch", kb_producer._raw_produce_batch))
     return counts
 
 
@@ -79,15 +80,15 @@ FORMS: List[Tuple[Any, Any, Optional[bytes], Optional[bytes]]] = [
 
 def test_buffer_matches_the_header_layout() -> None:
     records = [kb.Record("t", value, key=key) for key, value, _, _ in FORMS]
-    topic, partition, packed = kb._pack_records(records)
+    topic, partition, packed = kb_producer._pack_records(records)
     assert (topic, partition) == (b"t", kb.PARTITION_UA)
     assert packed == _reference_pack([(k, v) for _, _, k, v in FORMS])
     # the uniform batch (no keys, bytes values of one length) and one that stops being uniform
     same = [kb.Record("t", b"%03d" % i, partition=2) for i in range(50)]
-    assert kb._pack_records(same) == (b"t", 2, _reference_pack([(None, r.value) for r in same]))
+    assert kb_producer._pack_records(same) == (b"t", 2, _reference_pack([(None, r.value) for r in same]))
     mixed = same[:10] + [kb.Record("t", b"long value", key=b"k", partition=2)] + same[10:]
-    assert kb._pack_records(mixed)[2] == _reference_pack([(r.key, r.value) for r in mixed])
-    assert kb._pack_records([{"topic": "t", "value": b"v"}, kb.Record("t", None)])[2] == \
+    assert kb_producer._pack_records(mixed)[2] == _reference_pack([(r.key, r.value) for r in mixed])
+    assert kb_producer._pack_records([{"topic": "t", "value": b"v"}, kb.Record("t", None)])[2] == \
         _reference_pack([(None, b"v"), (None, None)])
 
 
@@ -143,7 +144,7 @@ GENERAL = {
 @pytest.mark.parametrize("records", list(GENERAL.values()), ids=list(GENERAL))
 def test_other_batches_take_the_general_path(servers: str, calls: Dict[str, int],
                                              records: List[Any]) -> None:
-    assert kb._pack_records(records) is None
+    assert kb_producer._pack_records(records) is None
     with kb.Producer({"bootstrap.servers": servers}) as p:
         ids = p.produce_batch(records)
         assert calls == {"packed": 0, "batch": 1}

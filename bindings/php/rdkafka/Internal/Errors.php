@@ -60,31 +60,23 @@ final class Errors
     }
 
     /**
-     * The KafkaErrorException a transactional call throws for $e.
-     *
-     * kafkabridge reports transactional failures as codes and does not pass on librdkafka's
-     * rd_kafka_error_txn_requires_abort() flag, so transactionRequiresAbort() is derived: true
-     * for a commit that failed with an error that is neither fatal nor retriable (librdkafka's
-     * "abortable" class), false otherwise.
-     *
-     * @param bool $isCommit whether the failed call was commitTransaction()
+     * The KafkaErrorException a transactional call throws for $e, with librdkafka's own
+     * fatal / retriable / requires-abort flags of the failed call.
      */
-    public static function kafkaError(\Throwable $e, bool $isCommit): \Throwable
+    public static function kafkaError(\Throwable $e): \Throwable
     {
         if (!$e instanceof KafkaBridgeException) {
             return $e;
         }
         $code = self::code($e->getCode());
-        $fatal = $e->isFatal();
-        $retriable = $e->isRetriable();
 
         return new KafkaErrorException(
             Functions::err2name($code),
             $code,
             $e->getLibraryMessage() !== '' ? $e->getLibraryMessage() : Functions::err2str($code),
-            $fatal,
-            $retriable,
-            $isCommit && !$fatal && !$retriable,
+            $e->isFatal(),
+            $e->isRetriable(),
+            $e->transactionRequiresAbort(),
             $e
         );
     }

@@ -18,6 +18,11 @@ use KafkaBridge\Library;
  */
 class KafkaBridgeException extends \RuntimeException implements ExceptionInterface
 {
+    /** kb_last_error_flags() bits (KB_ERROR_FLAG_* in kafkabridge.h). */
+    public const FLAG_RETRIABLE = 1;
+    public const FLAG_FATAL = 2;
+    public const FLAG_TXN_REQUIRES_ABORT = 4;
+
     /** @var string */
     private $errorName;
 
@@ -33,6 +38,9 @@ class KafkaBridgeException extends \RuntimeException implements ExceptionInterfa
     /** @var bool */
     private $fatal;
 
+    /** @var bool */
+    private $txnRequiresAbort;
+
     /**
      * @param int             $code           the kb_err number
      * @param string          $errorName      kb_err_name($code)
@@ -41,6 +49,7 @@ class KafkaBridgeException extends \RuntimeException implements ExceptionInterfa
      * @param bool            $retriable      kb_err_is_retriable($code)
      * @param bool            $fatal          kb_err_is_fatal($code)
      * @param \Throwable|null $previous
+     * @param bool            $txnRequiresAbort the transaction must be aborted (KB_ERROR_FLAG_TXN_REQUIRES_ABORT)
      */
     public function __construct(
         int $code,
@@ -49,13 +58,15 @@ class KafkaBridgeException extends \RuntimeException implements ExceptionInterfa
         string $operation = '',
         bool $retriable = false,
         bool $fatal = false,
-        ?\Throwable $previous = null
+        ?\Throwable $previous = null,
+        bool $txnRequiresAbort = false
     ) {
         $this->errorName = $errorName;
         $this->libraryMessage = $libraryMessage;
         $this->operation = $operation;
         $this->retriable = $retriable;
         $this->fatal = $fatal;
+        $this->txnRequiresAbort = $txnRequiresAbort;
         $text = ($operation !== '' ? $operation . ': ' : '') . $errorName . ' (' . $code . ')';
         if ($libraryMessage !== '') {
             $text .= ': ' . $libraryMessage;
@@ -77,14 +88,19 @@ class KafkaBridgeException extends \RuntimeException implements ExceptionInterfa
     {
         $ffi = Library::ffi();
         $class = $preferred !== null ? $preferred : self::classFor($code);
+        // Read first, on this thread, before any other call can fail and replace them: for
+        // transactions these are librdkafka's own verdict, not a guess from the code.
+        $flags = (int) $ffi->kb_last_error_flags();
 
         return new $class(
             $code,
             (string) $ffi->kb_err_name($code),
             Library::lastError($code),
             $operation,
-            $ffi->kb_err_is_retriable($code) === 1,
-            $ffi->kb_err_is_fatal($code) === 1
+            ($flags & self::FLAG_RETRIABLE) !== 0,
+            ($flags & self::FLAG_FATAL) !== 0,
+            null,
+            ($flags & self::FLAG_TXN_REQUIRES_ABORT) !== 0
         );
     }
 
@@ -167,5 +183,14 @@ class KafkaBridgeException extends \RuntimeException implements ExceptionInterfa
     public function isFatal(): bool
     {
         return $this->fatal;
+    }
+
+    /**
+     * Whether the current transaction cannot commit any more: abort it, then begin a new one
+     * (KB_ERROR_FLAG_TXN_REQUIRES_ABORT of the failed call).
+     */
+    public function transactionRequiresAbort(): bool
+    {
+        return $this->txnRequiresAbort;
     }
 }

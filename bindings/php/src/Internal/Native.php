@@ -50,6 +50,25 @@ final class Native
     }
 
     /**
+     * A value for an int32_t parameter (partition, timeout). PHP ints are 64-bit and FFI would
+     * keep only the low 32 bits: partition 4294967295 would become -1 (the partitioner's
+     * choice) and a timeout of -2147483649 ms a 24.8-day wait. Refused instead.
+     *
+     * @throws KafkaBridgeException an InvalidArgumentException (KB_ERR_INVALID_ARGUMENT)
+     */
+    public static function int32(int $value, string $what): int
+    {
+        if ($value < -2147483648 || $value > 2147483647) {
+            throw KafkaBridgeException::create(
+                ErrorCode::KB_INVALID_ARGUMENT,
+                $what . ' must fit in a 32-bit signed int (-2147483648..2147483647), got ' . $value
+            );
+        }
+
+        return $value;
+    }
+
+    /**
      * A non-negative count or size for a size_t parameter.
      *
      * @throws KafkaBridgeException an InvalidArgumentException (KB_ERR_INVALID_ARGUMENT)

@@ -67,6 +67,42 @@ final class TransactionsTest extends RdKafkaTestCase
         $consumer->close();
     }
 
+    /**
+     * A transaction holding a message the broker refuses: commitTransaction() throws a
+     * KafkaErrorException whose transactionRequiresAbort() is librdkafka's own flag; abort works.
+     */
+    public function testCommitWithRefusedMessageRequiresAbort(): void
+    {
+        $name = self::uniqueName('rdk-txn-small');
+        self::createTopic($name, 1, ['max.message.bytes' => '1000']);
+        $producer = new Producer($this->conf(['transactional.id' => self::uniqueName('rdk-txn-abort-id')]));
+        $topic = $producer->newTopic($name);
+        $producer->initTransactions(self::WAIT_MS);
+        $producer->beginTransaction();
+        $topic->produce(0, 0, str_repeat('x', 5000));
+        try {
+            $producer->commitTransaction(self::WAIT_MS);
+            self::fail('committed a message the broker refuses');
+        } catch (KafkaErrorException $e) {
+            self::assertTrue($e->transactionRequiresAbort(), $e->getErrorString());
+            self::assertFalse($e->isFatal());
+        }
+        $producer->abortTransaction(self::WAIT_MS);
+    }
+
+    /** A topic name with a NUL byte is refused, not cut short to the part before it. */
+    public function testTopicWithNulIsRefused(): void
+    {
+        $producer = new Producer($this->conf());
+        try {
+            $producer->newTopic("real\0ignored")->produce(RD_KAFKA_PARTITION_UA, 0, 'x');
+            self::fail('a topic name with a NUL byte accepted');
+        } catch (Exception $e) {
+            self::assertSame(\KafkaBridge\ErrorCode::KB_INVALID_ARGUMENT, $e->getCode());
+            self::assertStringContainsString('topic name', $e->getMessage());
+        }
+    }
+
     public function testMisuseRaisesKafkaErrorException(): void
     {
         $producer = new Producer($this->conf());

@@ -25,27 +25,6 @@ func queryTimeout(ctx context.Context) (C.int32_t, error) {
 	return durationMs(t), nil
 }
 
-// Pause stops fetching the given partitions (Offset is ignored): Poll returns
-// none of their messages until Resume.
-func (c *Consumer) Pause(parts []TopicPartition) error {
-	return c.use(func(h *C.kb_consumer) error {
-		var a arena
-		defer a.free()
-		p, n := a.partitions(parts)
-		return call(func() C.kb_err { return C.kb_consumer_pause(h, p, n) })
-	})
-}
-
-// Resume restarts fetching paused partitions.
-func (c *Consumer) Resume(parts []TopicPartition) error {
-	return c.use(func(h *C.kb_consumer) error {
-		var a arena
-		defer a.free()
-		p, n := a.partitions(parts)
-		return call(func() C.kb_err { return C.kb_consumer_resume(h, p, n) })
-	})
-}
-
 // Watermarks asks the broker for a partition's low (first) and high (next to
 // be written) offsets, within ctx's deadline (default 10s).
 func (c *Consumer) Watermarks(ctx context.Context, topic string, partition int32) (low, high int64, err error) {
@@ -57,8 +36,8 @@ func (c *Consumer) Watermarks(ctx context.Context, topic string, partition int32
 	err = c.use(func(h *C.kb_consumer) error {
 		var a arena
 		defer a.free()
-		tp := a.str(topic)
-		return call(func() C.kb_err {
+		tp := a.str("topic", topic)
+		return a.call(func() C.kb_err {
 			return C.kb_watermarks(unsafe.Pointer(h), tp, C.int32_t(partition), t, &lo, &hi)
 		})
 	})
@@ -110,17 +89,17 @@ func (c *Consumer) Metadata(ctx context.Context, topic string) (*Metadata, error
 		defer a.free()
 		var tp *C.char
 		if topic != "" {
-			tp = a.str(topic)
+			tp = a.str("topic", topic)
 		}
 		var md *C.kb_metadata
-		if err := call(func() C.kb_err {
+		if err := a.call(func() C.kb_err {
 			return C.kb_metadata_fetch(unsafe.Pointer(h), tp, t, &md)
 		}); err != nil {
 			return err
 		}
 		defer C.kb_metadata_free(md)
 		var v C.kb_metadata_view
-		if err := call(func() C.kb_err { return C.kb_metadata_get_view(md, &v) }); err != nil {
+		if err := a.call(func() C.kb_err { return C.kb_metadata_get_view(md, &v) }); err != nil {
 			return err
 		}
 		out = metadataFromView(&v)

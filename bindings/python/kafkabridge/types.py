@@ -1,0 +1,150 @@
+"""The values the binding passes and returns: offsets, records, messages, events, metadata."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+from .errors import KafkaBridgeError
+
+
+OFFSET_BEGINNING = -2
+OFFSET_END = -1
+OFFSET_STORED = -1000
+OFFSET_INVALID = -1001
+OFFSET_TAIL_BASE = -2000
+PARTITION_UA = -1
+PURGE_QUEUE = 1
+PURGE_INFLIGHT = 2
+PURGE_NON_BLOCKING = 4
+
+Headers = Union[Sequence[Tuple[str, Optional[bytes]]], Mapping[str, Optional[bytes]], None]
+
+@dataclass
+class TopicPartition:
+    topic: str
+    partition: int
+    offset: int = OFFSET_INVALID
+    metadata: Optional[bytes] = None
+    error: int = 0
+
+@dataclass
+class Message:
+    topic: str
+    partition: int
+    offset: int
+    key: Optional[bytes]
+    value: Optional[bytes]
+    headers: List[Tuple[str, Optional[bytes]]] = field(default_factory=list)
+    timestamp_ms: int = 0
+    error: Optional[KafkaBridgeError] = None
+    timestamp_type: int = 0
+
+@dataclass
+class Record:
+    """One message for Producer.produce_batch()."""
+    topic: str
+    value: Optional[bytes]
+    key: Optional[bytes] = None
+    headers: Headers = None
+    partition: int = PARTITION_UA
+    timestamp_ms: int = 0
+
+
+@dataclass
+class Delivery:
+    message_id: int
+    partition: int
+    offset: int
+    timestamp_ms: int
+
+
+@dataclass
+class ProducerInfo:
+    persistent: bool
+    reused: bool
+    client_id: int
+    creator_pid: int
+    age_ms: int
+    sessions_served: int
+    in_flight: int
+    queued_events: int
+    events_dropped: int
+    orphans_delivered: int
+    orphans_failed: int
+
+
+@dataclass
+class Event:
+    code: int
+
+
+@dataclass
+class DeliveryReport(Event):
+    message_id: int
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int
+    error: Optional[KafkaBridgeError] = None
+
+
+@dataclass
+class ErrorEvent(Event):
+    name: str
+    message: str
+    fatal: bool
+
+
+@dataclass
+class LogEvent(Event):
+    level: int
+    facility: str
+    message: str
+
+
+@dataclass
+class StatsEvent(Event):
+    json: str
+
+
+@dataclass
+class RebalanceEvent(Event):
+    assigned: bool  # True: partitions assigned (-175), False: revoked (-174)
+    partitions: List[TopicPartition]
+
+
+@dataclass
+class CommitEvent(Event):
+    error: Optional[KafkaBridgeError]
+    partitions: List[TopicPartition]
+
+@dataclass
+class BrokerMetadata:
+    id: int
+    host: str
+    port: int
+
+
+@dataclass
+class PartitionMetadata:
+    id: int
+    leader: int
+    replicas: List[int]
+    isrs: List[int]
+    error: Optional[KafkaBridgeError] = None
+
+
+@dataclass
+class TopicMetadata:
+    topic: str
+    partitions: Dict[int, PartitionMetadata]
+    error: Optional[KafkaBridgeError] = None
+
+
+@dataclass
+class ClusterMetadata:
+    """confluent-kafka's shape: `brokers` and `topics` are dicts keyed by id / name."""
+    orig_broker_id: int
+    orig_broker_name: str
+    brokers: Dict[int, BrokerMetadata]
+    topics: Dict[str, TopicMetadata]
