@@ -187,20 +187,29 @@ static void mock_cluster_round_trip(void) {
     CHECK_OK(kb_mock_cluster_free(mock));
 }
 
+/* A fresh one-broker mock cluster in *mock and a configuration for it with group.id `group`
+ * (NULL on failure). */
+static kb_config *mock_group_config(const char *group, kb_mock_cluster **mock) {
+    char servers[256];
+    size_t len = 0;
+    kb_config *c = NULL;
+    if (kb_mock_cluster_new(1, mock) != 0 || kb_mock_cluster_bootstrap_servers(*mock, servers, sizeof servers, &len) != 0 ||
+        kb_config_new(&c) != 0 || kb_config_set(c, "bootstrap.servers", servers) != 0 || kb_config_set(c, "group.id", group) != 0) {
+        fprintf(stderr, "  mock config: %s\n", kbt_last_error());
+        kb_config_free(c);
+        return NULL;
+    }
+    return c;
+}
+
 /* Lengths and values that once crashed the process are refused at the boundary with a clear
  * error: topic names over Kafka's 249 bytes (513 bytes segfaulted an assignment, 10 MB overflowed
  * the mock cluster's stack, and metadata panicked), a 64 KiB client.id (a heap overflow inside
  * librdkafka's statistics), and a handle that is not a client where a client is expected. */
 static void oversized_names_and_values_are_refused(void) {
     kb_mock_cluster *mock = NULL;
-    CHECK_OK(kb_mock_cluster_new(1, &mock));
-    char servers[256];
-    size_t len = 0;
-    CHECK_OK(kb_mock_cluster_bootstrap_servers(mock, servers, sizeof servers, &len));
-    kb_config *c = NULL;
-    CHECK_OK(kb_config_new(&c));
-    CHECK_OK(kb_config_set(c, "bootstrap.servers", servers));
-    CHECK_OK(kb_config_set(c, "group.id", "oversized"));
+    kb_config *c = mock_group_config("oversized", &mock);
+    CHECK(c != NULL);
 
     size_t huge_len = 10u << 20;
     char *huge = malloc(huge_len + 1);
@@ -266,14 +275,8 @@ static void *commit_in_thread(void *arg) {
  * such a commit does not wait behind it. */
 static void commit_and_close_are_bounded_when_the_cluster_is_gone(void) {
     kb_mock_cluster *mock = NULL;
-    CHECK_OK(kb_mock_cluster_new(1, &mock));
-    char servers[256];
-    size_t len = 0;
-    CHECK_OK(kb_mock_cluster_bootstrap_servers(mock, servers, sizeof servers, &len));
-    kb_config *conf = NULL;
-    CHECK_OK(kb_config_new(&conf));
-    CHECK_OK(kb_config_set(conf, "bootstrap.servers", servers));
-    CHECK_OK(kb_config_set(conf, "group.id", "bounded"));
+    kb_config *conf = mock_group_config("bounded", &mock);
+    CHECK(conf != NULL);
     CHECK_OK(kb_config_set(conf, "bridge.commit.timeout.ms", "1000"));
     CHECK_OK(kb_config_set(conf, "bridge.close.timeout.ms", "1000"));
     kb_consumer *c = NULL;
