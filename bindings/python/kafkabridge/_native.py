@@ -217,7 +217,7 @@ _decl("kb_producer_produce_batch", kb_err, P, POINTER(kb_record), c_size_t, POIN
       POINTER(c_size_t))
 # The packed buffer holds per record: u32 key_len, key, u32 value_len, value (lengths little-endian,
 # KB_PACKED_ABSENT for a NULL key or value).
-KB_PACKED_ABSENT = 0xFFFFFFFF
+from ._constants import KB_PACKED_ABSENT  # noqa: E402,F401  (generated from the header)
 _decl("kb_producer_produce_packed", kb_err, P, c_char_p, c_int32, c_char_p, c_size_t, POINTER(c_uint64),
       c_size_t, POINTER(c_size_t))
 _decl("kb_producer_produce_sync", kb_err, P, c_char_p, c_int32, c_char_p, c_size_t, c_char_p,

@@ -7,15 +7,12 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 from .errors import KafkaBridgeError
 
 
-OFFSET_BEGINNING = -2
-OFFSET_END = -1
-OFFSET_STORED = -1000
-OFFSET_INVALID = -1001
-OFFSET_TAIL_BASE = -2000
-PARTITION_UA = -1
-PURGE_QUEUE = 1
-PURGE_INFLIGHT = 2
-PURGE_NON_BLOCKING = 4
+from ._constants import (  # noqa: E402  (generated from the header: tools/gen-constants.py)
+    KB_OFFSET_BEGINNING as OFFSET_BEGINNING, KB_OFFSET_END as OFFSET_END,
+    KB_OFFSET_INVALID as OFFSET_INVALID, KB_OFFSET_STORED as OFFSET_STORED,
+    KB_OFFSET_TAIL_BASE as OFFSET_TAIL_BASE, KB_PARTITION_UA as PARTITION_UA,
+    KB_PURGE_INFLIGHT as PURGE_INFLIGHT, KB_PURGE_NON_BLOCKING as PURGE_NON_BLOCKING,
+    KB_PURGE_QUEUE as PURGE_QUEUE)
 
 Headers = Union[Sequence[Tuple[str, Optional[bytes]]], Mapping[str, Optional[bytes]], None]
 
