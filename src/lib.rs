@@ -33,3 +33,7 @@ pub mod partitions;
 pub mod producer;
 mod sys;
 pub mod version;
+
+// Every export and C type at the crate root too, so Rust tests (and a Rust host) name them as C does.
+#[allow(ambiguous_glob_reexports)] // until the split makes the internal return_* helpers private
+pub use crate::{admin::*, api::error::*, config::*, consumer::*, event::*, groups::*, message::*, metadata::*, mock::*, partitions::*, producer::*, version::*};
