@@ -52,7 +52,7 @@ check: build
 	cargo clippy --release --all-targets --quiet -- -D warnings
 	@bash tools/check-msrv.sh
 	@$(MAKE) --no-print-directory headers-check
-	@python3 tools/module-graph.py | tail -1
+	@python3 tools/module-graph.py
 	$(MAKE) --no-print-directory unit-test
 	KB_SUITE="c suite, broker-less" $(MAKE) --no-print-directory -C ffi-tests/c run TESTS=build/test_core
 

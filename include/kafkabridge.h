@@ -53,16 +53,6 @@
 #define KB_PACKED_ABSENT UINT32_MAX
 
 /**
- * Kafka's limit on a topic name's length, in bytes.
- */
-#define KB_TOPIC_MAX_LEN 249
-
-/**
- * The longest regular expression (`^...`) a subscription accepts.
- */
-#define KB_TOPIC_PATTERN_MAX_LEN 4096
-
-/**
  * Start from the earliest offset (librdkafka's RD_KAFKA_OFFSET_BEGINNING).
  */
 #define KB_OFFSET_BEGINNING -2
@@ -106,6 +96,16 @@
  * Do not wait for the purge to finish.
  */
 #define KB_PURGE_NON_BLOCKING 4
+
+/**
+ * Kafka's limit on a topic name's length, in bytes.
+ */
+#define KB_TOPIC_MAX_LEN 249
+
+/**
+ * The longest regular expression (`^...`) a subscription accepts.
+ */
+#define KB_TOPIC_PATTERN_MAX_LEN 4096
 
 /**
  * What an event reports.
@@ -206,124 +206,6 @@ typedef struct kb_producer kb_producer;
  */
 typedef int32_t kb_err;
 
-/**
- * A topic partition with an offset. As input (assign, commit, seek, pause, ...) only `topic`,
- * `partition` and, where it matters, `offset` and `metadata` are read. As output (views), every
- * pointer is owned by the object it came from and valid until that object is freed.
- */
-typedef struct {
-  /**
-   * NUL-terminated UTF-8 topic name.
-   */
-  const char *topic;
-  int32_t partition;
-  /**
-   * An offset, or one of KB_OFFSET_*.
-   */
-  int64_t offset;
-  /**
-   * Commit metadata bytes (may be NULL with `metadata_len` 0).
-   */
-  const uint8_t *metadata;
-  size_t metadata_len;
-  /**
-   * Per-partition error (output only), 0 if none.
-   */
-  kb_err err;
-} kb_topic_partition;
-
-/**
- * A borrowed view of one event; every pointer is owned by the event (or batch) it came from and
- * valid until that is freed. Absent strings are NULL.
- */
-typedef struct {
-  /**
-   * What the event reports; decides which fields are set.
-   */
-  kb_event_type kind;
-  kb_err err;
-  /**
-   * 1 when `err` is fatal for the client.
-   */
-  int32_t fatal;
-  /**
-   * For deliveries: the id `kb_producer_produce()` returned.
-   */
-  uint64_t message_id;
-  const char *topic;
-  int32_t partition;
-  int64_t offset;
-  int64_t timestamp_ms;
-  /**
-   * Error message, log line or statistics JSON (NUL-terminated); `text_len` excludes the NUL.
-   */
-  const char *text;
-  size_t text_len;
-  int32_t log_level;
-  const char *facility;
-  const kb_topic_partition *partitions;
-  size_t partition_count;
-} kb_event_view;
-
-/**
- * One group; pointers are valid until `kb_group_list_free()`.
- */
-typedef struct {
-  const char *name;
-  /**
-   * For example "Stable", "Empty", "PreparingRebalance".
-   */
-  const char *state;
-  /**
-   * "consumer" for consumer groups.
-   */
-  const char *protocol_type;
-  /**
-   * The assignor, for example "range" or "cooperative-sticky".
-   */
-  const char *protocol;
-  size_t member_count;
-} kb_group_info;
-
-/**
- * A message header. `value` NULL means a header with a null value.
- */
-typedef struct {
-  /**
-   * NUL-terminated UTF-8 name.
-   */
-  const char *name;
-  const uint8_t *value;
-  size_t value_len;
-} kb_header;
-
-/**
- * A borrowed view of a message; pointers are valid until its message or batch is freed.
- * `key`/`value` NULL means absent; binary data may contain NUL bytes (use the lengths).
- */
-typedef struct {
-  /**
-   * 0 for a message; otherwise a consumer error such as RD_KAFKA_RESP_ERR__PARTITION_EOF (-191),
-   * with `error_text` set and the other fields filled where known.
-   */
-  kb_err err;
-  const char *error_text;
-  const char *topic;
-  int32_t partition;
-  int64_t offset;
-  const uint8_t *key;
-  size_t key_len;
-  const uint8_t *value;
-  size_t value_len;
-  int64_t timestamp_ms;
-  /**
-   * 0: none, 1: create time, 2: log append time.
-   */
-  int32_t timestamp_type;
-  const kb_header *headers;
-  size_t header_count;
-} kb_message_view;
-
 typedef struct {
   int32_t id;
   const char *host;
@@ -364,6 +246,124 @@ typedef struct {
   const kb_topic_metadata *topics;
   size_t topic_count;
 } kb_metadata_view;
+
+/**
+ * A topic partition with an offset. As input (assign, commit, seek, pause, ...) only `topic`,
+ * `partition` and, where it matters, `offset` and `metadata` are read. As output (views), every
+ * pointer is owned by the object it came from and valid until that object is freed.
+ */
+typedef struct {
+  /**
+   * NUL-terminated UTF-8 topic name.
+   */
+  const char *topic;
+  int32_t partition;
+  /**
+   * An offset, or one of KB_OFFSET_*.
+   */
+  int64_t offset;
+  /**
+   * Commit metadata bytes (may be NULL with `metadata_len` 0).
+   */
+  const uint8_t *metadata;
+  size_t metadata_len;
+  /**
+   * Per-partition error (output only), 0 if none.
+   */
+  kb_err err;
+} kb_topic_partition;
+
+/**
+ * One group; pointers are valid until `kb_group_list_free()`.
+ */
+typedef struct {
+  const char *name;
+  /**
+   * For example "Stable", "Empty", "PreparingRebalance".
+   */
+  const char *state;
+  /**
+   * "consumer" for consumer groups.
+   */
+  const char *protocol_type;
+  /**
+   * The assignor, for example "range" or "cooperative-sticky".
+   */
+  const char *protocol;
+  size_t member_count;
+} kb_group_info;
+
+/**
+ * A borrowed view of one event; every pointer is owned by the event (or batch) it came from and
+ * valid until that is freed. Absent strings are NULL.
+ */
+typedef struct {
+  /**
+   * What the event reports; decides which fields are set.
+   */
+  kb_event_type kind;
+  kb_err err;
+  /**
+   * 1 when `err` is fatal for the client.
+   */
+  int32_t fatal;
+  /**
+   * For deliveries: the id `kb_producer_produce()` returned.
+   */
+  uint64_t message_id;
+  const char *topic;
+  int32_t partition;
+  int64_t offset;
+  int64_t timestamp_ms;
+  /**
+   * Error message, log line or statistics JSON (NUL-terminated); `text_len` excludes the NUL.
+   */
+  const char *text;
+  size_t text_len;
+  int32_t log_level;
+  const char *facility;
+  const kb_topic_partition *partitions;
+  size_t partition_count;
+} kb_event_view;
+
+/**
+ * A message header. `value` NULL means a header with a null value.
+ */
+typedef struct {
+  /**
+   * NUL-terminated UTF-8 name.
+   */
+  const char *name;
+  const uint8_t *value;
+  size_t value_len;
+} kb_header;
+
+/**
+ * A borrowed view of a message; pointers are valid until its message or batch is freed.
+ * `key`/`value` NULL means absent; binary data may contain NUL bytes (use the lengths).
+ */
+typedef struct {
+  /**
+   * 0 for a message; otherwise a consumer error such as RD_KAFKA_RESP_ERR__PARTITION_EOF (-191),
+   * with `error_text` set and the other fields filled where known.
+   */
+  kb_err err;
+  const char *error_text;
+  const char *topic;
+  int32_t partition;
+  int64_t offset;
+  const uint8_t *key;
+  size_t key_len;
+  const uint8_t *value;
+  size_t value_len;
+  int64_t timestamp_ms;
+  /**
+   * 0: none, 1: create time, 2: log append time.
+   */
+  int32_t timestamp_type;
+  const kb_header *headers;
+  size_t header_count;
+} kb_message_view;
 
 /**
  * One message of a batch produce. `key`/`value` NULL means absent (a NULL value is a tombstone);
@@ -672,51 +672,75 @@ kb_err kb_admin_create_topic(kb_admin *a,
 kb_err kb_admin_delete_topic(kb_admin *a, const char *topic, int32_t timeout_ms);
 
 /**
- * Returns the symbolic name of `code` without librdkafka's `RD_KAFKA_RESP_ERR_` prefix
- * (for example `"_TIMED_OUT"`, `"UNKNOWN_TOPIC_OR_PART"`, `"KB_ERR_INVALID_HANDLE"`), or
- * `"UNKNOWN"`. The string is static: never free it. Thread-safe.
+ * Fetches cluster metadata through the client behind `handle` (a `kb_producer*`,
+ * `kb_consumer*` or `kb_admin*`) within `timeout_ms`: all topics when `topic`
+ * is NULL, else just that one. Stores a snapshot in `*out`; free it with `kb_metadata_free()`.
+ * Errors: RD_KAFKA_RESP_ERR__TRANSPORT (-195) when no broker can be reached,
+ * RD_KAFKA_RESP_ERR__TIMED_OUT (-185) when none answered in time, KB_ERR_INVALID_HANDLE.
  */
-const char *kb_err_name(kb_err code);
+kb_err kb_metadata_fetch(const void *handle,
+                         const char *topic,
+                         int32_t timeout_ms,
+                         kb_metadata **out);
 
 /**
- * Returns a human-readable description of `code`, or `"Unknown error"`. Static: never free it.
- * Thread-safe. For the details of the last failure on this thread use `kb_last_error()`.
+ * Fills `*view` with the snapshot's contents, valid until `kb_metadata_free(md)`.
  */
-const char *kb_err_description(kb_err code);
+kb_err kb_metadata_get_view(const kb_metadata *md, kb_metadata_view *view);
 
 /**
- * Returns the `KB_ERROR_FLAG_*` bits of the last failed call made on this thread (0 before any
- * failure): `KB_ERROR_FLAG_RETRIABLE`, `KB_ERROR_FLAG_FATAL` and
- * `KB_ERROR_FLAG_TXN_REQUIRES_ABORT`. When librdkafka reported the failure as an
- * `rd_kafka_error_t` (transactions, incremental assign, seek) these are exactly its
- * `rd_kafka_error_is_retriable()`, `_is_fatal()` and `_txn_requires_abort()`; otherwise the first
- * two are `kb_err_is_retriable()` and `kb_err_is_fatal()` of the code. Like `kb_last_error()`,
- * kept until the next failure on this thread.
+ * Frees a metadata snapshot. NULL is a no-op.
  */
-size_t kb_last_error(char *buf, size_t cap);
+kb_err kb_metadata_free(kb_metadata *md);
 
 /**
- * Returns the `KB_ERROR_FLAG_*` bits of the last failed call made on this thread (0 before any
- * failure): `KB_ERROR_FLAG_RETRIABLE`, `KB_ERROR_FLAG_FATAL` and
- * `KB_ERROR_FLAG_TXN_REQUIRES_ABORT`. When librdkafka reported the failure as an
- * `rd_kafka_error_t` (transactions, incremental assign, seek) these are exactly its
- * `rd_kafka_error_is_retriable()`, `_is_fatal()` and `_txn_requires_abort()`; otherwise the first
- * two are `kb_err_is_retriable()` and `kb_err_is_fatal()` of the code. Like `kb_last_error()`,
- * kept until the next failure on this thread.
+ * Queries the broker for the low (first) and high (next to be written) offsets of a partition.
+ * Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION (-190) for a topic
+ * or partition the cluster does not have, KB_ERR_*.
  */
-uint32_t kb_last_error_flags(void);
+kb_err kb_watermarks(const void *handle,
+                     const char *topic,
+                     int32_t partition,
+                     int32_t timeout_ms,
+                     int64_t *low_out,
+                     int64_t *high_out);
 
 /**
- * Returns 1 if retrying the same call later may succeed (timeouts, full queues, leader
- * changes, transport failures), else 0.
+ * For each of `count` partitions whose `offset` holds a timestamp in milliseconds, looks up the
+ * earliest offset whose timestamp is at or after it (KB_OFFSET_END if none) and stores the
+ * answers in `*out` (an empty list for `count` 0). Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, KB_ERR_*.
  */
-int32_t kb_err_is_retriable(kb_err code);
+kb_err kb_offsets_for_times(const void *handle,
+                            const kb_topic_partition *parts,
+                            size_t count,
+                            int32_t timeout_ms,
+                            kb_partition_list **out);
 
 /**
- * Returns 1 if the error is fatal for the client that reported it (it must be freed and
- * created again), else 0.
+ * Lists the cluster's consumer groups (or only `group` when not NULL) through the client behind
+ * `handle` within `timeout_ms` into `*out`; free it with `kb_group_list_free()`.
+ * Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, KB_ERR_INVALID_HANDLE, KB_ERR_NULL_ARGUMENT.
  */
-int32_t kb_err_is_fatal(kb_err code);
+kb_err kb_group_list_fetch(const void *handle,
+                           const char *group,
+                           int32_t timeout_ms,
+                           kb_group_list **out);
+
+/**
+ * Number of groups in a list (0, with the last error set, for an invalid handle).
+ */
+size_t kb_group_list_count(const kb_group_list *list);
+
+/**
+ * Points `*out` at the list's array of `kb_group_list_count()` entries, valid until
+ * `kb_group_list_free()`. Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
+ */
+kb_err kb_group_list_entries(const kb_group_list *list, const kb_group_info **out);
+
+/**
+ * Frees a group list. NULL is a no-op.
+ */
+kb_err kb_group_list_free(kb_group_list *list);
 
 /**
  * Creates an empty configuration in `*out`. Free it with `kb_config_free()`.
@@ -941,6 +965,50 @@ kb_err kb_consumer_close(kb_consumer *c);
 kb_err kb_consumer_free(kb_consumer *c);
 
 /**
+ * Returns the symbolic name of `code` without librdkafka's `RD_KAFKA_RESP_ERR_` prefix
+ * (for example `"_TIMED_OUT"`, `"UNKNOWN_TOPIC_OR_PART"`, `"KB_ERR_INVALID_HANDLE"`), or
+ * `"UNKNOWN"`. The string is static: never free it. Thread-safe.
+ */
+const char *kb_err_name(kb_err code);
+
+/**
+ * Returns a human-readable description of `code`, or `"Unknown error"`. Static: never free it.
+ * Thread-safe. For the details of the last failure on this thread use `kb_last_error()`.
+ */
+const char *kb_err_description(kb_err code);
+
+/**
+ * Copies the message of the last failed call made on this thread into `buf` (NUL-terminated,
+ * truncated to `cap - 1`; NULL or `cap` 0 copies nothing) and returns its full length, 0 before
+ * any failure. The message says what failed and what to fix; it is kept until the next failure
+ * on this thread (successful calls leave it alone). Thread-safe.
+ */
+size_t kb_last_error(char *buf, size_t cap);
+
+/**
+ * Returns the `KB_ERROR_FLAG_*` bits of the last failed call made on this thread (0 before any
+ * failure): `KB_ERROR_FLAG_RETRIABLE`, `KB_ERROR_FLAG_FATAL` and
+ * `KB_ERROR_FLAG_TXN_REQUIRES_ABORT`. When librdkafka reported the failure as an
+ * `rd_kafka_error_t` (transactions, incremental assign, seek) these are exactly its
+ * `rd_kafka_error_is_retriable()`, `_is_fatal()` and `_txn_requires_abort()`; otherwise the first
+ * two are `kb_err_is_retriable()` and `kb_err_is_fatal()` of the code. Like `kb_last_error()`,
+ * kept until the next failure on this thread.
+ */
+uint32_t kb_last_error_flags(void);
+
+/**
+ * Returns 1 if retrying the same call later may succeed (timeouts, full queues, leader
+ * changes, transport failures), else 0.
+ */
+int32_t kb_err_is_retriable(kb_err code);
+
+/**
+ * Returns 1 if the error is fatal for the client that reported it (it must be freed and
+ * created again), else 0.
+ */
+int32_t kb_err_is_fatal(kb_err code);
+
+/**
  * Fills `*view` with the event's fields, borrowed until `kb_event_free(ev)`.
  * Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
  */
@@ -968,30 +1036,22 @@ kb_err kb_event_batch_views(const kb_event_batch *batch, const kb_event_view **v
 kb_err kb_event_batch_free(kb_event_batch *batch);
 
 /**
- * Lists the cluster's consumer groups (or only `group` when not NULL) through the client behind
- * `handle` within `timeout_ms` into `*out`; free it with `kb_group_list_free()`.
- * Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, KB_ERR_INVALID_HANDLE, KB_ERR_NULL_ARGUMENT.
+ * kafkabridge's version, e.g. "0.2.0". Static: never free it.
  */
-kb_err kb_group_list_fetch(const void *handle,
-                           const char *group,
-                           int32_t timeout_ms,
-                           kb_group_list **out);
+const char *kb_version(void);
 
 /**
- * Number of groups in a list (0, with the last error set, for an invalid handle).
+ * The version of the librdkafka built into kafkabridge, e.g. "2.12.1". Static: never free it.
  */
-size_t kb_group_list_count(const kb_group_list *list);
+const char *kb_librdkafka_version(void);
 
 /**
- * Points `*out` at the list's array of `kb_group_list_count()` entries, valid until
- * `kb_group_list_free()`. Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
+ * Flushes and drops every persistent producer client (each within its
+ * `bridge.close.timeout.ms`). Handles still open keep their client until freed; later opens
+ * create new clients. Call it before unloading, or rely on the automatic flush at exit.
+ * Errors: RD_KAFKA_RESP_ERR__TIMED_OUT if a client could not deliver everything in time.
  */
-kb_err kb_group_list_entries(const kb_group_list *list, const kb_group_info **out);
-
-/**
- * Frees a group list. NULL is a no-op.
- */
-kb_err kb_group_list_free(kb_group_list *list);
+kb_err kb_shutdown(void);
 
 /**
  * Fills `*view` with the message's fields, borrowed until `kb_message_free(msg)`.
@@ -1020,51 +1080,6 @@ kb_err kb_message_batch_views(const kb_message_batch *batch, const kb_message_vi
 kb_err kb_message_batch_free(kb_message_batch *batch);
 
 /**
- * Fetches cluster metadata through the client behind `handle` (a `kb_producer*`,
- * `kb_consumer*` or `kb_admin*`) within `timeout_ms`: all topics when `topic`
- * is NULL, else just that one. Stores a snapshot in `*out`; free it with `kb_metadata_free()`.
- * Errors: RD_KAFKA_RESP_ERR__TRANSPORT (-195) when no broker can be reached,
- * RD_KAFKA_RESP_ERR__TIMED_OUT (-185) when none answered in time, KB_ERR_INVALID_HANDLE.
- */
-kb_err kb_metadata_fetch(const void *handle,
-                         const char *topic,
-                         int32_t timeout_ms,
-                         kb_metadata **out);
-
-/**
- * Fills `*view` with the snapshot's contents, valid until `kb_metadata_free(md)`.
- */
-kb_err kb_metadata_get_view(const kb_metadata *md, kb_metadata_view *view);
-
-/**
- * Frees a metadata snapshot. NULL is a no-op.
- */
-kb_err kb_metadata_free(kb_metadata *md);
-
-/**
- * Queries the broker for the low (first) and high (next to be written) offsets of a partition.
- * Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION (-190) for a topic
- * or partition the cluster does not have, KB_ERR_*.
- */
-kb_err kb_watermarks(const void *handle,
-                     const char *topic,
-                     int32_t partition,
-                     int32_t timeout_ms,
-                     int64_t *low_out,
-                     int64_t *high_out);
-
-/**
- * For each of `count` partitions whose `offset` holds a timestamp in milliseconds, looks up the
- * earliest offset whose timestamp is at or after it (KB_OFFSET_END if none) and stores the
- * answers in `*out` (an empty list for `count` 0). Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, KB_ERR_*.
- */
-kb_err kb_offsets_for_times(const void *handle,
-                            const kb_topic_partition *parts,
-                            size_t count,
-                            int32_t timeout_ms,
-                            kb_partition_list **out);
-
-/**
  * Starts a mock cluster of `broker_count` (1..=16) brokers listening on 127.0.0.1 into `*out`;
  * free it with `kb_mock_cluster_free()`. Topics are auto-created on first use.
  */
@@ -1086,7 +1101,7 @@ kb_err kb_mock_cluster_bootstrap_servers(const kb_mock_cluster *m,
 kb_err kb_mock_cluster_free(kb_mock_cluster *m);
 
 /**
- * Number of entries in `list` (0 for an invalid handle).
+ * Number of entries in `list` (0, with the last error set, for an invalid handle).
  */
 size_t kb_partition_list_count(const kb_partition_list *list);
 
@@ -1284,24 +1299,6 @@ kb_err kb_producer_send_offsets_to_transaction(kb_producer *p,
                                                const kb_topic_partition *offsets,
                                                size_t count,
                                                int32_t timeout_ms);
-
-/**
- * Flushes and drops every persistent producer client (each within its
- * `bridge.close.timeout.ms`). Handles still open keep their client until freed; later opens
- * create new clients. Call it before unloading, or rely on the automatic flush at exit.
- * Errors: RD_KAFKA_RESP_ERR__TIMED_OUT if a client could not deliver everything in time.
- */
-kb_err kb_shutdown(void);
-
-/**
- * kafkabridge's version, e.g. "0.2.0". Static: never free it.
- */
-const char *kb_version(void);
-
-/**
- * The version of the librdkafka built into kafkabridge, e.g. "2.12.1". Static: never free it.
- */
-const char *kb_librdkafka_version(void);
 
 #ifdef __cplusplus
 }  // extern "C"

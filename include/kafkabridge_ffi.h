@@ -22,57 +22,6 @@ typedef struct kb_partition_list kb_partition_list;
 typedef struct kb_producer kb_producer;
 typedef int32_t kb_err;
 typedef struct {
-  const char *topic;
-  int32_t partition;
-  int64_t offset;
-  const uint8_t *metadata;
-  size_t metadata_len;
-  kb_err err;
-} kb_topic_partition;
-typedef struct {
-  kb_event_type kind;
-  kb_err err;
-  int32_t fatal;
-  uint64_t message_id;
-  const char *topic;
-  int32_t partition;
-  int64_t offset;
-  int64_t timestamp_ms;
-  const char *text;
-  size_t text_len;
-  int32_t log_level;
-  const char *facility;
-  const kb_topic_partition *partitions;
-  size_t partition_count;
-} kb_event_view;
-typedef struct {
-  const char *name;
-  const char *state;
-  const char *protocol_type;
-  const char *protocol;
-  size_t member_count;
-} kb_group_info;
-typedef struct {
-  const char *name;
-  const uint8_t *value;
-  size_t value_len;
-} kb_header;
-typedef struct {
-  kb_err err;
-  const char *error_text;
-  const char *topic;
-  int32_t partition;
-  int64_t offset;
-  const uint8_t *key;
-  size_t key_len;
-  const uint8_t *value;
-  size_t value_len;
-  int64_t timestamp_ms;
-  int32_t timestamp_type;
-  const kb_header *headers;
-  size_t header_count;
-} kb_message_view;
-typedef struct {
   int32_t id;
   const char *host;
   int32_t port;
@@ -100,6 +49,57 @@ typedef struct {
   const kb_topic_metadata *topics;
   size_t topic_count;
 } kb_metadata_view;
+typedef struct {
+  const char *topic;
+  int32_t partition;
+  int64_t offset;
+  const uint8_t *metadata;
+  size_t metadata_len;
+  kb_err err;
+} kb_topic_partition;
+typedef struct {
+  const char *name;
+  const char *state;
+  const char *protocol_type;
+  const char *protocol;
+  size_t member_count;
+} kb_group_info;
+typedef struct {
+  kb_event_type kind;
+  kb_err err;
+  int32_t fatal;
+  uint64_t message_id;
+  const char *topic;
+  int32_t partition;
+  int64_t offset;
+  int64_t timestamp_ms;
+  const char *text;
+  size_t text_len;
+  int32_t log_level;
+  const char *facility;
+  const kb_topic_partition *partitions;
+  size_t partition_count;
+} kb_event_view;
+typedef struct {
+  const char *name;
+  const uint8_t *value;
+  size_t value_len;
+} kb_header;
+typedef struct {
+  kb_err err;
+  const char *error_text;
+  const char *topic;
+  int32_t partition;
+  int64_t offset;
+  const uint8_t *key;
+  size_t key_len;
+  const uint8_t *value;
+  size_t value_len;
+  int64_t timestamp_ms;
+  int32_t timestamp_type;
+  const kb_header *headers;
+  size_t header_count;
+} kb_message_view;
 typedef struct {
   const char *topic;
   int32_t partition;
@@ -141,12 +141,30 @@ kb_err kb_admin_create_topic(kb_admin *a,
                              size_t config_count,
                              int32_t timeout_ms);
 kb_err kb_admin_delete_topic(kb_admin *a, const char *topic, int32_t timeout_ms);
-const char *kb_err_name(kb_err code);
-const char *kb_err_description(kb_err code);
-size_t kb_last_error(char *buf, size_t cap);
-uint32_t kb_last_error_flags(void);
-int32_t kb_err_is_retriable(kb_err code);
-int32_t kb_err_is_fatal(kb_err code);
+kb_err kb_metadata_fetch(const void *handle,
+                         const char *topic,
+                         int32_t timeout_ms,
+                         kb_metadata **out);
+kb_err kb_metadata_get_view(const kb_metadata *md, kb_metadata_view *view);
+kb_err kb_metadata_free(kb_metadata *md);
+kb_err kb_watermarks(const void *handle,
+                     const char *topic,
+                     int32_t partition,
+                     int32_t timeout_ms,
+                     int64_t *low_out,
+                     int64_t *high_out);
+kb_err kb_offsets_for_times(const void *handle,
+                            const kb_topic_partition *parts,
+                            size_t count,
+                            int32_t timeout_ms,
+                            kb_partition_list **out);
+kb_err kb_group_list_fetch(const void *handle,
+                           const char *group,
+                           int32_t timeout_ms,
+                           kb_group_list **out);
+size_t kb_group_list_count(const kb_group_list *list);
+kb_err kb_group_list_entries(const kb_group_list *list, const kb_group_info **out);
+kb_err kb_group_list_free(kb_group_list *list);
 kb_err kb_config_new(kb_config **out);
 kb_err kb_config_set(kb_config *conf, const char *key, const char *value);
 kb_err kb_config_get(const kb_config *conf,
@@ -204,40 +222,25 @@ kb_err kb_consumer_pause(kb_consumer *c, const kb_topic_partition *parts, size_t
 kb_err kb_consumer_resume(kb_consumer *c, const kb_topic_partition *parts, size_t count);
 kb_err kb_consumer_close(kb_consumer *c);
 kb_err kb_consumer_free(kb_consumer *c);
+const char *kb_err_name(kb_err code);
+const char *kb_err_description(kb_err code);
+size_t kb_last_error(char *buf, size_t cap);
+uint32_t kb_last_error_flags(void);
+int32_t kb_err_is_retriable(kb_err code);
+int32_t kb_err_is_fatal(kb_err code);
 kb_err kb_event_get_view(const kb_event *ev, kb_event_view *view);
 kb_err kb_event_free(kb_event *ev);
 size_t kb_event_batch_count(const kb_event_batch *batch);
 kb_err kb_event_batch_views(const kb_event_batch *batch, const kb_event_view **views);
 kb_err kb_event_batch_free(kb_event_batch *batch);
-kb_err kb_group_list_fetch(const void *handle,
-                           const char *group,
-                           int32_t timeout_ms,
-                           kb_group_list **out);
-size_t kb_group_list_count(const kb_group_list *list);
-kb_err kb_group_list_entries(const kb_group_list *list, const kb_group_info **out);
-kb_err kb_group_list_free(kb_group_list *list);
+const char *kb_version(void);
+const char *kb_librdkafka_version(void);
+kb_err kb_shutdown(void);
 kb_err kb_message_get_view(const kb_message *msg, kb_message_view *view);
 kb_err kb_message_free(kb_message *msg);
 size_t kb_message_batch_count(const kb_message_batch *batch);
 kb_err kb_message_batch_views(const kb_message_batch *batch, const kb_message_view **views);
 kb_err kb_message_batch_free(kb_message_batch *batch);
-kb_err kb_metadata_fetch(const void *handle,
-                         const char *topic,
-                         int32_t timeout_ms,
-                         kb_metadata **out);
-kb_err kb_metadata_get_view(const kb_metadata *md, kb_metadata_view *view);
-kb_err kb_metadata_free(kb_metadata *md);
-kb_err kb_watermarks(const void *handle,
-                     const char *topic,
-                     int32_t partition,
-                     int32_t timeout_ms,
-                     int64_t *low_out,
-                     int64_t *high_out);
-kb_err kb_offsets_for_times(const void *handle,
-                            const kb_topic_partition *parts,
-                            size_t count,
-                            int32_t timeout_ms,
-                            kb_partition_list **out);
 kb_err kb_mock_cluster_new(int32_t broker_count, kb_mock_cluster **out);
 kb_err kb_mock_cluster_bootstrap_servers(const kb_mock_cluster *m,
                                          char *buf,
@@ -301,6 +304,3 @@ kb_err kb_producer_send_offsets_to_transaction(kb_producer *p,
                                                const kb_topic_partition *offsets,
                                                size_t count,
                                                int32_t timeout_ms);
-kb_err kb_shutdown(void);
-const char *kb_version(void);
-const char *kb_librdkafka_version(void);

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Prints the crate's module dependency graph (every `crate::<module>` a module names) and any
-cycle in it; exits 1 if there is a cycle. Modules are the files and folders under src/."""
+"""Checks the crate's layering and prints what breaks it: any cycle in the module graph (every
+`crate::<module>` a module names), any arrow pointing up the layers (api, boundary, core, sys:
+each may use only those after it, and itself) and any `unsafe` outside boundary/ and sys/;
+exits 1 on any. `--graph` prints the graph too. Modules are the files under src/."""
 import collections, pathlib, re, sys
 
 src = pathlib.Path(__file__).resolve().parent.parent / "src"
@@ -18,8 +20,9 @@ for f in src.rglob("*.rs"):
             if target != me and not me.startswith(target + "::") and target != "lib":
                 edges[me].add(target)
 
-for m in sorted(edges):
-    print(f"{m} -> {', '.join(sorted(edges[m]))}")
+if "--graph" in sys.argv:
+    for m in sorted(edges):
+        print(f"{m} -> {', '.join(sorted(edges[m]))}")
 
 cycles, state = [], {}
 def visit(n, stack):
@@ -35,5 +38,31 @@ for n in sorted(edges):
         visit(n, [n])
 for c in cycles:
     print("cycle: " + " -> ".join(c))
-print(f"{len(cycles)} cycle(s)")
-sys.exit(1 if cycles else 0)
+
+LAYERS = ["api", "boundary", "core", "sys"]
+def layer(m):
+    first = m.split("::")[0]
+    return LAYERS.index(first) if first in LAYERS else None
+upward = [(m, t) for m in sorted(edges) for t in sorted(edges[m])
+          if layer(m) is not None and layer(t) is not None and layer(t) < layer(m)]
+for m, t in upward:
+    print(f"upward: {m} -> {t}")
+outside = sorted(m for m in edges if m != "lib" and layer(m) is None)
+for m in outside:
+    print(f"outside the layers: {m}")
+
+# `unsafe` code belongs in boundary/ and sys/ only (comments and doc lines do not count).
+misplaced = []
+for f in sorted(src.rglob("*.rs")):
+    rel = f.relative_to(src)
+    if rel.parts[0] in ("boundary", "sys"):
+        continue
+    for n, line in enumerate(f.read_text().splitlines(), 1):
+        code = line.split("//")[0]
+        if re.search(r"\bunsafe\b", code):
+            misplaced.append(f"{rel}:{n}")
+for where in misplaced:
+    print(f"unsafe outside boundary/ and sys/: {where}")
+print(f"{len(cycles)} cycle(s), {len(upward)} upward arrow(s), {len(outside)} module(s) outside the layers, "
+      f"{len(misplaced)} unsafe outside boundary/ and sys/")
+sys.exit(1 if cycles or upward or outside or misplaced else 0)

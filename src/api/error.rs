@@ -20,13 +20,10 @@ pub extern "C" fn kb_err_description(code: kb_err) -> *const c_char {
     guard_value(c"Unknown error".as_ptr(), || error::description_of(code).as_ptr())
 }
 
-/// Returns the `KB_ERROR_FLAG_*` bits of the last failed call made on this thread (0 before any
-/// failure): `KB_ERROR_FLAG_RETRIABLE`, `KB_ERROR_FLAG_FATAL` and
-/// `KB_ERROR_FLAG_TXN_REQUIRES_ABORT`. When librdkafka reported the failure as an
-/// `rd_kafka_error_t` (transactions, incremental assign, seek) these are exactly its
-/// `rd_kafka_error_is_retriable()`, `_is_fatal()` and `_txn_requires_abort()`; otherwise the first
-/// two are `kb_err_is_retriable()` and `kb_err_is_fatal()` of the code. Like `kb_last_error()`,
-/// kept until the next failure on this thread.
+/// Copies the message of the last failed call made on this thread into `buf` (NUL-terminated,
+/// truncated to `cap - 1`; NULL or `cap` 0 copies nothing) and returns its full length, 0 before
+/// any failure. The message says what failed and what to fix; it is kept until the next failure
+/// on this thread (successful calls leave it alone). Thread-safe.
 #[no_mangle]
 pub extern "C" fn kb_last_error(buf: *mut c_char, cap: usize) -> usize {
     guard_value(0, || error::with_last_error(|m| copy_to_buf(m.as_bytes(), buf, cap)))

@@ -61,6 +61,16 @@ pub fn write_out<T>(out: *mut T, value: T) {
     }
 }
 
+/// Writes element `index` of an out-array; the caller has checked `index` against the length the
+/// C caller stated. NULL is left alone, as for `write_out`.
+pub fn write_out_at<T>(out: *mut T, index: usize, value: T) {
+    if !out.is_null() {
+        // `wrapping_add` computes the address without asserting it is in bounds; the header's
+        // contract (room for the stated count) is what makes the write valid.
+        write_out(out.wrapping_add(index), value)
+    }
+}
+
 /// snprintf-style copy: writes at most `cap - 1` bytes plus a NUL, returns the full length.
 pub fn copy_to_buf(src: &[u8], buf: *mut c_char, cap: usize) -> usize {
     if !buf.is_null() && cap > 0 {

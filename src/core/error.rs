@@ -153,6 +153,17 @@ impl KbError {
     pub fn rd(code: RDKafkaRespErr, message: impl Into<String>) -> Self {
         Self::new(code as i32, message)
     }
+    /// A failure librdkafka reported as an `rd_kafka_error_t`, with its own flags.
+    pub fn from_rd_error(context: &str, e: crate::sys::librdkafka::RdError) -> Self {
+        Self::with_rd_flags(e.code as i32, format!("{context}: {}", e.message), e.retriable, e.fatal, e.txn_requires_abort)
+    }
+    /// A bare librdkafka code (0 is success), with its name after what we were doing.
+    pub fn check_code(context: &str, err: RDKafkaRespErr) -> KbResult<()> {
+        if err as i32 == 0 {
+            return Ok(());
+        }
+        Err(Self::rd(err, format!("{context}: {}", rdkafka::error::RDKafkaErrorCode::from(err))))
+    }
     /// Wraps a librdkafka failure, keeping its number and prefixing what we were doing.
     pub fn kafka(context: &str, err: KafkaError) -> Self {
         let message = format!("{context}: {err}");
@@ -173,23 +184,6 @@ pub fn kafka_code(err: &KafkaError) -> kb_err {
         KafkaError::Nul(_) => KB_ERR_INVALID_ARGUMENT,
         other => other.rdkafka_error_code().map_or(RD_KAFKA_RESP_ERR__FAIL as i32, |c| c as i32),
     }
-}
-
-/// Consumes an `rd_kafka_error_t*` (NULL is success) into a result.
-pub unsafe fn check_rd_error(err: *mut rdkafka::bindings::rd_kafka_error_t, context: &str) -> KbResult<()> {
-    if err.is_null() {
-        return Ok(());
-    }
-    use rdkafka::bindings as rd;
-    let e = KbError::with_rd_flags(
-        rd::rd_kafka_error_code(err) as i32,
-        format!("{context}: {}", std::ffi::CStr::from_ptr(rd::rd_kafka_error_string(err)).to_string_lossy()),
-        rd::rd_kafka_error_is_retriable(err) != 0,
-        rd::rd_kafka_error_is_fatal(err) != 0,
-        rd::rd_kafka_error_txn_requires_abort(err) != 0,
-    );
-    rd::rd_kafka_error_destroy(err);
-    Err(e)
 }
 
 fn flag_bits(retriable: bool, fatal: bool, txn_requires_abort: bool) -> u32 {
@@ -225,22 +219,6 @@ pub fn last_error_flags() -> u32 {
     LAST_ERROR_FLAGS.with(|f| f.get())
 }
 
-/// Looks a code up in librdkafka's own table (safe for any integer, unlike `rd_kafka_err2name`).
-fn rdkafka_desc(code: kb_err) -> Option<(&'static CStr, Option<&'static CStr>)> {
-    let mut descs = std::ptr::null();
-    let mut count = 0usize;
-    // SAFETY: librdkafka points `descs` at its static table of `count` entries, whose strings
-    // are static too (or NULL, filtered out).
-    unsafe {
-        rdkafka::bindings::rd_kafka_get_err_descs(&mut descs, &mut count);
-        let descs = std::slice::from_raw_parts(descs, count);
-        descs
-            .iter()
-            .find(|d| d.code as i32 == code && !d.name.is_null())
-            .map(|d| (CStr::from_ptr(d.name), (!d.desc.is_null()).then(|| CStr::from_ptr(d.desc))))
-    }
-}
-
 fn own_error(code: kb_err) -> Option<&'static (kb_err, &'static CStr, &'static CStr)> {
     OWN_ERRORS.iter().find(|e| e.0 == code)
 }
@@ -250,7 +228,7 @@ pub fn name_of(code: kb_err) -> &'static CStr {
     match own_error(code) {
         Some(e) => e.1,
         None if code == KB_OK => c"NO_ERROR",
-        None => rdkafka_desc(code).map_or(c"UNKNOWN", |d| d.0),
+        None => crate::sys::librdkafka::error_description(code).map_or(c"UNKNOWN", |d| d.0),
     }
 }
 
@@ -259,7 +237,7 @@ pub fn description_of(code: kb_err) -> &'static CStr {
     match own_error(code) {
         Some(e) => e.2,
         None if code == KB_OK => c"Success",
-        None => rdkafka_desc(code).and_then(|d| d.1).unwrap_or(c"Unknown error"),
+        None => crate::sys::librdkafka::error_description(code).and_then(|d| d.1).unwrap_or(c"Unknown error"),
     }
 }
 

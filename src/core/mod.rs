@@ -1,7 +1,17 @@
-//! Kafka behaviour with no raw pointers, usable as a plain Rust API (the proxy's too): errors,
-//! topic rules, the packed batch format, the producer client table. Uses `sys` only.
+//! Kafka behaviour with no raw pointers, a plain Rust API (the proxy's too): settings, events and
+//! their queues, producers (client table, report routing, sessions, synchronous waits, packed
+//! batches, exit flush), consumers, cluster queries, admin, topic rules. Uses `sys` only.
 
+pub mod admin;
+pub mod cluster;
+pub mod config;
+pub mod consumer;
 pub mod error;
+pub mod events;
+pub mod message;
 pub mod packed;
+pub mod partitions;
+pub mod producer;
 pub mod producer_clients;
+pub mod text;
 pub mod topic;

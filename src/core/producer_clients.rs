@@ -18,21 +18,24 @@ use rdkafka::message::{Header, Message, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
 use rdkafka::types::RDKafkaRespErr;
 
-use crate::config::Settings;
+use crate::core::config::Settings;
 use crate::core::error::{KbError, KbResult, KB_ERR_CONFIG_CONFLICT};
-use crate::event::{cstr, kb_event_type, Event, EventQueue, TopicName};
+use crate::core::events::{Event, EventKind, EventQueue};
+use crate::core::partitions::KB_OFFSET_INVALID;
+use crate::core::text::{cstr, TopicName};
 use crate::sys::process::fork_epoch;
 use crate::sys::runtime::Poller;
 
-/// Which session a message belongs to, and who waits for it synchronously.
-pub struct Tag {
+/// Where a message's delivery report goes: its session, or a synchronous caller waiting for it.
+pub struct ReportTarget {
     session: u64,
     id: u64,
     waiter: Option<Sender<Event>>,
 }
 
-/// Receives librdkafka's callbacks on background threads and turns them into events.
-pub struct Routing {
+/// Receives librdkafka's callbacks on background threads and turns them into events for the
+/// client's sessions.
+pub struct ReportRouter {
     label: String,
     /// Between requests a persistent client has no session; its errors then go to stderr.
     persistent: bool,
@@ -51,7 +54,7 @@ pub struct Routing {
 
 const PENDING_LIMIT: usize = 1000;
 
-impl Routing {
+impl ReportRouter {
     /// Gives an event to every session; returns false (and keeps it for the next session) if
     /// there is none.
     fn broadcast(&self, make: impl Fn() -> Event) -> bool {
@@ -70,7 +73,7 @@ impl Routing {
     }
 }
 
-impl ClientContext for Routing {
+impl ClientContext for ReportRouter {
     fn log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
         self.broadcast(|| Event::log(level as i32, fac, message));
     }
@@ -96,10 +99,10 @@ impl ClientContext for Routing {
     }
 }
 
-impl ProducerContext for Routing {
-    type DeliveryOpaque = Box<Tag>;
+impl ProducerContext for ReportRouter {
+    type DeliveryOpaque = Box<ReportTarget>;
 
-    fn delivery(&self, result: &DeliveryResult<'_>, tag: Box<Tag>) {
+    fn delivery(&self, result: &DeliveryResult<'_>, tag: Box<ReportTarget>) {
         let (msg, err) = match result {
             Ok(m) => (m, None),
             Err((e, m)) => (m, Some(e)),
@@ -110,10 +113,10 @@ impl ProducerContext for Routing {
             message_id: tag.id,
             topic: Some(self.topic_name.lock().get(msg.topic())),
             partition: msg.partition(),
-            offset: if err.is_some() { crate::partitions::KB_OFFSET_INVALID } else { msg.offset() },
+            offset: if err.is_some() { KB_OFFSET_INVALID } else { msg.offset() },
             timestamp_ms: msg.timestamp().to_millis().unwrap_or(-1),
             text: err.map(|e| cstr(&e.to_string())),
-            ..Event::new(kb_event_type::KB_EVENT_DELIVERY)
+            ..Event::new(EventKind::Delivery)
         };
         let ev = match &tag.waiter {
             Some(w) => match w.send(ev) {
@@ -130,7 +133,7 @@ impl ProducerContext for Routing {
     }
 }
 
-impl Routing {
+impl ReportRouter {
     /// A report whose session has ended: counted, and a failure is logged, never silent.
     fn orphan(&self, ev: &Event) {
         if ev.err == 0 {
@@ -160,7 +163,7 @@ pub struct ProducerClient {
     pub created: Instant,
     pub creator_pid: u32,
     pub sessions_served: AtomicU64,
-    producer: Arc<BaseProducer<Routing>>,
+    producer: Arc<BaseProducer<ReportRouter>>,
     epoch: u64,
     _poller: Poller,
 }
@@ -182,7 +185,7 @@ impl ProducerClient {
     fn create(name: Option<String>, settings: Settings) -> KbResult<Arc<ProducerClient>> {
         let id = NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed);
         let label = name.clone().map_or_else(|| format!("#{id}"), |n| format!("{n:?}"));
-        let routing = Routing {
+        let router = ReportRouter {
             label,
             persistent: name.is_some(),
             sessions: RwLock::new(HashMap::new()),
@@ -192,11 +195,10 @@ impl ProducerClient {
             last_error: Mutex::new(None),
             topic_name: Mutex::new(TopicName::default()),
         };
-        let producer = BaseProducer::from_config_and_context(&settings.clone().for_producer().client_config(), routing)
+        let producer = BaseProducer::from_config_and_context(&settings.clone().for_producer().client_config(), router)
             .map_err(|e| KbError::kafka("creating the producer", e))?;
         let producer = Arc::new(producer);
-        let polled = producer.clone();
-        let poller = Poller::spawn("kb-producer", producer.client().native_ptr(), move || polled.poll(Duration::ZERO));
+        let poller = Poller::spawn("kb-producer", producer.clone());
         // Live producers are flushed (bounded) when the process exits normally.
         crate::sys::runtime::run_at_exit(flush_all_at_exit);
         let client = Arc::new(ProducerClient {
@@ -217,22 +219,18 @@ impl ProducerClient {
         Ok(client)
     }
 
-    pub fn routing(&self) -> &Routing {
+    pub fn router(&self) -> &ReportRouter {
         self.producer.context()
     }
 
-    pub fn native(&self) -> *mut rdkafka::bindings::rd_kafka_t {
-        self.producer.client().native_ptr()
-    }
-
-    pub fn producer(&self) -> &BaseProducer<Routing> {
+    pub fn producer(&self) -> &BaseProducer<ReportRouter> {
         &self.producer
     }
 
     pub fn attach(&self, queue: Arc<EventQueue>) -> u64 {
         let session = NEXT_SESSION_ID.fetch_add(1, Ordering::Relaxed);
-        let mut sessions = self.routing().sessions.write();
-        for ev in self.routing().pending.lock().drain(..) {
+        let mut sessions = self.router().sessions.write();
+        for ev in self.router().pending.lock().drain(..) {
             queue.push(ev);
         }
         sessions.insert(session, queue);
@@ -243,10 +241,10 @@ impl ProducerClient {
 
     /// Ends a session: what it left undrained is accounted like any other orphan report.
     pub fn detach(&self, session: u64) {
-        let queue = self.routing().sessions.write().remove(&session);
+        let queue = self.router().sessions.write().remove(&session);
         if let Some(q) = queue {
-            for ev in q.drain().iter().filter(|e| e.kind == kb_event_type::KB_EVENT_DELIVERY) {
-                self.routing().orphan(ev);
+            for ev in q.drain().iter().filter(|e| e.kind == EventKind::Delivery) {
+                self.router().orphan(ev);
             }
         }
     }
@@ -261,7 +259,8 @@ impl ProducerClient {
             return Err(KbError::invalid_arg(format!("timestamp_ms must be >= 0 (0 means now), got {}", rec.timestamp_ms)));
         }
         let id = NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed);
-        let mut record: BaseRecord<'_, [u8], [u8], Box<Tag>> = BaseRecord::with_opaque_to(rec.topic, Box::new(Tag { session, id, waiter }));
+        let mut record: BaseRecord<'_, [u8], [u8], Box<ReportTarget>> =
+            BaseRecord::with_opaque_to(rec.topic, Box::new(ReportTarget { session, id, waiter }));
         if rec.partition >= 0 {
             record = record.partition(rec.partition);
         }
@@ -290,8 +289,8 @@ impl ProducerClient {
     /// runs (rdkafka's flush calls it with a zero timeout and then merely polls), and our poll
     /// thread serves the delivery reports meanwhile.
     pub fn flush(&self, timeout: Duration) -> KbResult<()> {
-        let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
-        let err = unsafe { rdkafka::bindings::rd_kafka_flush(self.native(), ms) };
+        let ms = crate::sys::librdkafka::millis(timeout);
+        let err = crate::sys::librdkafka::flush(self.producer.client(), ms);
         if err as i32 != 0 {
             return Err(KbError::rd(err, format!("flush: {} message(s) still undelivered after {ms} ms", self.in_flight())));
         }
@@ -375,14 +374,14 @@ pub fn flush_all_at_exit() {
         if c.flush(timeout).is_err() {
             eprintln!(
                 "kafkabridge: at exit, producer {}: {} message(s) not confirmed delivered after {} ms (bridge.exit.flush.timeout.ms); they may be lost",
-                c.routing().label,
+                c.router().label,
                 c.in_flight(),
                 timeout.as_millis()
             );
         }
-        let failed = c.routing().orphans_failed.load(Ordering::Relaxed);
+        let failed = c.router().orphans_failed.load(Ordering::Relaxed);
         if failed > 0 {
-            eprintln!("kafkabridge: at exit, producer {}: {failed} message(s) failed after their session ended", c.routing().label);
+            eprintln!("kafkabridge: at exit, producer {}: {failed} message(s) failed after their session ended", c.router().label);
         }
     }
 }

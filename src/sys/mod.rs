@@ -1,5 +1,10 @@
-//! Direct librdkafka and libc calls wrapped as safe functions, moving here one at a time; today
-//! the background runtime (poll threads woken by doorbells, the exit hook). Uses nothing above.
+//! Every direct librdkafka and libc call, each wrapped as a safe function with its SAFETY note:
+//! configuration objects, the calls rdkafka does not wrap as needed, the mock cluster, the
+//! background runtime (poll threads woken by doorbells, the exit hook) and process events
+//! (fork epochs, abandoned objects). Uses nothing of the crate: hooks come in as function pointers.
 
+pub mod conf;
+pub mod librdkafka;
+pub mod mock;
 pub mod process;
 pub mod runtime;

@@ -9,6 +9,7 @@ use std::thread::{self, JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
 use rdkafka::bindings as rdsys;
+use rdkafka::producer::{BaseProducer, Producer, ProducerContext};
 
 /// A thread that serves one client's librdkafka main queue until stopped; it never calls into
 /// the host. It sleeps in poll(2) on two pipes: librdkafka's doorbell, written when an event
@@ -21,58 +22,68 @@ pub struct Poller {
     thread: Option<JoinHandle<()>>,
 }
 
-/// The librdkafka handle the poll thread watches; valid while the thread's `serve` closure (which
-/// owns a reference to the client) is alive.
+/// The librdkafka handle the poll thread watches; valid while the thread's producer (which owns
+/// the client) is alive.
 struct RawClient(*mut rdsys::rd_kafka_t);
 // SAFETY: librdkafka handles are thread-safe; the pointer outlives the thread (see above).
 unsafe impl Send for RawClient {}
 
 impl Poller {
-    /// `serve` handles the events already queued without blocking (rdkafka's `poll` with a zero
-    /// timeout); it must keep the client `rk` alive. The client is released when the thread ends.
-    pub fn spawn(name: &str, rk: *mut rdsys::rd_kafka_t, serve: impl Fn() + Send + 'static) -> Poller {
+    /// Serves `producer`'s events on a new thread (rdkafka's `poll` with a zero timeout: the
+    /// callbacks of what is queued, without blocking). The thread holds the producer until it ends.
+    pub fn spawn<C: ProducerContext + 'static>(name: &str, producer: Arc<BaseProducer<C>>) -> Poller {
         let stop = Pipe::new();
         let stop_read = stop.read;
-        let rk = RawClient(rk);
+        let rk = RawClient(producer.client().native_ptr());
         let thread = thread::Builder::new()
             .name(name.into())
             .spawn(move || {
                 let rk = rk;
-                // SAFETY: `serve` keeps the client alive until the end of this closure, after the
-                // queue handle taken here is destroyed.
-                unsafe { serve_until_stopped(rk.0, stop_read, &serve) };
-                drop(serve);
+                // SAFETY: `producer` keeps the client alive until the end of this closure, after
+                // the queue handle taken inside is destroyed.
+                unsafe { serve_until_stopped(rk.0, stop_read, &|| producer.poll(Duration::ZERO)) };
+                drop(producer);
             })
             .expect("spawning a kafkabridge poll thread");
         Poller { stop, thread: Some(thread) }
     }
 }
 
+/// Serves `rk`'s main queue whenever its doorbell rings, until `stop` becomes readable.
+///
+/// # Safety
+/// `rk` is a live client for the whole call, and `serve` handles its queued events without
+/// blocking.
 unsafe fn serve_until_stopped(rk: *mut rdsys::rd_kafka_t, stop: libc::c_int, serve: &dyn Fn()) {
-    let queue = rdsys::rd_kafka_queue_get_main(rk);
-    let doorbell = Pipe::new();
-    rdsys::rd_kafka_queue_io_event_enable(queue, doorbell.write, b"1".as_ptr().cast(), 1);
-    let drain = |queue| loop {
-        serve();
-        if rdsys::rd_kafka_queue_length(queue) == 0 {
-            break;
+    // SAFETY: `rk` is live (the function's contract); the queue handle taken here is released
+    // before returning, and the doorbell pipe outlives its registration (disabled first).
+    unsafe {
+        let queue = rdsys::rd_kafka_queue_get_main(rk);
+        let doorbell = Pipe::new();
+        rdsys::rd_kafka_queue_io_event_enable(queue, doorbell.write, b"1".as_ptr().cast(), 1);
+        let drain = |queue| loop {
+            serve();
+            if rdsys::rd_kafka_queue_length(queue) == 0 {
+                break;
+            }
+        };
+        let mut fds =
+            [libc::pollfd { fd: doorbell.read, events: libc::POLLIN, revents: 0 }, libc::pollfd { fd: stop, events: libc::POLLIN, revents: 0 }];
+        loop {
+            // The timeout is a safety net only: the doorbell rings for every event.
+            let ready = libc::poll(fds.as_mut_ptr(), 2, 1000);
+            if ready > 0 && fds[1].revents != 0 {
+                break;
+            }
+            doorbell.drain();
+            // Serving marks the queue served, which re-arms the doorbell for the next event.
+            drain(queue);
         }
-    };
-    let mut fds = [libc::pollfd { fd: doorbell.read, events: libc::POLLIN, revents: 0 }, libc::pollfd { fd: stop, events: libc::POLLIN, revents: 0 }];
-    loop {
-        // The timeout is a safety net only: the doorbell rings for every event.
-        let ready = libc::poll(fds.as_mut_ptr(), 2, 1000);
-        if ready > 0 && fds[1].revents != 0 {
-            break;
-        }
-        doorbell.drain();
-        // Serving marks the queue served, which re-arms the doorbell for the next event.
+        // Reports that arrived after the client's last flush still reach their sessions.
         drain(queue);
+        rdsys::rd_kafka_queue_io_event_enable(queue, -1, std::ptr::null(), 0);
+        rdsys::rd_kafka_queue_destroy(queue);
     }
-    // Reports that arrived after the client's last flush still reach their sessions.
-    drain(queue);
-    rdsys::rd_kafka_queue_io_event_enable(queue, -1, std::ptr::null(), 0);
-    rdsys::rd_kafka_queue_destroy(queue);
 }
 
 impl Drop for Poller {

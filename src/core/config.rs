@@ -1,24 +1,15 @@
-//! `kb_config`: librdkafka properties (validated by librdkafka itself at `set` time) plus
-//! kafkabridge's own `bridge.*` settings.
+//! Configuration: librdkafka properties, validated by librdkafka itself the moment they are set,
+//! plus kafkabridge's own `bridge.*` settings, and the resolved `Settings` clients are built from.
 
 use std::collections::BTreeMap;
-use std::ffi::{CStr, CString};
-use std::os::raw::c_char;
-use std::sync::Arc;
+use std::ffi::CString;
 
 use parking_lot::Mutex;
-use rdkafka::bindings as rd;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::types::RDKafkaRespErr;
 
-use crate::boundary::registry::Registry;
-use crate::boundary::{check_not_null, copy_to_buf, guard, guard_count, str_arg, write_out};
-use crate::core::error::{kb_err, KbError, KbResult};
-
-/// A configuration object: librdkafka global and topic-level properties plus `bridge.*` keys.
-pub struct kb_config(());
-
-pub(crate) static CONFIGS: Registry<Config> = Registry::new_data(0x01, "kb_config");
+use crate::core::error::{KbError, KbResult};
+use crate::sys::conf::{ConfRefusal, NativeConf};
 
 /// kafkabridge's own settings, all under the `bridge.` prefix.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,43 +72,6 @@ impl BridgeSettings {
 /// Keys whose values never appear in dumps or logs.
 pub fn is_secret(key: &str) -> bool {
     key.contains("password") || key.contains("secret") || key == "ssl.key.pem" || key == "sasl.oauthbearer.config"
-}
-
-/// A librdkafka `rd_kafka_conf_t` used to validate and resolve properties.
-struct NativeConf(*mut rd::rd_kafka_conf_t);
-// SAFETY: only used under the Config mutex.
-unsafe impl Send for NativeConf {}
-
-impl Drop for NativeConf {
-    fn drop(&mut self) {
-        unsafe { rd::rd_kafka_conf_destroy(self.0) }
-    }
-}
-
-impl NativeConf {
-    fn set(&self, key: &str, value: &str) -> KbResult<()> {
-        let (k, v) = (cstring(key, "key")?, cstring(value, "value")?);
-        let mut errstr = [0 as c_char; 512];
-        let res = unsafe { rd::rd_kafka_conf_set(self.0, k.as_ptr(), v.as_ptr(), errstr.as_mut_ptr(), errstr.len()) };
-        let msg = || unsafe { CStr::from_ptr(errstr.as_ptr()) }.to_string_lossy().into_owned();
-        match res {
-            rd::rd_kafka_conf_res_t::RD_KAFKA_CONF_OK => Ok(()),
-            rd::rd_kafka_conf_res_t::RD_KAFKA_CONF_UNKNOWN => Err(KbError::new(crate::core::error::KB_ERR_UNKNOWN_CONFIG, msg())),
-            _ => Err(KbError::rd(RDKafkaRespErr::RD_KAFKA_RESP_ERR__INVALID_ARG, msg())),
-        }
-    }
-
-    fn get(&self, key: &str) -> Option<String> {
-        let k = CString::new(key).ok()?;
-        let mut size = 0usize;
-        let res = unsafe { rd::rd_kafka_conf_get(self.0, k.as_ptr(), std::ptr::null_mut(), &mut size) };
-        if res != rd::rd_kafka_conf_res_t::RD_KAFKA_CONF_OK {
-            return None;
-        }
-        let mut buf = vec![0u8; size.max(1)];
-        unsafe { rd::rd_kafka_conf_get(self.0, k.as_ptr(), buf.as_mut_ptr() as *mut c_char, &mut size) };
-        Some(String::from_utf8_lossy(CStr::from_bytes_until_nul(&buf).ok()?.to_bytes()).into_owned())
-    }
 }
 
 /// The value is not quoted: it may be a secret.
@@ -225,7 +179,7 @@ impl Default for Config {
 
 impl Config {
     pub fn new() -> Config {
-        let native = NativeConf(unsafe { rd::rd_kafka_conf_new() });
+        let native = NativeConf::new();
         Config { inner: Mutex::new(ConfigInner { native, kafka: BTreeMap::new(), bridge: BridgeSettings::default(), bridge_set: BTreeMap::new() }) }
     }
 
@@ -236,7 +190,10 @@ impl Config {
             c.bridge.apply(key, value)?;
             c.bridge_set.insert(key.into(), value.into());
         } else {
-            c.native.set(key, value)?;
+            c.native.set(&cstring(key, "key")?, &cstring(value, "value")?).map_err(|refusal| match refusal {
+                ConfRefusal::UnknownKey(m) => KbError::new(crate::core::error::KB_ERR_UNKNOWN_CONFIG, m),
+                ConfRefusal::BadValue(m) => KbError::rd(RDKafkaRespErr::RD_KAFKA_RESP_ERR__INVALID_ARG, m),
+            })?;
             c.kafka.insert(key.into(), value.into());
         }
         Ok(())
@@ -286,94 +243,6 @@ impl Config {
         let c = self.inner.lock();
         Settings { kafka: c.kafka.clone(), bridge: c.bridge.clone() }
     }
-}
-
-/// Resolves a possibly-NULL config handle: NULL means "all defaults".
-pub fn settings_arg(conf: *const kb_config) -> KbResult<Settings> {
-    if conf.is_null() {
-        return Ok(Config::new().settings());
-    }
-    Ok(CONFIGS.get(conf)?.settings())
-}
-
-/// Creates an empty configuration in `*out`. Free it with `kb_config_free()`.
-/// Errors: KB_ERR_NULL_ARGUMENT.
-#[no_mangle]
-pub unsafe extern "C" fn kb_config_new(out: *mut *mut kb_config) -> kb_err {
-    guard(|| {
-        check_not_null!(out);
-        write_out(out, CONFIGS.insert(Arc::new(Config::new())));
-        Ok(())
-    })
-}
-
-/// Sets a property. librdkafka global and topic-level properties (for example
-/// `bootstrap.servers`, `linger.ms`, `acks`, `message.timeout.ms`) are validated at once by
-/// librdkafka; `bridge.*` keys are kafkabridge's own:
-///
-/// - `bridge.persistent.name` (default empty): producers opened with a non-empty name share one
-///   process-wide client of that name that survives `kb_producer_free()`.
-/// - `bridge.close.timeout.ms` (default 5000): how long freeing a private producer flushes, and
-///   how long `kb_consumer_close()` waits to leave the group.
-/// - `bridge.exit.flush.timeout.ms` (default 5000): flush bound for live producers at process exit.
-/// - `bridge.event.queue.size` (default 100000): undrained events one handle may hold; past it,
-///   produce fails with KB_ERR_EVENT_QUEUE_FULL and logs/statistics are dropped and counted.
-/// - `bridge.commit.timeout.ms` (default 10000): how long a synchronous `kb_consumer_commit()`
-///   waits for the broker's answer before it returns RD_KAFKA_RESP_ERR__TIMED_OUT.
-///
-/// Errors: KB_ERR_UNKNOWN_CONFIG (-1009) for an unknown key,
-/// RD_KAFKA_RESP_ERR__INVALID_ARG (-186) for a bad value, each with librdkafka's message in
-/// `kb_last_error()`; KB_ERR_NULL_ARGUMENT, KB_ERR_BAD_UTF8, KB_ERR_INVALID_HANDLE.
-#[no_mangle]
-pub unsafe extern "C" fn kb_config_set(conf: *mut kb_config, key: *const c_char, value: *const c_char) -> kb_err {
-    guard(|| {
-        let config = CONFIGS.get(conf)?;
-        config.set(str_arg(key, "key")?, str_arg(value, "value")?)
-    })
-}
-
-/// Copies the value of `key` (as set, else librdkafka's default) into `buf` (NUL-terminated,
-/// truncated to `cap - 1`) and stores its full length in `*len_out`. Secrets are returned as set.
-/// Errors: RD_KAFKA_RESP_ERR__NOENT (-156) for an unknown key; KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
-#[no_mangle]
-pub unsafe extern "C" fn kb_config_get(conf: *const kb_config, key: *const c_char, buf: *mut c_char, cap: usize, len_out: *mut usize) -> kb_err {
-    guard(|| {
-        check_not_null!(len_out);
-        let config = CONFIGS.get(conf)?;
-        let key = str_arg(key, "key")?;
-        let value = config
-            .get(key)
-            .ok_or_else(|| KbError::rd(RDKafkaRespErr::RD_KAFKA_RESP_ERR__NOENT, format!("No such configuration property: \"{key}\"")))?;
-        write_out(len_out, copy_to_buf(value.as_bytes(), buf, cap));
-        Ok(())
-    })
-}
-
-/// Writes the properties that were set as `key=value\n` lines, sorted by key, into `buf`
-/// (NUL-terminated, truncated to `cap - 1`). Secret values (`*password*`, `*secret*`,
-/// `ssl.key.pem`, `sasl.oauthbearer.config`) appear as `[redacted]`; backslashes and newlines in
-/// values are escaped as `\\` and `\n`. Returns the full length; 0 for an invalid handle.
-#[no_mangle]
-pub unsafe extern "C" fn kb_config_dump(conf: *const kb_config, buf: *mut c_char, cap: usize) -> usize {
-    guard_count(|| CONFIGS.get(conf).map(|c| copy_to_buf(c.dump().as_bytes(), buf, cap)))
-}
-
-/// Creates an independent copy of `conf` in `*out`. Free it with `kb_config_free()`.
-#[no_mangle]
-pub unsafe extern "C" fn kb_config_copy(conf: *const kb_config, out: *mut *mut kb_config) -> kb_err {
-    guard(|| {
-        check_not_null!(out);
-        let copy = CONFIGS.get(conf)?.copy()?;
-        write_out(out, CONFIGS.insert(Arc::new(copy)));
-        Ok(())
-    })
-}
-
-/// Frees a configuration. Clients created from it keep their own copy. NULL is a no-op;
-/// a stale or double-freed handle returns KB_ERR_INVALID_HANDLE.
-#[no_mangle]
-pub unsafe extern "C" fn kb_config_free(conf: *mut kb_config) -> kb_err {
-    guard(|| CONFIGS.remove(conf).map(drop))
 }
 
 #[cfg(test)]

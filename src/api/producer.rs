@@ -1,23 +1,20 @@
-//! `kb_producer`: a producer handle (a session) on a private or persistent client.
+//! `kb_producer`: a producer handle, a session (`core::producer`) on a private or persistent
+//! client.
 
 use std::os::raw::c_char;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use crossbeam_channel::bounded;
-use rdkafka::producer::{Producer, PurgeConfig};
-use rdkafka::types::RDKafkaRespErr;
-
-use crate::boundary::registry::Registry;
-use crate::boundary::{bytes_arg, check_not_null, guard, slice_arg, str_arg, timeout_arg, write_out};
-use crate::config::{kb_config, settings_arg};
-use crate::core::error::{kb_err, KbError, KbResult};
+use crate::api::config::{kb_config, settings_arg};
+use crate::api::consumer::{kb_consumer, CONSUMERS};
+use crate::api::event::{kb_event, kb_event_batch, return_event, return_events};
+use crate::api::message::kb_header;
+use crate::api::partition_list::{kb_topic_partition, list_arg};
+use crate::boundary::{bytes_arg, check_not_null, guard, slice_arg, str_arg, timeout_arg, topic_arg, write_out, write_out_at, Registry};
+use crate::core::error::{kb_err, KbResult};
 use crate::core::packed;
-use crate::core::producer_clients::{self, HeaderRef, ProducerClient, Record};
-use crate::event::{kb_event, kb_event_batch, return_batch, return_event, Event, EventQueue};
-use crate::message::kb_header;
-use crate::partitions::{kb_topic_partition, tpl_from_array};
+use crate::core::producer::ProducerSession;
+use crate::core::producer_clients::{HeaderRef, Record};
 
 /// A producer handle. With `bridge.persistent.name` set it is a session on a process-wide client
 /// that outlives the handle; otherwise it owns a private client.
@@ -76,40 +73,9 @@ pub struct kb_producer_info {
     pub orphans_failed: u64,
 }
 
-pub struct ProducerSession {
-    client: Arc<ProducerClient>,
-    session: u64,
-    queue: Arc<EventQueue>,
-    reused: bool,
-    ended: AtomicBool,
-}
+pub(crate) static PRODUCERS: Registry<kb_producer, ProducerSession> = Registry::new(0x02, "kb_producer");
 
-impl ProducerSession {
-    /// Ends the session; a private client is flushed within `bridge.close.timeout.ms` first.
-    fn end(&self) -> KbResult<()> {
-        if self.ended.swap(true, Ordering::SeqCst) {
-            return Ok(());
-        }
-        let flushed =
-            if self.client.name.is_none() { self.client.flush(Duration::from_millis(self.client.settings.bridge.close_timeout_ms)) } else { Ok(()) };
-        self.client.detach(self.session);
-        flushed
-    }
-
-    pub fn client(&self) -> &ProducerClient {
-        &self.client
-    }
-}
-
-impl Drop for ProducerSession {
-    fn drop(&mut self) {
-        let _ = self.end();
-    }
-}
-
-pub(crate) static PRODUCERS: Registry<ProducerSession> = Registry::new(0x02, "kb_producer");
-
-unsafe fn headers_arg<'a>(headers: *const kb_header, count: usize) -> KbResult<Vec<HeaderRef<'a>>> {
+fn headers_arg<'a>(headers: *const kb_header, count: usize) -> KbResult<Vec<HeaderRef<'a>>> {
     slice_arg(headers, count, "headers")?
         .iter()
         .enumerate()
@@ -118,7 +84,7 @@ unsafe fn headers_arg<'a>(headers: *const kb_header, count: usize) -> KbResult<V
 }
 
 #[allow(clippy::too_many_arguments)]
-unsafe fn record_arg<'a>(
+fn record_arg<'a>(
     topic: *const c_char,
     partition: i32,
     key: *const u8,
@@ -149,15 +115,11 @@ unsafe fn record_arg<'a>(
 /// message names the differing keys), RD_KAFKA_RESP_ERR__INVALID_ARG for settings librdkafka
 /// refuses at creation, KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
 #[no_mangle]
-pub unsafe extern "C" fn kb_producer_new(conf: *const kb_config, out: *mut *mut kb_producer) -> kb_err {
+pub extern "C" fn kb_producer_new(conf: *const kb_config, out: *mut *mut kb_producer) -> kb_err {
     guard(|| {
         check_not_null!(out);
-        let settings = settings_arg(conf)?;
-        let queue = Arc::new(EventQueue::new(settings.bridge.event_queue_size));
-        let (client, reused) = producer_clients::open(settings)?;
-        let session = client.attach(queue.clone());
-        let s = ProducerSession { client, session, queue, reused, ended: AtomicBool::new(false) };
-        write_out(out, PRODUCERS.insert(Arc::new(s)));
+        let session = ProducerSession::open(settings_arg(conf)?)?;
+        write_out(out, PRODUCERS.insert(Arc::new(session)));
         Ok(())
     })
 }
@@ -169,7 +131,7 @@ pub unsafe extern "C" fn kb_producer_new(conf: *const kb_config, out: *mut *mut 
 /// `kb_producer_info()` (failures also go to stderr). Undrained events are discarded the same
 /// way. NULL is a no-op; a freed handle gives KB_ERR_INVALID_HANDLE.
 #[no_mangle]
-pub unsafe extern "C" fn kb_producer_free(p: *mut kb_producer) -> kb_err {
+pub extern "C" fn kb_producer_free(p: *mut kb_producer) -> kb_err {
     guard(|| match PRODUCERS.remove(p)? {
         Some(s) => s.end(),
         None => Ok(()),
@@ -189,7 +151,7 @@ pub unsafe extern "C" fn kb_producer_free(p: *mut kb_producer) -> kb_err {
 /// (poll events first), KB_ERR_INVALID_ARGUMENT, KB_ERR_BAD_UTF8, KB_ERR_NULL_ARGUMENT,
 /// KB_ERR_INVALID_HANDLE.
 #[no_mangle]
-pub unsafe extern "C" fn kb_producer_produce(
+pub extern "C" fn kb_producer_produce(
     p: *mut kb_producer,
     topic: *const c_char,
     partition: i32,
@@ -205,11 +167,7 @@ pub unsafe extern "C" fn kb_producer_produce(
     guard(|| {
         let s = PRODUCERS.get(p)?;
         let rec = record_arg(topic, partition, key, key_len, value, value_len, headers, header_count, timestamp_ms)?;
-        s.queue.check_room(1)?;
-        let id = s.client.produce(s.session, &rec, None)?;
-        if !message_id_out.is_null() {
-            write_out(message_id_out, id);
-        }
+        write_out(message_id_out, s.produce(&rec)?);
         Ok(())
     })
 }
@@ -220,7 +178,7 @@ pub unsafe extern "C" fn kb_producer_produce(
 /// (retry from there after polling). Everything the records point to is copied before the call
 /// returns. Errors as for `kb_producer_produce()`.
 #[no_mangle]
-pub unsafe extern "C" fn kb_producer_produce_batch(
+pub extern "C" fn kb_producer_produce_batch(
     p: *mut kb_producer,
     records: *const kb_record,
     count: usize,
@@ -231,36 +189,20 @@ pub unsafe extern "C" fn kb_producer_produce_batch(
         check_not_null!(accepted_out);
         write_out(accepted_out, 0);
         let s = PRODUCERS.get(p)?;
-        let records = slice_arg(records, count, "records")?;
-        let records = records
+        let records = slice_arg(records, count, "records")?
             .iter()
             .map(|r| record_arg(r.topic, r.partition, r.key, r.key_len, r.value, r.value_len, r.headers, r.header_count, r.timestamp_ms));
-        enqueue_in_order(&s, records, ids_out, accepted_out)
+        s.produce_in_order(records, accepted(ids_out, accepted_out))
     })
 }
 
-/// The loop of the batch calls: enqueues the records in order and stops at the first that fails,
-/// naming it. Writes each id to `ids_out` (may be NULL) and the number enqueued so far to
+/// Writes each accepted record's id to `ids_out[i]` (when not NULL) and the count so far to
 /// `*accepted_out`.
-unsafe fn enqueue_in_order<'a>(
-    s: &ProducerSession,
-    records: impl Iterator<Item = KbResult<Record<'a>>>,
-    ids_out: *mut u64,
-    accepted_out: *mut usize,
-) -> KbResult<()> {
-    for (i, rec) in records.enumerate() {
-        let id = rec
-            .and_then(|rec| {
-                s.queue.check_room(1)?;
-                s.client.produce(s.session, &rec, None)
-            })
-            .map_err(|e| KbError::new(e.code, format!("record {i}: {}", e.message)))?;
-        if !ids_out.is_null() {
-            write_out(ids_out.add(i), id);
-        }
+fn accepted(ids_out: *mut u64, accepted_out: *mut usize) -> impl FnMut(usize, u64) {
+    move |i, id| {
+        write_out_at(ids_out, i, id);
         write_out(accepted_out, i + 1);
     }
-    Ok(())
 }
 
 /// Enqueues the records of a packed buffer, all to `topic`/`partition`, in order with one call,
@@ -280,7 +222,7 @@ unsafe fn enqueue_in_order<'a>(
 /// KB_ERR_EVENT_QUEUE_FULL (retriable: poll, then resend from record `*accepted_out`).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn kb_producer_produce_packed(
+pub extern "C" fn kb_producer_produce_packed(
     p: *mut kb_producer,
     topic: *const c_char,
     partition: i32,
@@ -294,11 +236,12 @@ pub unsafe extern "C" fn kb_producer_produce_packed(
         check_not_null!(accepted_out);
         write_out(accepted_out, 0);
         let s = PRODUCERS.get(p)?;
-        let topic = str_arg(topic, "topic")?;
+        // Checked here too, not only per record: an empty buffer with a bad topic is refused.
+        let topic = topic_arg(topic, "topic")?;
         let buf = slice_arg(packed, packed_len, "packed")?;
         packed::validate(buf, if ids_out.is_null() { usize::MAX } else { ids_cap })?;
         let records = packed::records(buf).map(|(key, value)| Ok(Record { topic, partition, key, value, headers: Vec::new(), timestamp_ms: 0 }));
-        enqueue_in_order(&s, records, ids_out, accepted_out)
+        s.produce_in_order(records, accepted(ids_out, accepted_out))
     })
 }
 
@@ -309,7 +252,7 @@ pub unsafe extern "C" fn kb_producer_produce_packed(
 /// came in time (the message stays queued and its report is delivered to `kb_producer_poll()`),
 /// and those of `kb_producer_produce()`.
 #[no_mangle]
-pub unsafe extern "C" fn kb_producer_produce_sync(
+pub extern "C" fn kb_producer_produce_sync(
     p: *mut kb_producer,
     topic: *const c_char,
     partition: i32,
@@ -328,46 +271,10 @@ pub unsafe extern "C" fn kb_producer_produce_sync(
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
         let s = PRODUCERS.get(p)?;
         let rec = record_arg(topic, partition, key, key_len, value, value_len, headers, header_count, timestamp_ms)?;
-        let (tx, rx) = bounded(1);
-        let id = s.client.produce(s.session, &rec, Some(tx))?;
-        let report = wait_for_report(&s.client, &rx, timeout).ok_or_else(|| {
-            KbError::rd(
-                RDKafkaRespErr::RD_KAFKA_RESP_ERR__TIMED_OUT,
-                format!("message {id} was not delivered within {timeout_ms} ms; it stays queued and its report will come through kb_producer_poll()"),
-            )
-        })?;
-        if report.err != 0 {
-            let text = report.text.as_deref().map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
-            return Err(KbError::new(report.err, format!("message {id} to {:?} failed: {text}", rec.topic)));
-        }
-        write_out(out, kb_delivery { message_id: id, partition: report.partition, offset: report.offset, timestamp_ms: report.timestamp_ms });
+        let d = s.produce_sync(&rec, timeout)?;
+        write_out(out, kb_delivery { message_id: d.message_id, partition: d.partition, offset: d.offset, timestamp_ms: d.timestamp_ms });
         Ok(())
     })
-}
-
-/// Waits for one report while librdkafka's flush flag is raised, so `linger.ms` does not apply.
-fn wait_for_report(client: &ProducerClient, rx: &crossbeam_channel::Receiver<Event>, timeout: Duration) -> Option<Event> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Ok(ev) = rx.try_recv() {
-            return Some(ev);
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return None;
-        }
-        // rd_kafka_flush() returns as soon as nothing is in flight; with other messages in
-        // flight it is cut into short slices so our own report is noticed promptly.
-        let slice = left.min(Duration::from_millis(10)).as_millis() as i32;
-        unsafe { rdkafka::bindings::rd_kafka_flush(client.native(), slice.max(1)) };
-        if let Ok(ev) = rx.try_recv() {
-            return Some(ev);
-        }
-        if client.in_flight() == 0 {
-            // Nothing left in librdkafka: the report is being routed right now.
-            return rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).ok();
-        }
-    }
 }
 
 /// Waits up to `timeout_ms` (0: don't wait) for the next event of this handle: delivery reports
@@ -375,12 +282,11 @@ fn wait_for_report(client: &ProducerClient, rx: &crossbeam_channel::Receiver<Eve
 /// free it with `kb_event_free()`. Errors: KB_ERR_INVALID_ARGUMENT for a negative timeout,
 /// KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
 #[no_mangle]
-pub unsafe extern "C" fn kb_producer_poll(p: *mut kb_producer, timeout_ms: i32, out: *mut *mut kb_event) -> kb_err {
+pub extern "C" fn kb_producer_poll(p: *mut kb_producer, timeout_ms: i32, out: *mut *mut kb_event) -> kb_err {
     guard(|| {
         check_not_null!(out);
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
-        let s = PRODUCERS.get(p)?;
-        return_event(s.queue.pop(timeout), out);
+        return_event(PRODUCERS.get(p)?.events().pop(timeout), out);
         Ok(())
     })
 }
@@ -389,12 +295,11 @@ pub unsafe extern "C" fn kb_producer_poll(p: *mut kb_producer, timeout_ms: i32, 
 /// into a batch in `*out` (possibly empty; free it with `kb_event_batch_free()`). One call per
 /// batch instead of one per event.
 #[no_mangle]
-pub unsafe extern "C" fn kb_producer_poll_batch(p: *mut kb_producer, timeout_ms: i32, max: usize, out: *mut *mut kb_event_batch) -> kb_err {
+pub extern "C" fn kb_producer_poll_batch(p: *mut kb_producer, timeout_ms: i32, max: usize, out: *mut *mut kb_event_batch) -> kb_err {
     guard(|| {
         check_not_null!(out);
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
-        let s = PRODUCERS.get(p)?;
-        return_batch(s.queue.pop_batch(timeout, max), out);
+        return_events(PRODUCERS.get(p)?.events().pop_batch(timeout, max), out);
         Ok(())
     })
 }
@@ -403,10 +308,10 @@ pub unsafe extern "C" fn kb_producer_poll_batch(p: *mut kb_producer, timeout_ms:
 /// or failed; the reports are then waiting in `kb_producer_poll()`. Errors:
 /// RD_KAFKA_RESP_ERR__TIMED_OUT with the number still in flight.
 #[no_mangle]
-pub unsafe extern "C" fn kb_producer_flush(p: *mut kb_producer, timeout_ms: i32) -> kb_err {
+pub extern "C" fn kb_producer_flush(p: *mut kb_producer, timeout_ms: i32) -> kb_err {
     guard(|| {
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
-        PRODUCERS.get(p)?.client.flush(timeout)
+        PRODUCERS.get(p)?.flush(timeout)
     })
 }
 
@@ -415,54 +320,28 @@ pub unsafe extern "C" fn kb_producer_flush(p: *mut kb_producer, timeout_ms: i32)
 /// with RD_KAFKA_RESP_ERR__PURGE_QUEUE or __PURGE_INFLIGHT. On a persistent client this purges
 /// every session's messages.
 #[no_mangle]
-pub unsafe extern "C" fn kb_producer_purge(p: *mut kb_producer, flags: i32) -> kb_err {
-    guard(|| {
-        if flags & !7 != 0 {
-            return Err(KbError::invalid_arg(format!(
-                "unknown purge flags {flags:#x}: use KB_PURGE_QUEUE | KB_PURGE_INFLIGHT | KB_PURGE_NON_BLOCKING"
-            )));
-        }
-        let mut cfg = PurgeConfig::default();
-        if flags & KB_PURGE_QUEUE != 0 {
-            cfg = cfg.queue();
-        }
-        if flags & KB_PURGE_INFLIGHT != 0 {
-            cfg = cfg.inflight();
-        }
-        if flags & KB_PURGE_NON_BLOCKING != 0 {
-            cfg = cfg.non_blocking();
-        }
-        PRODUCERS.get(p)?.client.producer().purge(cfg);
-        Ok(())
-    })
+pub extern "C" fn kb_producer_purge(p: *mut kb_producer, flags: i32) -> kb_err {
+    guard(|| PRODUCERS.get(p)?.purge(flags))
 }
-
-/// Purge messages waiting in the local queue.
-pub const KB_PURGE_QUEUE: i32 = 1;
-/// Purge messages in flight to brokers.
-pub const KB_PURGE_INFLIGHT: i32 = 2;
-/// Do not wait for the purge to finish.
-pub const KB_PURGE_NON_BLOCKING: i32 = 4;
 
 /// Stores in `*len_out` the messages librdkafka holds for the client plus the events waiting in
 /// this handle's queue (php-rdkafka's getOutQLen()).
 #[no_mangle]
-pub unsafe extern "C" fn kb_producer_queue_len(p: *mut kb_producer, len_out: *mut i64) -> kb_err {
+pub extern "C" fn kb_producer_queue_len(p: *mut kb_producer, len_out: *mut i64) -> kb_err {
     guard(|| {
         check_not_null!(len_out);
-        let s = PRODUCERS.get(p)?;
-        write_out(len_out, s.client.in_flight() as i64 + s.queue.len() as i64);
+        write_out(len_out, PRODUCERS.get(p)?.queue_len());
         Ok(())
     })
 }
 
 /// Fills `*out` with facts about the handle and its client (see `kb_producer_info`).
 #[no_mangle]
-pub unsafe extern "C" fn kb_producer_get_info(p: *mut kb_producer, out: *mut kb_producer_info) -> kb_err {
+pub extern "C" fn kb_producer_get_info(p: *mut kb_producer, out: *mut kb_producer_info) -> kb_err {
     guard(|| {
         check_not_null!(out);
         let s = PRODUCERS.get(p)?;
-        let c = &s.client;
+        let c = s.client();
         write_out(
             out,
             kb_producer_info {
@@ -473,87 +352,66 @@ pub unsafe extern "C" fn kb_producer_get_info(p: *mut kb_producer, out: *mut kb_
                 age_ms: c.created.elapsed().as_millis() as u64,
                 sessions_served: c.sessions_served.load(Ordering::Relaxed),
                 in_flight: c.in_flight() as i64,
-                queued_events: s.queue.len() as u64,
-                events_dropped: s.queue.dropped(),
-                orphans_delivered: c.routing().orphans_delivered.load(Ordering::Relaxed),
-                orphans_failed: c.routing().orphans_failed.load(Ordering::Relaxed),
+                queued_events: s.events().len() as u64,
+                events_dropped: s.events().dropped(),
+                orphans_delivered: c.router().orphans_delivered.load(Ordering::Relaxed),
+                orphans_failed: c.router().orphans_failed.load(Ordering::Relaxed),
             },
         );
         Ok(())
     })
 }
 
-fn txn(p: *mut kb_producer, what: &str, f: impl FnOnce(&ProducerClient) -> rdkafka::error::KafkaResult<()>) -> KbResult<()> {
-    let s = PRODUCERS.get(p)?;
-    f(&s.client).map_err(|e| KbError::kafka(what, e))
-}
-
 /// Initialises transactions (needs `transactional.id` in the configuration); call once per client
 /// before `kb_producer_begin_transaction()`. Errors: librdkafka's, e.g. RD_KAFKA_RESP_ERR__NOT_CONFIGURED
 /// without `transactional.id`, RD_KAFKA_RESP_ERR__TIMED_OUT (retriable).
 #[no_mangle]
-pub unsafe extern "C" fn kb_producer_init_transactions(p: *mut kb_producer, timeout_ms: i32) -> kb_err {
+pub extern "C" fn kb_producer_init_transactions(p: *mut kb_producer, timeout_ms: i32) -> kb_err {
     guard(|| {
-        let t = timeout_arg(timeout_ms, "timeout_ms")?;
-        txn(p, "init transactions", |c| c.producer().init_transactions(t))
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        PRODUCERS.get(p)?.init_transactions(timeout)
     })
 }
 
 /// Begins a transaction. Errors: RD_KAFKA_RESP_ERR__STATE if not initialised or already in one.
 #[no_mangle]
-pub unsafe extern "C" fn kb_producer_begin_transaction(p: *mut kb_producer) -> kb_err {
-    guard(|| txn(p, "begin transaction", |c| c.producer().begin_transaction()))
+pub extern "C" fn kb_producer_begin_transaction(p: *mut kb_producer) -> kb_err {
+    guard(|| PRODUCERS.get(p)?.begin_transaction())
 }
 
 /// Flushes and commits the current transaction within `timeout_ms`.
 #[no_mangle]
-pub unsafe extern "C" fn kb_producer_commit_transaction(p: *mut kb_producer, timeout_ms: i32) -> kb_err {
+pub extern "C" fn kb_producer_commit_transaction(p: *mut kb_producer, timeout_ms: i32) -> kb_err {
     guard(|| {
-        let t = timeout_arg(timeout_ms, "timeout_ms")?;
-        let s = PRODUCERS.get(p)?;
-        // librdkafka's commit flushes by itself (without waiting out linger.ms); rdkafka's wrapper
-        // would first run its own linger-bound flush and could time out before committing.
-        let ms = t.as_millis().min(i32::MAX as u128) as i32;
-        unsafe { crate::core::error::check_rd_error(rdkafka::bindings::rd_kafka_commit_transaction(s.client().native(), ms), "commit transaction") }
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        PRODUCERS.get(p)?.commit_transaction(timeout)
     })
 }
 
 /// Aborts the current transaction within `timeout_ms`; its messages are never visible to
 /// `read_committed` consumers (their reports carry RD_KAFKA_RESP_ERR__PURGE_QUEUE if unsent).
 #[no_mangle]
-pub unsafe extern "C" fn kb_producer_abort_transaction(p: *mut kb_producer, timeout_ms: i32) -> kb_err {
+pub extern "C" fn kb_producer_abort_transaction(p: *mut kb_producer, timeout_ms: i32) -> kb_err {
     guard(|| {
-        let t = timeout_arg(timeout_ms, "timeout_ms")?;
-        txn(p, "abort transaction", |c| c.producer().abort_transaction(t))
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        PRODUCERS.get(p)?.abort_transaction(timeout)
     })
 }
 
 /// Adds `consumer`'s group offsets (`offsets`: the next offsets to read) to the current
 /// transaction (consume-transform-produce).
 #[no_mangle]
-pub unsafe extern "C" fn kb_producer_send_offsets_to_transaction(
+pub extern "C" fn kb_producer_send_offsets_to_transaction(
     p: *mut kb_producer,
-    consumer: *mut crate::consumer::kb_consumer,
+    consumer: *mut kb_consumer,
     offsets: *const kb_topic_partition,
     count: usize,
     timeout_ms: i32,
 ) -> kb_err {
     guard(|| {
-        let t = timeout_arg(timeout_ms, "timeout_ms")?;
-        let tpl = tpl_from_array(offsets, count, true)?;
-        let c = crate::consumer::CONSUMERS.get(consumer)?;
-        c.needs_group("sending offsets to a transaction")?;
-        let cgm = rdkafka::consumer::Consumer::group_metadata(c.live()?.as_ref())
-            .ok_or_else(|| KbError::state("the consumer has no group metadata: set group.id"))?;
-        txn(p, "send offsets to transaction", |pc| pc.producer().send_offsets_to_transaction(&tpl, &cgm, t))
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        let tpl = list_arg(offsets, count, true)?;
+        let group = CONSUMERS.get(consumer)?.group_metadata()?;
+        PRODUCERS.get(p)?.send_offsets_to_transaction(&tpl, &group, timeout)
     })
-}
-
-/// Flushes and drops every persistent producer client (each within its
-/// `bridge.close.timeout.ms`). Handles still open keep their client until freed; later opens
-/// create new clients. Call it before unloading, or rely on the automatic flush at exit.
-/// Errors: RD_KAFKA_RESP_ERR__TIMED_OUT if a client could not deliver everything in time.
-#[no_mangle]
-pub extern "C" fn kb_shutdown() -> kb_err {
-    guard(producer_clients::shutdown_persistent)
 }

@@ -1,0 +1,268 @@
+//! `kb_consumer`: a group consumer or a manually assigned one (`core::consumer`).
+
+use std::os::raw::c_char;
+use std::sync::Arc;
+
+use crate::api::config::{kb_config, settings_arg};
+use crate::api::event::{kb_event, kb_event_batch, return_event, return_events};
+use crate::api::message::{kb_message, kb_message_batch, return_message, return_messages, MESSAGES};
+use crate::api::partition_list::{kb_partition_list, kb_topic_partition, list_arg, return_list};
+use crate::boundary::{check_not_null, guard, slice_arg, str_arg, timeout_arg, topic_arg, write_out, Registry};
+use crate::core::consumer::ConsumerClient;
+use crate::core::error::{kb_err, KbResult};
+
+/// A Kafka consumer handle.
+pub struct kb_consumer(());
+
+pub(crate) static CONSUMERS: Registry<kb_consumer, ConsumerClient> = Registry::new(0x03, "kb_consumer");
+
+/// Creates a consumer from `conf` into `*out`; free it with `kb_consumer_free()`. With
+/// `group.id` it can subscribe and commit; without it, only manual assignment
+/// (`kb_consumer_assign()`) is possible, and subscribe/commit give KB_ERR_INVALID_STATE.
+/// Errors: RD_KAFKA_RESP_ERR__INVALID_ARG for settings librdkafka refuses, KB_ERR_NULL_ARGUMENT,
+/// KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub extern "C" fn kb_consumer_new(conf: *const kb_config, out: *mut *mut kb_consumer) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let consumer = ConsumerClient::open(settings_arg(conf)?)?;
+        write_out(out, CONSUMERS.insert(Arc::new(consumer)));
+        Ok(())
+    })
+}
+
+/// Subscribes to `count` topics (replacing any subscription); partitions are assigned by the
+/// group while `kb_consumer_poll()` runs. Names starting with `^` are regular expressions.
+/// Errors: RD_KAFKA_RESP_ERR__INVALID_ARG, KB_ERR_INVALID_STATE if closed, KB_ERR_NULL_ARGUMENT.
+#[no_mangle]
+pub extern "C" fn kb_consumer_subscribe(c: *mut kb_consumer, topics: *const *const c_char, count: usize) -> kb_err {
+    guard(|| {
+        let names = slice_arg(topics, count, "topics")?
+            .iter()
+            .enumerate()
+            .map(|(i, t)| str_arg(*t, &format!("topics[{i}]")))
+            .collect::<KbResult<Vec<&str>>>()?;
+        CONSUMERS.get(c)?.subscribe(&names)
+    })
+}
+
+/// Leaves the subscription (and the group's assignment).
+#[no_mangle]
+pub extern "C" fn kb_consumer_unsubscribe(c: *mut kb_consumer) -> kb_err {
+    guard(|| CONSUMERS.get(c)?.unsubscribe())
+}
+
+/// Stores the subscribed topics (partition -1) as a list in `*out` (free with `kb_partition_list_free()`).
+#[no_mangle]
+pub extern "C" fn kb_consumer_subscription(c: *mut kb_consumer, out: *mut *mut kb_partition_list) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        return_list(CONSUMERS.get(c)?.subscription()?, out);
+        Ok(())
+    })
+}
+
+/// Replaces the assignment with `count` partitions, each starting at its `offset`
+/// (KB_OFFSET_STORED to resume from the committed offset). NULL/0 unassigns everything.
+#[no_mangle]
+pub extern "C" fn kb_consumer_assign(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
+    guard(|| {
+        let tpl = list_arg(parts, count, true)?;
+        CONSUMERS.get(c)?.assign(if count == 0 { None } else { Some(&tpl) })
+    })
+}
+
+/// Adds partitions to the assignment (cooperative rebalancing, or manual use).
+#[no_mangle]
+pub extern "C" fn kb_consumer_incremental_assign(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
+    guard(|| {
+        let tpl = list_arg(parts, count, true)?;
+        CONSUMERS.get(c)?.incremental_assign(&tpl, true)
+    })
+}
+
+/// Removes partitions from the assignment.
+#[no_mangle]
+pub extern "C" fn kb_consumer_incremental_unassign(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
+    guard(|| {
+        let tpl = list_arg(parts, count, false)?;
+        CONSUMERS.get(c)?.incremental_assign(&tpl, false)
+    })
+}
+
+/// Stores the current assignment in `*out`.
+#[no_mangle]
+pub extern "C" fn kb_consumer_assignment(c: *mut kb_consumer, out: *mut *mut kb_partition_list) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        return_list(CONSUMERS.get(c)?.assignment()?, out);
+        Ok(())
+    })
+}
+
+/// Waits up to `timeout_ms` for one message and stores it in `*out` (NULL if none came); free it
+/// with `kb_message_free()`. Consumer errors (for example RD_KAFKA_RESP_ERR__PARTITION_EOF with
+/// `enable.partition.eof`) arrive as messages whose `err` is set. Group rebalances and commit
+/// results are applied during this call and recorded as events for `kb_consumer_poll_events()`.
+#[no_mangle]
+pub extern "C" fn kb_consumer_poll(c: *mut kb_consumer, timeout_ms: i32, out: *mut *mut kb_message) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        return_message(CONSUMERS.get(c)?.poll(timeout)?, out);
+        Ok(())
+    })
+}
+
+/// Waits up to `timeout_ms` in total for up to `max` messages and stores them as one batch in
+/// `*out` (possibly empty; free with `kb_message_batch_free()`). Returns early once `max` arrived.
+#[no_mangle]
+pub extern "C" fn kb_consumer_poll_batch(c: *mut kb_consumer, timeout_ms: i32, max: usize, out: *mut *mut kb_message_batch) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        return_messages(CONSUMERS.get(c)?.poll_batch(timeout, max)?, out);
+        Ok(())
+    })
+}
+
+/// Waits up to `timeout_ms` for the next consumer event (rebalance, commit result, error, log,
+/// statistics) and stores it in `*out`, or NULL. Rebalance and commit events are produced while
+/// `kb_consumer_poll()` runs.
+#[no_mangle]
+pub extern "C" fn kb_consumer_poll_event(c: *mut kb_consumer, timeout_ms: i32, out: *mut *mut kb_event) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        return_event(CONSUMERS.get(c)?.events().pop(timeout), out);
+        Ok(())
+    })
+}
+
+/// Like `kb_consumer_poll_event()` for up to `max` events in one batch.
+#[no_mangle]
+pub extern "C" fn kb_consumer_poll_events(c: *mut kb_consumer, timeout_ms: i32, max: usize, out: *mut *mut kb_event_batch) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        return_events(CONSUMERS.get(c)?.events().pop_batch(timeout, max), out);
+        Ok(())
+    })
+}
+
+/// Commits offsets: the given `count` partitions with their `offset` (the next offset to read),
+/// or, with `parts` NULL and `count` 0, the offsets stored for every assigned partition (with the
+/// default `enable.auto.offset.store=true`, the position after the last message returned); an
+/// async commit takes them when librdkafka processes it, so messages polled meanwhile count.
+/// `async_` non-zero returns at once; the result then arrives as a KB_EVENT_COMMIT event.
+/// Errors: RD_KAFKA_RESP_ERR__NO_OFFSET (-168) when there is nothing to commit, broker errors.
+#[no_mangle]
+pub extern "C" fn kb_consumer_commit(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize, async_: i32) -> kb_err {
+    guard(|| {
+        let consumer = CONSUMERS.get(c)?;
+        let tpl = if parts.is_null() && count == 0 { None } else { Some(list_arg(parts, count, true)?) };
+        consumer.commit(tpl.as_ref(), async_ != 0)
+    })
+}
+
+/// Commits the offset after `msg` (its offset + 1) for its partition.
+#[no_mangle]
+pub extern "C" fn kb_consumer_commit_message(c: *mut kb_consumer, msg: *const kb_message, async_: i32) -> kb_err {
+    guard(|| {
+        let consumer = CONSUMERS.get(c)?;
+        consumer.commit_message(&MESSAGES.get(msg)?.data()[0], async_ != 0)
+    })
+}
+
+/// Stores `offset` (the next offset to read) for a later commit, auto or manual. Needs
+/// `enable.auto.offset.store=false`. Errors: RD_KAFKA_RESP_ERR__STATE if the partition is not
+/// assigned (RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION if the consumer never knew it),
+/// RD_KAFKA_RESP_ERR__INVALID_ARG.
+#[no_mangle]
+pub extern "C" fn kb_consumer_store_offset(c: *mut kb_consumer, topic: *const c_char, partition: i32, offset: i64) -> kb_err {
+    guard(|| {
+        let topic = topic_arg(topic, "topic")?;
+        CONSUMERS.get(c)?.store_offset(topic, partition, offset)
+    })
+}
+
+/// Fetches the committed offsets of `count` partitions (NULL/0: the assignment) from the group
+/// coordinator within `timeout_ms` into `*out`. A partition without a commit has offset
+/// KB_OFFSET_INVALID.
+#[no_mangle]
+pub extern "C" fn kb_consumer_committed(
+    c: *mut kb_consumer,
+    parts: *const kb_topic_partition,
+    count: usize,
+    timeout_ms: i32,
+    out: *mut *mut kb_partition_list,
+) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let consumer = CONSUMERS.get(c)?;
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        let tpl = if count == 0 { None } else { Some(list_arg(parts, count, false)?) };
+        return_list(consumer.committed(tpl, timeout)?, out);
+        Ok(())
+    })
+}
+
+/// Stores the current position (offset of the next message to be returned) of every assigned
+/// partition in `*out`.
+#[no_mangle]
+pub extern "C" fn kb_consumer_position(c: *mut kb_consumer, out: *mut *mut kb_partition_list) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        return_list(CONSUMERS.get(c)?.position()?, out);
+        Ok(())
+    })
+}
+
+/// Moves an assigned partition's position to `offset` (or a KB_OFFSET_* value) within
+/// `timeout_ms`. Errors: RD_KAFKA_RESP_ERR__STATE (-172) if the partition is not assigned, or
+/// RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION (-190) if the consumer never knew that partition.
+#[no_mangle]
+pub extern "C" fn kb_consumer_seek(c: *mut kb_consumer, topic: *const c_char, partition: i32, offset: i64, timeout_ms: i32) -> kb_err {
+    guard(|| {
+        let topic = topic_arg(topic, "topic")?;
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        CONSUMERS.get(c)?.seek(topic, partition, offset, timeout)
+    })
+}
+
+/// Pauses fetching for `count` partitions; `kb_consumer_poll()` returns none of their messages
+/// until resumed.
+#[no_mangle]
+pub extern "C" fn kb_consumer_pause(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
+    guard(|| {
+        let tpl = list_arg(parts, count, false)?;
+        CONSUMERS.get(c)?.pause(&tpl, true)
+    })
+}
+
+/// Resumes fetching for `count` paused partitions.
+#[no_mangle]
+pub extern "C" fn kb_consumer_resume(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
+    guard(|| {
+        let tpl = list_arg(parts, count, false)?;
+        CONSUMERS.get(c)?.pause(&tpl, false)
+    })
+}
+
+/// Leaves the group (revoking the assignment, committing if `enable.auto.commit`) and destroys
+/// the client, within `bridge.close.timeout.ms` even when the brokers are unreachable. Later
+/// calls on the handle give KB_ERR_INVALID_STATE; it must still be freed. Errors:
+/// RD_KAFKA_RESP_ERR__TIMED_OUT if leaving did not finish in time (the client is abandoned).
+#[no_mangle]
+pub extern "C" fn kb_consumer_close(c: *mut kb_consumer) -> kb_err {
+    guard(|| CONSUMERS.get(c)?.close())
+}
+
+/// Closes the consumer if needed (as `kb_consumer_close()`) and frees the handle. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn kb_consumer_free(c: *mut kb_consumer) -> kb_err {
+    guard(|| match CONSUMERS.remove(c)? {
+        Some(h) => h.close(),
+        None => Ok(()),
+    })
+}

@@ -1,0 +1,163 @@
+//! `kb_event` and `kb_event_batch`: delivery reports, errors, logs, statistics, rebalances and
+//! commit results handed to the host, which drains them with the poll calls.
+
+use std::os::raw::c_char;
+use std::sync::Arc;
+
+use crate::api::partition_list::{kb_topic_partition, partition_views};
+use crate::boundary::{check_not_null, guard, guard_count, write_out, Registry, WithViews};
+use crate::core::error::kb_err;
+use crate::core::events::{Event, EventKind};
+
+/// What an event reports.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum kb_event_type {
+    /// A produced message was delivered or failed: `message_id`, `topic`, `partition`, `offset`,
+    /// `timestamp_ms`, `err` (0 on success) and `text` (the error message).
+    KB_EVENT_DELIVERY = 1,
+    /// A client-level error (`err`, `text`, `fatal`), for example all brokers down.
+    KB_EVENT_ERROR = 2,
+    /// A librdkafka log line: `log_level` (syslog levels 0..7), `facility`, `text`.
+    KB_EVENT_LOG = 3,
+    /// Statistics JSON in `text` (enable with the `statistics.interval.ms` property).
+    KB_EVENT_STATS = 4,
+    /// A consumer group rebalance: `err` is RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS (-175) or
+    /// RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS (-174); `partitions` lists them. kafkabridge has
+    /// already applied the (incremental) assignment when you see this event.
+    KB_EVENT_REBALANCE = 5,
+    /// The result of an offset commit: `err` and the committed `partitions`.
+    KB_EVENT_COMMIT = 6,
+}
+
+/// A borrowed view of one event; every pointer is owned by the event (or batch) it came from and
+/// valid until that is freed. Absent strings are NULL.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct kb_event_view {
+    /// What the event reports; decides which fields are set.
+    pub kind: kb_event_type,
+    pub err: kb_err,
+    /// 1 when `err` is fatal for the client.
+    pub fatal: i32,
+    /// For deliveries: the id `kb_producer_produce()` returned.
+    pub message_id: u64,
+    pub topic: *const c_char,
+    pub partition: i32,
+    pub offset: i64,
+    pub timestamp_ms: i64,
+    /// Error message, log line or statistics JSON (NUL-terminated); `text_len` excludes the NUL.
+    pub text: *const c_char,
+    pub text_len: usize,
+    pub log_level: i32,
+    pub facility: *const c_char,
+    pub partitions: *const kb_topic_partition,
+    pub partition_count: usize,
+}
+impl From<EventKind> for kb_event_type {
+    fn from(kind: EventKind) -> Self {
+        match kind {
+            EventKind::Delivery => kb_event_type::KB_EVENT_DELIVERY,
+            EventKind::Error => kb_event_type::KB_EVENT_ERROR,
+            EventKind::Log => kb_event_type::KB_EVENT_LOG,
+            EventKind::Stats => kb_event_type::KB_EVENT_STATS,
+            EventKind::Rebalance => kb_event_type::KB_EVENT_REBALANCE,
+            EventKind::Commit => kb_event_type::KB_EVENT_COMMIT,
+        }
+    }
+}
+
+/// One event handed to the host.
+pub struct kb_event(());
+/// Several events handed to the host at once.
+pub struct kb_event_batch(());
+
+/// The views of a batch's events, and the partition arrays they point to.
+struct EventViews {
+    events: Vec<kb_event_view>,
+    _partitions: Vec<Vec<kb_topic_partition>>,
+}
+
+type Events = WithViews<Vec<Event>, EventViews>;
+
+static EVENTS: Registry<kb_event, Events> = Registry::new_data(0x05, "kb_event");
+static EVENT_BATCHES: Registry<kb_event_batch, Events> = Registry::new_data(0x06, "kb_event_batch");
+
+fn views(events: &[Event]) -> EventViews {
+    let partitions: Vec<Vec<kb_topic_partition>> = events.iter().map(|e| partition_views(&e.partitions)).collect();
+    let ptr = |s: &Option<std::ffi::CString>| s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
+    let events = events
+        .iter()
+        .zip(&partitions)
+        .map(|(e, parts)| kb_event_view {
+            kind: e.kind.into(),
+            err: e.err,
+            fatal: e.fatal as i32,
+            message_id: e.message_id,
+            topic: e.topic.as_ref().map_or(std::ptr::null(), |t| t.as_ptr()),
+            partition: e.partition,
+            offset: e.offset,
+            timestamp_ms: e.timestamp_ms,
+            text: ptr(&e.text),
+            text_len: e.text.as_ref().map_or(0, |t| t.as_bytes().len()),
+            log_level: e.log_level,
+            facility: ptr(&e.facility),
+            partitions: parts.as_ptr(),
+            partition_count: parts.len(),
+        })
+        .collect();
+    EventViews { events, _partitions: partitions }
+}
+
+fn owned(events: Vec<Event>) -> Arc<Events> {
+    Arc::new(WithViews::new(events, |e| views(e)))
+}
+
+/// Stores one event (or NULL when there is none) in `*out`.
+pub(crate) fn return_event(ev: Option<Event>, out: *mut *mut kb_event) {
+    write_out(out, ev.map_or(std::ptr::null_mut(), |e| EVENTS.insert(owned(vec![e]))));
+}
+
+pub(crate) fn return_events(events: Vec<Event>, out: *mut *mut kb_event_batch) {
+    write_out(out, EVENT_BATCHES.insert(owned(events)));
+}
+
+/// Fills `*view` with the event's fields, borrowed until `kb_event_free(ev)`.
+/// Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub extern "C" fn kb_event_get_view(ev: *const kb_event, view: *mut kb_event_view) -> kb_err {
+    guard(|| {
+        check_not_null!(view);
+        write_out(view, EVENTS.get(ev)?.views().events[0]);
+        Ok(())
+    })
+}
+
+/// Frees an event. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn kb_event_free(ev: *mut kb_event) -> kb_err {
+    guard(|| EVENTS.remove(ev).map(drop))
+}
+
+/// Number of events in a batch (0, with the last error set, for an invalid handle).
+#[no_mangle]
+pub extern "C" fn kb_event_batch_count(batch: *const kb_event_batch) -> usize {
+    guard_count(|| EVENT_BATCHES.get(batch).map(|b| b.views().events.len()))
+}
+
+/// Points `*views` at the batch's array of `kb_event_batch_count()` views, valid until
+/// `kb_event_batch_free()`. Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub extern "C" fn kb_event_batch_views(batch: *const kb_event_batch, views: *mut *const kb_event_view) -> kb_err {
+    guard(|| {
+        check_not_null!(views);
+        write_out(views, EVENT_BATCHES.get(batch)?.views().events.as_ptr());
+        Ok(())
+    })
+}
+
+/// Frees a batch and all its events. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn kb_event_batch_free(batch: *mut kb_event_batch) -> kb_err {
+    guard(|| EVENT_BATCHES.remove(batch).map(drop))
+}

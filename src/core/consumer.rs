@@ -1,0 +1,329 @@
+//! A consumer: a group member or manually assigned. Messages are polled on the caller's thread;
+//! rebalances and commit results are applied there and recorded as events, never delivered by
+//! calling into the host.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use rdkafka::client::ClientContext;
+use rdkafka::config::{FromClientConfigAndContext, RDKafkaLogLevel};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, ConsumerGroupMetadata, Rebalance};
+use rdkafka::error::{KafkaError, KafkaResult};
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use rdkafka::types::RDKafkaRespErr;
+
+use crate::core::config::Settings;
+use crate::core::error::{kafka_code, KbError, KbResult};
+use crate::core::events::{Event, EventKind, EventQueue};
+use crate::core::message::Message;
+use crate::core::partitions::{entries, PartitionEntry};
+use crate::core::text::{cstr, TopicName};
+use crate::sys::librdkafka::{self, millis, CommitAnswer};
+
+/// Records the consumer's callbacks as events.
+pub struct ConsumerEvents {
+    queue: Arc<EventQueue>,
+}
+
+impl ClientContext for ConsumerEvents {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
+        self.queue.push(Event::log(level as i32, fac, message));
+    }
+    fn stats_raw(&self, json: &[u8]) {
+        self.queue.push(Event::stats(json));
+    }
+    fn error(&self, error: KafkaError, reason: &str) {
+        let code = kafka_code(&error);
+        self.queue.push(Event::error(code, code == RDKafkaRespErr::RD_KAFKA_RESP_ERR__FATAL as i32, reason));
+    }
+}
+
+impl ConsumerContext for ConsumerEvents {
+    fn post_rebalance(&self, _c: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let (err, parts) = match rebalance {
+            Rebalance::Assign(tpl) => (RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS as i32, entries(tpl)),
+            Rebalance::Revoke(tpl) => (RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS as i32, entries(tpl)),
+            Rebalance::Error(e) => {
+                self.queue.push(Event::error(kafka_code(e), false, &e.to_string()));
+                return;
+            }
+        };
+        self.queue.push_always(Event { err, partitions: parts, ..Event::new(EventKind::Rebalance) });
+    }
+
+    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
+        let (err, text) = match result {
+            Ok(()) => (0, None),
+            Err(e) => (kafka_code(&e), Some(cstr(&e.to_string()))),
+        };
+        self.queue.push_always(Event { err, text, partitions: entries(offsets), ..Event::new(EventKind::Commit) });
+    }
+}
+
+type Kafka = BaseConsumer<ConsumerEvents>;
+
+pub struct ConsumerClient {
+    /// Taken out by `close()`. Calls clone the `Arc` and release the lock before they run, so a
+    /// slow call (a commit waiting for the broker) never holds up close or the other calls.
+    consumer: Mutex<Option<Arc<Kafka>>>,
+    events: Arc<EventQueue>,
+    settings: Settings,
+    /// Created without `group.id`: manual assignment only.
+    assign_only: bool,
+    closed: AtomicBool,
+}
+
+const ASSIGN_ONLY_GROUP: &str = "kafkabridge.assign-only";
+
+fn failed(what: &str) -> impl FnOnce(KafkaError) -> KbError + '_ {
+    move |e| KbError::kafka(what, e)
+}
+
+impl ConsumerClient {
+    /// Creates the consumer. Without `group.id` it can only be assigned partitions manually.
+    pub fn open(mut settings: Settings) -> KbResult<ConsumerClient> {
+        let assign_only = !settings.kafka.contains_key("group.id");
+        if assign_only {
+            // librdkafka's consumer needs a group even for manual assignment; this one is never
+            // joined or committed to.
+            settings.kafka.insert("group.id".into(), ASSIGN_ONLY_GROUP.into());
+            settings.kafka.insert("enable.auto.commit".into(), "false".into());
+        }
+        let events = Arc::new(EventQueue::new(settings.bridge.event_queue_size));
+        let consumer = Kafka::from_config_and_context(&settings.client_config(), ConsumerEvents { queue: events.clone() })
+            .map_err(failed("creating the consumer"))?;
+        Ok(ConsumerClient { consumer: Mutex::new(Some(Arc::new(consumer))), events, settings, assign_only, closed: AtomicBool::new(false) })
+    }
+
+    /// The librdkafka consumer, unless closed.
+    pub fn live(&self) -> KbResult<Arc<Kafka>> {
+        self.consumer.lock().clone().ok_or_else(|| KbError::state("the consumer is closed"))
+    }
+
+    fn needs_group(&self, what: &str) -> KbResult<()> {
+        if self.assign_only {
+            return Err(KbError::state(format!("{what} needs a consumer group: set group.id in the configuration")));
+        }
+        Ok(())
+    }
+
+    /// Rebalances, commit results, errors, logs and statistics.
+    pub fn events(&self) -> &EventQueue {
+        &self.events
+    }
+
+    /// Topic names starting with `^` are regular expressions.
+    pub fn subscribe(&self, topics: &[&str]) -> KbResult<()> {
+        for (i, name) in topics.iter().enumerate() {
+            crate::core::topic::check_subscription(name).map_err(|e| KbError::new(e.code, format!("topics[{i}]: {}", e.message)))?;
+        }
+        if topics.is_empty() {
+            return Err(KbError::invalid_arg("subscribe needs at least one topic; use kb_consumer_unsubscribe() to stop"));
+        }
+        self.needs_group("subscribe")?;
+        self.live()?.subscribe(topics).map_err(failed("subscribe"))
+    }
+
+    pub fn unsubscribe(&self) -> KbResult<()> {
+        self.live()?.unsubscribe();
+        Ok(())
+    }
+
+    pub fn subscription(&self) -> KbResult<Vec<PartitionEntry>> {
+        Ok(entries(&self.live()?.subscription().map_err(failed("subscription"))?))
+    }
+
+    /// Replaces the assignment (None: unassigns everything). rdkafka turns the error into a
+    /// string; librdkafka's own call keeps the number.
+    pub fn assign(&self, tpl: Option<&TopicPartitionList>) -> KbResult<()> {
+        KbError::check_code("assign", librdkafka::assign(self.live()?.client(), tpl))
+    }
+
+    /// Adds (`add`) or removes partitions: cooperative rebalancing, or manual use.
+    pub fn incremental_assign(&self, tpl: &TopicPartitionList, add: bool) -> KbResult<()> {
+        let what = if add { "incremental assign" } else { "incremental unassign" };
+        librdkafka::incremental_assign(self.live()?.client(), tpl, add).map_err(|e| KbError::from_rd_error(what, e))
+    }
+
+    pub fn assignment(&self) -> KbResult<Vec<PartitionEntry>> {
+        Ok(entries(&self.live()?.assignment().map_err(failed("assignment"))?))
+    }
+
+    /// Waits up to `timeout` for one message (or a consumer error in its place).
+    pub fn poll(&self, timeout: Duration) -> KbResult<Option<Message>> {
+        Ok(poll_one(&*self.live()?, timeout, &mut TopicName::default()))
+    }
+
+    /// Waits up to `timeout` in total for up to `max` messages; returns early once `max` arrived.
+    pub fn poll_batch(&self, timeout: Duration, max: usize) -> KbResult<Vec<Message>> {
+        let k = self.live()?;
+        let deadline = Instant::now() + timeout;
+        let mut topics = TopicName::default();
+        let mut msgs = Vec::new();
+        while msgs.len() < max {
+            // Take what is already fetched without waiting (and without reading the clock: that
+            // was a fifth of the cost per message); wait only when nothing is there. The
+            // deadline is still checked every 256 messages of a steady stream.
+            if msgs.len() % 256 != 255 {
+                if let Some(m) = poll_one(&k, Duration::ZERO, &mut topics) {
+                    msgs.push(m);
+                    continue;
+                }
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() && !msgs.is_empty() {
+                break;
+            }
+            match poll_one(&k, left, &mut topics) {
+                Some(m) => msgs.push(m),
+                None if left.is_zero() => break,
+                None => {}
+            }
+        }
+        Ok(msgs)
+    }
+
+    /// Commits `tpl` (None: the stored offsets). A synchronous commit waits up to
+    /// `bridge.commit.timeout.ms` for the broker's answer (librdkafka's own has no bound: with the
+    /// broker gone it waited 45 s); an asynchronous one's result comes back through polling as a
+    /// commit event.
+    pub fn commit(&self, tpl: Option<&TopicPartitionList>, asynchronous: bool) -> KbResult<()> {
+        self.needs_group("commit")?;
+        let k = self.live()?;
+        if asynchronous {
+            return KbError::check_code("commit", librdkafka::commit_async(k.client(), tpl));
+        }
+        let timeout_ms = self.settings.bridge.commit_timeout_ms;
+        match librdkafka::commit_and_wait(k.client(), tpl, millis(Duration::from_millis(timeout_ms))) {
+            CommitAnswer::Answered(err) => KbError::check_code("commit", err),
+            CommitAnswer::None => Err(KbError::rd(
+                RDKafkaRespErr::RD_KAFKA_RESP_ERR__TIMED_OUT,
+                format!("commit: no answer from the group coordinator within bridge.commit.timeout.ms = {timeout_ms} (the commit may still be applied later)"),
+            )),
+        }
+    }
+
+    /// Commits the offset after `msg` for its partition.
+    pub fn commit_message(&self, msg: &Message, asynchronous: bool) -> KbResult<()> {
+        self.needs_group("commit")?;
+        if msg.err != 0 {
+            return Err(KbError::invalid_arg("cannot commit an error message"));
+        }
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(msg.topic.to_str().unwrap_or_default(), msg.partition, Offset::Offset(msg.offset + 1))
+            .map_err(failed("commit message"))?;
+        self.commit(Some(&tpl), asynchronous)
+    }
+
+    /// Stores `offset` (the next offset to read) for a later commit.
+    pub fn store_offset(&self, topic: &str, partition: i32, offset: i64) -> KbResult<()> {
+        crate::core::topic::check_topic(topic)?;
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(topic, partition, Offset::from_raw(offset)).map_err(failed("store offset"))?;
+        self.live()?.store_offsets(&tpl).map_err(failed("store offset"))
+    }
+
+    /// The committed offsets of `tpl` (None: the assignment).
+    pub fn committed(&self, tpl: Option<TopicPartitionList>, timeout: Duration) -> KbResult<Vec<PartitionEntry>> {
+        self.needs_group("committed offsets")?;
+        let k = self.live()?;
+        let res = match tpl {
+            None => k.committed(timeout),
+            Some(tpl) => k.committed_offsets(tpl, timeout),
+        };
+        Ok(entries(&res.map_err(failed("committed"))?))
+    }
+
+    pub fn position(&self) -> KbResult<Vec<PartitionEntry>> {
+        Ok(entries(&self.live()?.position().map_err(failed("position"))?))
+    }
+
+    /// Moves an assigned partition's position; librdkafka's call directly, since rdkafka's
+    /// wrappers drop the error code.
+    pub fn seek(&self, topic: &str, partition: i32, offset: i64, timeout: Duration) -> KbResult<()> {
+        crate::core::topic::check_topic(topic)?;
+        let what = format!("seek {topic}[{partition}]");
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(topic, partition, Offset::from_raw(offset)).map_err(failed("seek"))?;
+        librdkafka::seek_partitions(self.live()?.client(), &tpl, millis(timeout)).map_err(|e| KbError::from_rd_error(&what, e))?;
+        match tpl.elements().first().map(|e| e.error()) {
+            Some(Err(e)) => Err(KbError::kafka(&what, e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Pauses (or resumes) fetching; a per-partition failure is reported with its own number.
+    pub fn pause(&self, tpl: &TopicPartitionList, pause: bool) -> KbResult<()> {
+        let what = if pause { "pause" } else { "resume" };
+        KbError::check_code(what, librdkafka::pause_partitions(self.live()?.client(), tpl, pause))?;
+        match tpl.elements().iter().find_map(|e| e.error().err()) {
+            Some(e) => Err(KbError::kafka(what, e)),
+            None => Ok(()),
+        }
+    }
+
+    /// The group metadata a transactional producer commits offsets with.
+    pub fn group_metadata(&self) -> KbResult<ConsumerGroupMetadata> {
+        self.needs_group("sending offsets to a transaction")?;
+        self.live()?.group_metadata().ok_or_else(|| KbError::state("the consumer has no group metadata: set group.id"))
+    }
+
+    /// Leaves the group within `bridge.close.timeout.ms`, even with the brokers gone.
+    pub fn close(&self) -> KbResult<()> {
+        if self.closed.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let Some(c) = self.consumer.lock().take() else { return Ok(()) };
+        let deadline = Instant::now() + Duration::from_millis(self.settings.bridge.close_timeout_ms);
+        c.close_queue().map_err(failed("closing the consumer"))?;
+        while !c.closed() {
+            if Instant::now() >= deadline {
+                // librdkafka could not finish leaving the group in time; destroying it now would
+                // block, so the client is abandoned (its memory is not reclaimed).
+                crate::sys::process::abandon(c);
+                return Err(KbError::rd(
+                    RDKafkaRespErr::RD_KAFKA_RESP_ERR__TIMED_OUT,
+                    format!("the consumer did not leave its group within bridge.close.timeout.ms = {}", self.settings.bridge.close_timeout_ms),
+                ));
+            }
+            let _ = c.poll(Duration::from_millis(50));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for ConsumerClient {
+    fn drop(&mut self) {
+        let _ = self.close();
+    }
+}
+
+fn poll_one(k: &Kafka, timeout: Duration, topics: &mut TopicName) -> Option<Message> {
+    k.poll(timeout).map(|r| match r {
+        Ok(m) => Message::from_borrowed(&m, topics),
+        Err(e) => {
+            let mut msg = Message::from_error(&e);
+            if let KafkaError::PartitionEOF(p) = e {
+                name_eof(k, p, &mut msg);
+            }
+            msg
+        }
+    })
+}
+
+/// The rdkafka crate keeps only the partition number of an end-of-partition event; the topic is
+/// recovered from the assignment when exactly one assigned topic has that partition, and the
+/// offset is then the position (the end).
+fn name_eof(k: &Kafka, partition: i32, msg: &mut Message) {
+    let Ok(assignment) = k.assignment() else { return };
+    let mut topics = assignment.elements().into_iter().filter(|e| e.partition() == partition).map(|e| e.topic().to_string());
+    let (Some(topic), None) = (topics.next(), topics.next()) else { return };
+    if let Ok(pos) = k.position() {
+        if let Some(offset) = pos.find_partition(&topic, partition).and_then(|e| e.offset().to_raw()) {
+            msg.offset = offset;
+        }
+    }
+    msg.topic = Arc::from(cstr(&topic));
+}
