@@ -60,3 +60,95 @@ macro_rules! check_not_null {
     };
 }
 pub(crate) use check_not_null;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::error::{last_error_flags, with_last_error, KB_ERROR_FLAG_FATAL, KB_ERR_INVALID_ARGUMENT, KB_ERR_INVALID_HANDLE};
+
+    /// Every panic these tests cause carries this text, so the hook below can keep it off stderr.
+    const MARK: &str = "[guard test panic]";
+
+    /// A panic payload that is not text, as `std::panic::panic_any` allows.
+    struct NotText;
+
+    /// Silences the panics of these tests and nothing else: the hook is process-global and other
+    /// tests of this binary run at the same time, so their panics still reach the default hook.
+    fn quiet_expected_panics() {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            let default = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                let p = info.payload();
+                let text = p.downcast_ref::<&str>().copied().or_else(|| p.downcast_ref::<String>().map(String::as_str));
+                if !text.map_or(p.is::<NotText>(), |t| t.contains(MARK)) {
+                    default(info);
+                }
+            }));
+        });
+    }
+
+    fn last_error() -> String {
+        with_last_error(str::to_string)
+    }
+
+    /// Leaves a known message behind, so a call that fails to set its own is noticed.
+    fn poison_last_error() {
+        set_last_error(&KbError::new(KB_ERR_INVALID_HANDLE, "poison"));
+    }
+
+    #[test]
+    fn guard_turns_a_panic_into_kb_err_panic_with_its_message() {
+        quiet_expected_panics();
+        poison_last_error();
+        assert_eq!(guard(|| panic!("{MARK} static text")), KB_ERR_PANIC);
+        let m = last_error();
+        assert!(m.contains("static text") && m.contains("please report it"), "{m}");
+        assert_eq!(last_error_flags(), KB_ERROR_FLAG_FATAL, "KB_ERR_PANIC is fatal for the handle");
+
+        // A formatted message is a String payload rather than a &str one.
+        poison_last_error();
+        assert_eq!(guard(|| panic!("{MARK} formatted {}", 42)), KB_ERR_PANIC);
+        let m = last_error();
+        assert!(m.contains("formatted 42") && m.contains("please report it"), "{m}");
+
+        poison_last_error();
+        assert_eq!(guard(|| std::panic::panic_any(NotText)), KB_ERR_PANIC);
+        let m = last_error();
+        assert!(m.contains("unknown panic") && m.contains("please report it"), "{m}");
+    }
+
+    #[test]
+    fn guard_returns_ok_and_errors_as_their_codes() {
+        poison_last_error();
+        assert_eq!(guard(|| Ok(())), KB_OK);
+        assert_eq!(last_error(), "poison", "success leaves the last error alone");
+        assert_eq!(guard(|| Err(KbError::invalid_arg("the reason"))), KB_ERR_INVALID_ARGUMENT);
+        assert_eq!(last_error(), "the reason");
+    }
+
+    #[test]
+    fn guard_value_returns_its_fallback_on_a_panic() {
+        quiet_expected_panics();
+        assert_eq!(guard_value(5, || 9), 9);
+        poison_last_error();
+        assert_eq!(guard_value(5, || -> i32 { panic!("{MARK} in guard_value") }), 5);
+        let m = last_error();
+        assert!(m.contains("in guard_value") && m.contains("please report it"), "{m}");
+    }
+
+    #[test]
+    fn guard_count_returns_0_and_sets_the_last_error() {
+        quiet_expected_panics();
+        poison_last_error();
+        assert_eq!(guard_count(|| Ok(3)), 3);
+        assert_eq!(last_error(), "poison");
+        assert_eq!(guard_count(|| Err(KbError::invalid_handle("kb_thing"))), 0);
+        let m = last_error();
+        assert!(m.contains("invalid kb_thing handle"), "{m}");
+        poison_last_error();
+        assert_eq!(guard_count(|| panic!("{MARK} in guard_count")), 0);
+        let m = last_error();
+        assert!(m.contains("in guard_count") && m.contains("please report it"), "{m}");
+    }
+}
