@@ -56,8 +56,10 @@ check: build
 	$(MAKE) --no-print-directory unit-test
 	KB_SUITE="c suite, broker-less" $(MAKE) --no-print-directory -C ffi-tests/c run TESTS=build/test_core
 
+# The core's unit tests, and the exports called from Rust at the edges of their contracts (NULL,
+# freed, mistyped and made-up handles, out-of-range integers, length limits) on the mock cluster.
 unit-test:
-	cargo test --release --lib
+	cargo test --release --lib --test exports_boundary
 
 c-test: build
 	$(MAKE) -C ffi-tests/c run
