@@ -819,6 +819,10 @@ fn length_limits_refuse_one_over_and_accept_the_limit() {
     fails!(e17, too_long, kb_offsets_for_times(p.cast(), &tp(&long, 0, 0), 1, 100, &mut list));
     fails!(e17, too_long, kb_admin_create_topic(a, l, 1, 1, null(), null(), 0, 100));
     fails!(e17, too_long, kb_admin_delete_topic(a, l, 100));
+    // A packed call checks its topic with each record, and without any records too.
+    let one_record = [0xFF; 8];
+    fails!(e17, "record 0", kb_producer_produce_packed(p, l, 0, one_record.as_ptr(), 8, null_mut(), 0, &mut 0));
+    fails!(e17, too_long, kb_producer_produce_packed(p, l, 0, null(), 0, null_mut(), 0, &mut 0));
     assert!(md.is_null() && list.is_null());
 
     // At the limit the name is accepted (assignment is local: no broker round trip).

@@ -10,7 +10,7 @@ use crate::api::consumer::{kb_consumer, CONSUMERS};
 use crate::api::event::{kb_event, kb_event_batch, return_event, return_events};
 use crate::api::message::kb_header;
 use crate::api::partition_list::{kb_topic_partition, list_arg};
-use crate::boundary::{bytes_arg, check_not_null, guard, slice_arg, str_arg, timeout_arg, topic_arg, write_out, write_out_at, Registry};
+use crate::boundary::{bytes_arg, check_not_null, guard, slice_arg, str_arg, timeout_arg, write_out, write_out_at, Registry};
 use crate::core::error::{kb_err, KbResult};
 use crate::core::packed;
 use crate::core::producer::ProducerSession;
@@ -236,9 +236,12 @@ pub extern "C" fn kb_producer_produce_packed(
         check_not_null!(accepted_out);
         write_out(accepted_out, 0);
         let s = PRODUCERS.get(p)?;
-        // Checked here too, not only per record: an empty buffer with a bad topic is refused.
-        let topic = topic_arg(topic, "topic")?;
+        let topic = str_arg(topic, "topic")?;
         let buf = slice_arg(packed, packed_len, "packed")?;
+        if buf.is_empty() {
+            // Each record checks the topic (and a refusal names the record); with none, check it here.
+            crate::core::topic::check_topic(topic)?;
+        }
         packed::validate(buf, if ids_out.is_null() { usize::MAX } else { ids_cap })?;
         let records = packed::records(buf).map(|(key, value)| Ok(Record { topic, partition, key, value, headers: Vec::new(), timestamp_ms: 0 }));
         s.produce_in_order(records, accepted(ids_out, accepted_out))

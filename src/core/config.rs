@@ -161,10 +161,10 @@ impl Settings {
 }
 
 pub struct Config {
-    inner: Mutex<ConfigInner>,
+    state: Mutex<ConfigState>,
 }
 
-struct ConfigInner {
+struct ConfigState {
     native: NativeConf,
     kafka: BTreeMap<String, String>,
     bridge: BridgeSettings,
@@ -180,12 +180,12 @@ impl Default for Config {
 impl Config {
     pub fn new() -> Config {
         let native = NativeConf::new();
-        Config { inner: Mutex::new(ConfigInner { native, kafka: BTreeMap::new(), bridge: BridgeSettings::default(), bridge_set: BTreeMap::new() }) }
+        Config { state: Mutex::new(ConfigState { native, kafka: BTreeMap::new(), bridge: BridgeSettings::default(), bridge_set: BTreeMap::new() }) }
     }
 
     pub fn set(&self, key: &str, value: &str) -> KbResult<()> {
         check_value_len(key, value)?;
-        let mut c = self.inner.lock();
+        let mut c = self.state.lock();
         if key.starts_with("bridge.") {
             c.bridge.apply(key, value)?;
             c.bridge_set.insert(key.into(), value.into());
@@ -201,7 +201,7 @@ impl Config {
 
     /// The value set for `key`, else librdkafka's default; `None` for an unknown key.
     pub fn get(&self, key: &str) -> Option<String> {
-        let c = self.inner.lock();
+        let c = self.state.lock();
         if key.starts_with("bridge.") {
             if let Some(v) = c.bridge_set.get(key) {
                 return Some(v.clone());
@@ -221,7 +221,7 @@ impl Config {
 
     /// `key=value` lines of what was set, secrets redacted, newlines and backslashes escaped.
     pub fn dump(&self) -> String {
-        let c = self.inner.lock();
+        let c = self.state.lock();
         let mut out = String::new();
         for (k, v) in c.kafka.iter().chain(c.bridge_set.iter()) {
             let v = if is_secret(k) { "[redacted]".to_string() } else { v.replace('\\', "\\\\").replace('\n', "\\n") };
@@ -232,7 +232,7 @@ impl Config {
 
     pub fn copy(&self) -> KbResult<Config> {
         let copy = Config::new();
-        let c = self.inner.lock();
+        let c = self.state.lock();
         for (k, v) in c.kafka.iter().chain(c.bridge_set.iter()) {
             copy.set(k, v)?;
         }
@@ -240,7 +240,7 @@ impl Config {
     }
 
     pub fn settings(&self) -> Settings {
-        let c = self.inner.lock();
+        let c = self.state.lock();
         Settings { kafka: c.kafka.clone(), bridge: c.bridge.clone() }
     }
 }
