@@ -75,7 +75,8 @@ static kb_producer *sasl_producer(const char *mechanism, const char *password) {
 }
 
 /* Polls `p` for up to `timeout_ms` and returns the code of the first error event (0 if none). */
-static kb_err first_error_event(kb_producer *p, int timeout_ms) {
+/* The first error event's code within timeout_ms (0 if none); its text is copied to `text`. */
+static kb_err first_error_event_text(kb_producer *p, int timeout_ms, char *text, size_t cap) {
     long long deadline = kbt_now_ms() + timeout_ms;
     while (kbt_now_ms() < deadline) {
         kb_event *ev = NULL;
@@ -86,11 +87,17 @@ static kb_err first_error_event(kb_producer *p, int timeout_ms) {
         if (kb_event_get_view(ev, &v) == 0 && v.kind == KB_EVENT_ERROR) {
             err = v.err;
             fprintf(stderr, "  (expected) error event %d %s: %s\n", v.err, kb_err_name(v.err), v.text ? v.text : "");
+            snprintf(text, cap, "%s", v.text ? v.text : "");
         }
         kb_event_free(ev);
         if (err) return err;
     }
     return 0;
+}
+
+static kb_err first_error_event(kb_producer *p, int timeout_ms) {
+    char text[1024];
+    return first_error_event_text(p, timeout_ms, text, sizeof text);
 }
 
 static void plain_and_scram_with_the_right_password_deliver(void) {
@@ -153,7 +160,11 @@ static void sasl_ssl_without_the_ca_is_an_ssl_error(void) {
     kb_producer *p = new_producer(sasl_config(sasl_ssl_brokers(), "SASL_SSL", "SCRAM-SHA-256", "kb-test-secret", NULL));
     CHECK(p != NULL);
     long long t0 = kbt_now_ms();
-    CHECK_EQ_INT(first_error_event(p, 15000), -181); /* RD_KAFKA_RESP_ERR__SSL */
+    /* RD_KAFKA_RESP_ERR__SSL; or, when librdkafka sees the broker close the connection before it
+     * reads the handshake's outcome (seen under valgrind), __TRANSPORT with OpenSSL's reason. */
+    char text[1024] = "";
+    kb_err err = first_error_event_text(p, 15000, text, sizeof text);
+    if (!(err == -181 || (err == -195 && strstr(text, "certificate verify failed")))) FAIL("expected an SSL error event, got %d: %s", err, text);
     kb_delivery d;
     kb_err e = kb_producer_produce_sync(p, kbt_topic("sasl-ssl-untrusted"), 0, NULL, 0, (const uint8_t *)"x", 1, NULL, 0, 0, 8000, &d);
     CHECK(e != 0);
