@@ -3,7 +3,7 @@
 # (the default) for the test suites as well, `bench` for the benchmarks on top of that.
 set -euo pipefail
 packages=(build-essential cmake pkg-config libssl-dev zlib1g-dev libcurl4-openssl-dev)
-[ "${1:-test}" = build ] || packages+=(valgrind kcat maven openjdk-17-jre-headless php8.2-cli php8.2-fpm phpunit libfcgi-bin iproute2 openssl)
+[ "${1:-test}" = build ] || packages+=(valgrind kcat maven openjdk-17-jre-headless php8.2-cli php8.2-fpm phpunit composer libfcgi-bin iproute2 openssl)
 [ "${1:-test}" != bench ] || packages+=(nginx-light wrk curl python3-venv linux-perf)
 missing=()
 for p in "${packages[@]}"; do
