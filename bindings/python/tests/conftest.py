@@ -15,10 +15,25 @@ import kafkabridge as kb  # noqa: E402
 
 @pytest.fixture(scope="session")
 def brokers() -> str:
+    """The real broker. A test that needs it fails (not skips) without it."""
     b = os.environ.get("KAFKA_BROKERS")
     if not b:
         pytest.fail("KAFKA_BROKERS is not set")
     return b
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[str]:
+    """For tests that need a cluster but nothing only a real broker has (topic creation, real
+    errors): the real broker when KAFKA_BROKERS is set, so the full suite keeps running them
+    there, else one in-process mock cluster for the session (the broker-less selection,
+    `-m brokerless`)."""
+    b = os.environ.get("KAFKA_BROKERS")
+    if b:
+        yield b
+        return
+    with kb.MockCluster(1) as mock:
+        yield mock.bootstrap_servers
 
 
 @pytest.fixture(scope="session")

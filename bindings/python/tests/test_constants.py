@@ -1,8 +1,12 @@
 """The generated kafkabridge._constants (tools/gen-constants.py) agree with the loaded library."""
 from __future__ import annotations
 
+import pytest
+
 from kafkabridge import _constants as c
 from kafkabridge import _native as n
+
+pytestmark = pytest.mark.brokerless
 
 RD_PREFIX = "RD_KAFKA_RESP_ERR_"
 

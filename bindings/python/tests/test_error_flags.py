@@ -30,6 +30,7 @@ def test_commit_with_a_refused_message_requires_abort(brokers, admin):
         admin.delete_topic(topic, timeout=10)
 
 
+@pytest.mark.brokerless
 def test_sync_produce_to_unreachable_broker_is_retriable():
     with kb.Producer({"bootstrap.servers": "127.0.0.1:1", "message.timeout.ms": "60000",
                       "bridge.close.timeout.ms": "100"}) as p:
@@ -44,8 +45,9 @@ def test_sync_produce_to_unreachable_broker_is_retriable():
                 break
 
 
-def test_binding_errors_take_their_flags_from_the_code(brokers):
-    with kb.Producer({"bootstrap.servers": brokers}) as p:
+@pytest.mark.brokerless
+def test_binding_errors_take_their_flags_from_the_code(cluster):
+    with kb.Producer({"bootstrap.servers": cluster}) as p:
         with pytest.raises(kb.InvalidArgumentError) as ei:
             p.produce("real\x00ignored", b"x")
     e = ei.value

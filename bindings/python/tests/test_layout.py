@@ -10,6 +10,8 @@ import pytest
 
 from kafkabridge import _native as n
 
+pytestmark = pytest.mark.brokerless
+
 HEADER_DIR = Path(__file__).resolve().parents[3] / "include"
 STRUCTS = {
     "kb_topic_partition": ["topic", "partition", "offset", "metadata", "metadata_len", "err"],

@@ -11,8 +11,9 @@ from kafkabridge._native import lib as native_lib
 from conftest import consume_n
 
 
-def test_del_fallback_frees_once(brokers):
-    p = kb.Producer({"bootstrap.servers": brokers})
+@pytest.mark.brokerless
+def test_del_fallback_frees_once(cluster):
+    p = kb.Producer({"bootstrap.servers": cluster})
     ptr = p._ptr
     del p
     gc.collect()
@@ -20,6 +21,7 @@ def test_del_fallback_frees_once(brokers):
     assert native_lib.kb_producer_free(ptr) == kb.KB_ERR_INVALID_HANDLE
 
 
+@pytest.mark.brokerless
 def test_config_kwargs_and_effective_value():
     with kb.Config({"acks": "all"}, linger_ms=7, enable_idempotence=True) as c:
         assert dict(c) == {"acks": "all", "linger.ms": "7", "enable.idempotence": "true"}

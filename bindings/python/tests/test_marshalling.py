@@ -11,6 +11,8 @@ import pytest
 import kafkabridge as kb
 from conftest import consume_n
 
+pytestmark = pytest.mark.brokerless
+
 TS = 1_700_000_000_000
 
 

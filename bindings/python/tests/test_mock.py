@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import pytest
+
 import kafkabridge as kb
 from conftest import consume_n
+
+pytestmark = pytest.mark.brokerless
 
 
 def test_mock_cluster_round_trip():

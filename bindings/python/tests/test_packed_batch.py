@@ -12,6 +12,8 @@ import kafkabridge as kb
 from kafkabridge import producer as kb_producer  # its private packing helpers and raw calls
 from conftest import consume_n
 
+pytestmark = pytest.mark.brokerless
+
 ABSENT = 0xFFFFFFFF
 
 

@@ -18,6 +18,8 @@ try:  # the encoder's home once the package is split into modules
 except ImportError:
     import kafkabridge as _p  # type: ignore[no-redef]
 
+pytestmark = pytest.mark.brokerless
+
 VECTORS = json.loads((Path(__file__).resolve().parents[3] / "tests" / "vectors" / "packed.json").read_text())
 
 

@@ -26,11 +26,12 @@ def test_persistent_producer_is_reused(brokers, new_topic):
     assert d.offset == 1
 
 
-def test_persistent_config_conflict_names_keys(brokers):
+@pytest.mark.brokerless
+def test_persistent_config_conflict_names_keys(cluster):
     name = f"py-conflict-{uuid.uuid4().hex[:8]}"
-    with kb.Producer.persistent(name, {"bootstrap.servers": brokers, "linger.ms": "5"}):
+    with kb.Producer.persistent(name, {"bootstrap.servers": cluster, "linger.ms": "5"}):
         with pytest.raises(kb.ConfigConflictError) as ei:
-            kb.Producer.persistent(name, {"bootstrap.servers": brokers, "linger.ms": "50"})
+            kb.Producer.persistent(name, {"bootstrap.servers": cluster, "linger.ms": "50"})
     err = ei.value
     assert err.code == kb.KB_ERR_CONFIG_CONFLICT == -1004
     assert err.name == "KB_ERR_CONFIG_CONFLICT"
@@ -38,6 +39,7 @@ def test_persistent_config_conflict_names_keys(brokers):
     assert "bootstrap.servers" not in err.message
 
 
+@pytest.mark.brokerless
 def test_unknown_config_key():
     with kb.Config() as c:
         with pytest.raises(kb.UnknownConfigError) as ei:
@@ -50,6 +52,7 @@ def test_unknown_config_key():
         kb.Producer({"no.such.property": "1"})
 
 
+@pytest.mark.brokerless
 def test_bad_config_value():
     with kb.Config() as c:
         with pytest.raises(kb.ConfigError) as ei:
@@ -58,8 +61,9 @@ def test_bad_config_value():
     assert ei.value.message
 
 
-def test_bad_topic_name(brokers):
-    with kb.Producer({"bootstrap.servers": brokers}) as p:
+@pytest.mark.brokerless
+def test_bad_topic_name(cluster):
+    with kb.Producer({"bootstrap.servers": cluster}) as p:
         with pytest.raises(kb.KafkaBridgeError) as ei:
             p.produce("bad topic/name!", b"x")
     e = ei.value
@@ -67,7 +71,8 @@ def test_bad_topic_name(brokers):
     assert e.code == 17 and isinstance(e, kb.TopicError), (e.code, e.name, e.message)
 
 
-def test_timeout_error_is_timeout(brokers):
+@pytest.mark.brokerless
+def test_timeout_error_is_timeout():
     # a broker that does not exist: produce_sync must time out with -185 (or the message times out)
     with kb.Producer({"bootstrap.servers": "127.0.0.1:1", "message.timeout.ms": "60000",
                       "bridge.close.timeout.ms": "100"}) as p:
@@ -87,8 +92,9 @@ def test_timeout_error_is_timeout(brokers):
         assert r.error.name == "_PURGE_QUEUE" and r.error.message
 
 
-def test_closed_handles_raise_not_crash(brokers):
-    p = kb.Producer({"bootstrap.servers": brokers})
+@pytest.mark.brokerless
+def test_closed_handles_raise_not_crash(cluster):
+    p = kb.Producer({"bootstrap.servers": cluster})
     p.close()
     p.close()
     with pytest.raises(kb.InvalidStateError):
@@ -106,8 +112,9 @@ def test_admin_create_existing_topic(admin, new_topic):
     assert ei.value.code == 36 and ei.value.name == "TOPIC_ALREADY_EXISTS"
 
 
-def test_bad_utf8_names(brokers):
-    with kb.Producer({"bootstrap.servers": brokers}) as p:
+@pytest.mark.brokerless
+def test_bad_utf8_names(cluster):
+    with kb.Producer({"bootstrap.servers": cluster}) as p:
         with pytest.raises(kb.InvalidArgumentError) as ei:
             p.produce(b"\xff\xfe", b"x")  # type: ignore[arg-type]
         assert ei.value.code == -1003 and ei.value.name == "KB_ERR_BAD_UTF8"
