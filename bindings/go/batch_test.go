@@ -123,7 +123,7 @@ func TestProduceBatchRoundTrip(t *testing.T) {
 }
 
 func TestProduceBatchEmpty(t *testing.T) {
-	p := newProducer(t, map[string]string{"bootstrap.servers": brokers(t)})
+	p := newProducer(t, map[string]string{"bootstrap.servers": cluster(t)})
 	for _, recs := range [][]Record{nil, {}} {
 		ids, err := p.ProduceBatch(recs)
 		if err != nil || len(ids) != 0 {
@@ -232,7 +232,7 @@ func TestProduceBatchInvalidRecord(t *testing.T) {
 // Produce reads the error message in the call that failed, without locking the OS
 // thread: concurrent failures must each get their own message.
 func TestProduceErrorMessagesConcurrent(t *testing.T) {
-	p := newProducer(t, map[string]string{"bootstrap.servers": brokers(t)})
+	p := newProducer(t, map[string]string{"bootstrap.servers": cluster(t)})
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
 		wg.Add(1)

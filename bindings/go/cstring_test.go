@@ -24,7 +24,7 @@ func checkNULRefused(t *testing.T, err error, argument string) {
 // C.CString would end these strings at the NUL byte, so the library would use another,
 // shorter name: they are refused before the call.
 func TestNULInProducerArgumentsIsRefused(t *testing.T) {
-	p := newProducer(t, map[string]string{"bootstrap.servers": brokers(t)})
+	p := newProducer(t, map[string]string{"bootstrap.servers": cluster(t)})
 	_, err := p.Produce("real\x00ignored", []byte("x"), nil)
 	checkNULRefused(t, err, "topic")
 	_, err = p.Produce("t", []byte("x"), nil, ProduceOptions{Headers: []Header{{Name: "h\x00x", Value: []byte("v")}}})
@@ -65,7 +65,7 @@ func TestNULInConfigAndConsumerArgumentsIsRefused(t *testing.T) {
 	_, err = cfg.Get("linger.ms\x00")
 	checkNULRefused(t, err, "config key")
 
-	c := newConsumer(t, map[string]string{"group.id": "go-nul"})
+	c := newConsumer(t, map[string]string{"bootstrap.servers": cluster(t), "group.id": "go-nul"})
 	checkNULRefused(t, c.Subscribe("real\x00ignored"), "topic")
 	checkNULRefused(t, c.Assign(TopicPartition{Topic: "real\x00ignored"}), "topic")
 	checkNULRefused(t, c.Seek("real\x00ignored", 0, 0, time.Second), "topic")
@@ -76,7 +76,8 @@ func TestNULInConfigAndConsumerArgumentsIsRefused(t *testing.T) {
 }
 
 func TestNULInAdminArgumentsIsRefused(t *testing.T) {
-	a, err := NewAdmin(mustConfig(t, map[string]string{"bootstrap.servers": brokers(t)}))
+	// Refused before any request, so a mock cluster (which cannot create topics) will do.
+	a, err := NewAdmin(mustConfig(t, map[string]string{"bootstrap.servers": cluster(t)}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ func TestDeliveriesChannel(t *testing.T) {
 }
 
 func TestPollEventsWithoutChannel(t *testing.T) {
-	p := newProducer(t, map[string]string{"bootstrap.servers": brokers(t)})
+	p := newProducer(t, map[string]string{"bootstrap.servers": cluster(t)})
 	if _, err := p.PollEvents(0, 10); err != nil {
 		t.Fatalf("PollEvents without the channel: %v", err)
 	}
@@ -88,8 +88,9 @@ func TestFinalizerFreesForgottenHandles(t *testing.T) {
 	finalizeHook.Store(&hook)
 	defer finalizeHook.Store(nil)
 
+	servers := cluster(t) // outside the closure: the mock cluster must outlive the producer
 	ch := func() <-chan DeliveryReport {
-		cfg, err := NewConfig(map[string]string{"bootstrap.servers": brokers(t), "bridge.close.timeout.ms": "1000"})
+		cfg, err := NewConfig(map[string]string{"bootstrap.servers": servers, "bridge.close.timeout.ms": "1000"})
 		if err != nil {
 			t.Fatalf("NewConfig: %v", err)
 		}

@@ -14,13 +14,39 @@ import (
 
 var topicSeq atomic.Int64
 
+// brokers is the real broker in KAFKA_BROKERS. Without it a test fails, except under -short
+// (run-tests.sh with KB_BROKERLESS=1), which runs only the tests that need no broker: there it
+// skips, so a test that needs the broker calls this (or newTopic) before anything else.
 func brokers(t *testing.T) string {
 	t.Helper()
 	b := os.Getenv("KAFKA_BROKERS")
 	if b == "" {
+		if testing.Short() {
+			t.Skip("needs the real broker (KAFKA_BROKERS); -short runs the broker-less tests only")
+		}
 		t.Fatal("KAFKA_BROKERS is not set")
 	}
 	return b
+}
+
+// cluster is for tests that need a cluster but nothing only a real broker has (topic creation,
+// broker-side errors): the real broker when KAFKA_BROKERS is set, so the full suite keeps
+// running them there, else an embedded mock cluster of their own.
+func cluster(t *testing.T) string {
+	t.Helper()
+	if b := os.Getenv("KAFKA_BROKERS"); b != "" {
+		return b
+	}
+	m, err := NewMockCluster(1)
+	if err != nil {
+		t.Fatalf("NewMockCluster: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	servers, err := m.BootstrapServers()
+	if err != nil {
+		t.Fatalf("BootstrapServers: %v", err)
+	}
+	return servers
 }
 
 func mustConfig(t *testing.T, props map[string]string) *Config {
@@ -399,7 +425,7 @@ func TestErrorsCarryCodeAndName(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Seek on a consumer without that partition assigned.
-	cons, err := NewConsumer(mustConfig(t, map[string]string{"bootstrap.servers": brokers(t)}))
+	cons, err := NewConsumer(mustConfig(t, map[string]string{"bootstrap.servers": cluster(t)}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -514,9 +540,14 @@ func produceN(t *testing.T, topic string, parts int32, n int) {
 	}
 }
 
+// newConsumer reads from the beginning, commits only when told; bootstrap.servers is the real
+// broker unless props names one.
 func newConsumer(t *testing.T, props map[string]string) *Consumer {
 	t.Helper()
-	all := map[string]string{"bootstrap.servers": brokers(t), "auto.offset.reset": "earliest", "enable.auto.commit": "false"}
+	all := map[string]string{"auto.offset.reset": "earliest", "enable.auto.commit": "false"}
+	if _, ok := props["bootstrap.servers"]; !ok {
+		all["bootstrap.servers"] = brokers(t)
+	}
 	for k, v := range props {
 		all[k] = v
 	}

@@ -90,7 +90,7 @@ func TestTransactionsCommitVisibleAbortInvisible(t *testing.T) {
 }
 
 func TestInitTransactionsNeedsTransactionalID(t *testing.T) {
-	p := newProducer(t, map[string]string{"bootstrap.servers": brokers(t)})
+	p := newProducer(t, map[string]string{"bootstrap.servers": cluster(t)})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := p.InitTransactions(ctx); err == nil {
