@@ -12,6 +12,8 @@ use PHPUnit\Framework\TestCase;
 
 /**
  * Config: set/get/dump/clone, validation at set time, and the exceptions for bad input.
+ *
+ * @group brokerless
  */
 final class ConfigTest extends TestCase
 {

@@ -20,6 +20,8 @@ use KafkaBridge\Purge;
  * Bad input gets exceptions that carry the kb_err code, its name and the library's message; the
  * closed and unclonable states are enforced. These need no broker: the producer points at a
  * closed port.
+ *
+ * @group brokerless
  */
 final class ErrorsTest extends KafkaTestCase
 {

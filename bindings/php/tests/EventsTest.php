@@ -16,6 +16,8 @@ use KafkaBridge\StatsEvent;
 /**
  * Statistics, logs, client errors and purged messages arrive as typed events. No broker needed:
  * the producer points at a closed port.
+ *
+ * @group brokerless
  */
 final class EventsTest extends KafkaTestCase
 {

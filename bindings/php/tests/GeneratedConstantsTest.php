@@ -11,6 +11,8 @@ use PHPUnit\Framework\TestCase;
 /**
  * The generated Native\Constants (tools/gen-constants.py) agree with the loaded library: every
  * error code is the one kb_err_name() gives its name to. No broker needed.
+ *
+ * @group brokerless
  */
 final class GeneratedConstantsTest extends TestCase
 {

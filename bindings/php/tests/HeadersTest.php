@@ -9,6 +9,8 @@ use PHPUnit\Framework\TestCase;
 
 /**
  * Headers: an ordered list with repeated names and null values.
+ *
+ * @group brokerless
  */
 final class HeadersTest extends TestCase
 {

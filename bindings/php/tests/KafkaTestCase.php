@@ -8,12 +8,14 @@ use KafkaBridge\Admin;
 use KafkaBridge\Consumer;
 use KafkaBridge\DeliveryReport;
 use KafkaBridge\Message;
+use KafkaBridge\MockCluster;
 use KafkaBridge\Producer;
 use PHPUnit\Framework\TestCase;
 
 /**
- * Helpers for the suites: the real broker from KAFKA_BROKERS, unique names, topic creation that
- * waits until every partition is led, and bounded polling loops (deadlines, never sleeps).
+ * Helpers for the suites: the real broker from KAFKA_BROKERS (or, for tests that need only some
+ * cluster, the embedded mock cluster without it), unique names, topic creation that waits until
+ * every partition is led, and bounded polling loops (deadlines, never sleeps).
  */
 abstract class KafkaTestCase extends TestCase
 {
@@ -22,6 +24,9 @@ abstract class KafkaTestCase extends TestCase
 
     /** @var int */
     private static $counter = 0;
+
+    /** @var MockCluster|null what cluster() gives without KAFKA_BROKERS; lives as long as PHP */
+    private static $mock;
 
     /**
      * The real broker's address. A test that needs it fails (not skips) without it.
@@ -34,6 +39,37 @@ abstract class KafkaTestCase extends TestCase
         }
 
         return $brokers;
+    }
+
+    /**
+     * For tests that need a cluster but nothing only a real broker has (topic creation,
+     * broker-side errors): the real broker when KAFKA_BROKERS is set, so the full suite keeps
+     * running them there, else one embedded mock cluster for the whole run (the broker-less
+     * selection, `--group brokerless`).
+     */
+    protected static function cluster(): string
+    {
+        $brokers = getenv('KAFKA_BROKERS');
+        if (is_string($brokers) && $brokers !== '') {
+            return $brokers;
+        }
+        if (self::$mock === null) {
+            self::$mock = new MockCluster(1);
+        }
+
+        return self::$mock->bootstrapServers();
+    }
+
+    /**
+     * Settings for cluster() plus $extra.
+     *
+     * @param array<string, string|int|bool> $extra
+     *
+     * @return array<string, string|int|bool>
+     */
+    protected static function clusterConfig(array $extra = []): array
+    {
+        return ['bootstrap.servers' => self::cluster()] + $extra;
     }
 
     /**

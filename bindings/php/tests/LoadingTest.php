@@ -12,6 +12,8 @@ use PHPUnit\Framework\TestCase;
  * Both ways of loading the library (FFI::cdef at run time, FFI::scope of a preloaded header) and
  * the messages that say what to fix when loading fails. The preload and failure cases run in a
  * child PHP with its own ini settings and environment.
+ *
+ * @group brokerless
  */
 final class LoadingTest extends TestCase
 {

@@ -133,6 +133,7 @@ final class MetadataAdminTest extends KafkaTestCase
         $admin->close();
     }
 
+    /** @group brokerless */
     public function testUnreachableClusterTimesOut(): void
     {
         $admin = new Admin(['bootstrap.servers' => '127.0.0.1:1']);

@@ -15,6 +15,8 @@ use KafkaBridge\TopicPartition;
 
 /**
  * librdkafka's embedded mock cluster: a round trip with no broker at all.
+ *
+ * @group brokerless
  */
 final class MockClusterTest extends KafkaTestCase
 {

@@ -93,6 +93,8 @@ final class PackedBatchTest extends KafkaTestCase
      * Key/value-only records for one topic take the packed path; a header, a partition, a
      * timestamp or a second topic anywhere in the batch sends it down the general path. Shown by
      * the operation of the error an illegal topic name gives.
+     *
+     * @group brokerless
      */
     public function testOnlyKeyValueBatchesForOneTopicArePacked(): void
     {
@@ -113,6 +115,8 @@ final class PackedBatchTest extends KafkaTestCase
     /**
      * What the packed path refuses, it refuses as the general path does: a NUL in the topic
      * name, wrong types, unknown fields, a record without a topic.
+     *
+     * @group brokerless
      */
     public function testBadBatchesFailAsOnTheGeneralPath(): void
     {

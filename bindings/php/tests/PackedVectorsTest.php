@@ -12,6 +12,8 @@ use PHPUnit\Framework\TestCase;
  * Producer's packed encoder against the shared golden vectors (tests/vectors/packed.json at the
  * repository root), which the Rust decoder and the Python encoder are tested against too: each
  * valid case must encode to exactly its bytes. No broker needed.
+ *
+ * @group brokerless
  */
 final class PackedVectorsTest extends TestCase
 {

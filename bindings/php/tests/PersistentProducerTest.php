@@ -58,12 +58,13 @@ final class PersistentProducerTest extends KafkaTestCase
         $private->close();
     }
 
+    /** @group brokerless */
     public function testConflictingSettingsAreRefusedNamingTheKeys(): void
     {
         $name = self::uniqueName('conflict');
-        $first = Producer::persistent($name, self::config(['linger.ms' => 2]));
+        $first = Producer::persistent($name, self::clusterConfig(['linger.ms' => 2]));
         try {
-            Producer::persistent($name, self::config(['linger.ms' => 3, 'acks' => '1']));
+            Producer::persistent($name, self::clusterConfig(['linger.ms' => 3, 'acks' => '1']));
             self::fail('no exception');
         } catch (ConfigConflictException $e) {
             self::assertInstanceOf(ConfigException::class, $e);
@@ -78,9 +79,10 @@ final class PersistentProducerTest extends KafkaTestCase
         $first->close();
     }
 
+    /** @group brokerless */
     public function testPersistentLeavesTheCallersConfigAlone(): void
     {
-        $config = new Config(self::config());
+        $config = new Config(self::clusterConfig());
         $producer = Producer::persistent(self::uniqueName('copy'), $config);
         self::assertSame('', $config->get(Config::PERSISTENT_NAME));
         self::assertTrue($producer->info()->isPersistent());

@@ -19,6 +19,8 @@ use RdKafka\TopicPartition;
 /**
  * The drop-in's value classes without a broker: Conf/TopicConf validation and dumps,
  * TopicPartition, Message, Metadata\Collection and the exceptions.
+ *
+ * @group brokerless
  */
 final class ConfTest extends TestCase
 {

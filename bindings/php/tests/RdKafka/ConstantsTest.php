@@ -12,6 +12,8 @@ use PHPUnit\Framework\TestCase;
 /**
  * The drop-in's constants, functions and loading: librdkafka's numbers and texts, the generated
  * constants.php in step with the library, and case-insensitive class loading.
+ *
+ * @group brokerless
  */
 final class ConstantsTest extends TestCase
 {

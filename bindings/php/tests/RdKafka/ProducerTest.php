@@ -248,6 +248,7 @@ final class ProducerTest extends RdKafkaTestCase
         self::assertSame(RD_KAFKA_OFFSET_END, $later[0]->getOffset());
     }
 
+    /** @group brokerless */
     public function testBadArgumentsAndUnreachableBrokers(): void
     {
         $reports = [];
@@ -397,12 +398,14 @@ final class ProducerTest extends RdKafkaTestCase
     /**
      * The statistics and log callbacks run inside poll() with php-rdkafka's arguments; log lines
      * above setLogLevel() are dropped.
+     *
+     * @group brokerless
      */
     public function testStatsAndLogCallbacks(): void
     {
         $stats = [];
         // debug=broker: librdkafka logs (level 7) while it connects, after the client is made.
-        $conf = $this->conf(['statistics.interval.ms' => 100, 'debug' => 'broker']);
+        $conf = $this->clusterConf(['statistics.interval.ms' => 100, 'debug' => 'broker']);
         $conf->setStatsCb(function ($kafka, string $json, int $length) use (&$stats): void {
             self::assertInstanceOf(Producer::class, $kafka);
             self::assertSame(strlen($json), $length);
@@ -427,7 +430,7 @@ final class ProducerTest extends RdKafkaTestCase
         // setLogLevel(LOG_ERR) before the client exists: nothing above LOG_ERR any more.
         $this->logs = [];
         $stats = [];
-        $quiet = new Producer($this->conf(['debug' => 'broker', 'statistics.interval.ms' => 100]));
+        $quiet = new Producer($this->clusterConf(['debug' => 'broker', 'statistics.interval.ms' => 100]));
         $quiet->setLogLevel(LOG_ERR);
         $quiet->newTopic('t');
         $deadline = self::nowMs() + self::WAIT_MS;

@@ -46,6 +46,16 @@ abstract class RdKafkaTestCase extends KafkaTestCase
     }
 
     /**
+     * conf() on cluster(): for tests that need some cluster but not the real broker.
+     *
+     * @param array<string, string|int> $settings
+     */
+    protected function clusterConf(array $settings = []): Conf
+    {
+        return $this->conf(['bootstrap.servers' => self::cluster()] + $settings, false);
+    }
+
+    /**
      * Produces messages with kafkabridge's own producer and waits for their delivery.
      *
      * @param array<int, array{0: int, 1: string|null, 2?: string|null}> $messages [partition, value, key]

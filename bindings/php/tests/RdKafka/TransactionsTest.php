@@ -90,10 +90,14 @@ final class TransactionsTest extends RdKafkaTestCase
         $producer->abortTransaction(self::WAIT_MS);
     }
 
-    /** A topic name with a NUL byte is refused, not cut short to the part before it. */
+    /**
+     * A topic name with a NUL byte is refused, not cut short to the part before it.
+     *
+     * @group brokerless
+     */
     public function testTopicWithNulIsRefused(): void
     {
-        $producer = new Producer($this->conf());
+        $producer = new Producer($this->clusterConf());
         try {
             $producer->newTopic("real\0ignored")->produce(RD_KAFKA_PARTITION_UA, 0, 'x');
             self::fail('a topic name with a NUL byte accepted');
@@ -103,9 +107,10 @@ final class TransactionsTest extends RdKafkaTestCase
         }
     }
 
+    /** @group brokerless */
     public function testMisuseRaisesKafkaErrorException(): void
     {
-        $producer = new Producer($this->conf());
+        $producer = new Producer($this->clusterConf());
         try {
             $producer->initTransactions(5000);
             self::fail('transactions without transactional.id');
@@ -117,7 +122,7 @@ final class TransactionsTest extends RdKafkaTestCase
             self::assertFalse($e->transactionRequiresAbort());
         }
 
-        $transactional = new Producer($this->conf(['transactional.id' => self::uniqueName('rdk-txn-misuse')]));
+        $transactional = new Producer($this->clusterConf(['transactional.id' => self::uniqueName('rdk-txn-misuse')]));
         try {
             $transactional->beginTransaction();
             self::fail('a transaction before initTransactions()');
