@@ -8,7 +8,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 LIB_DIR := $(CURDIR)/target/release
 export PKG_CONFIG_PATH := $(LIB_DIR):$(PKG_CONFIG_PATH)
 
-.PHONY: all build build-deps deps pc headers headers-check check unit-test c-test valgrind-test crosscheck php-test python-test go-test test bench bench-smoke demo install clean
+.PHONY: all build build-deps deps pc headers headers-check check check-bindings unit-test c-test valgrind-test crosscheck php-test python-test go-test test bench bench-smoke demo install clean
 
 all: build
 
@@ -45,8 +45,8 @@ headers-check:
 	@python3 tools/gen-constants.py --check
 
 # The fast gates, no broker needed (a minute or two once built): formatting, clippy with
-# warnings as errors, the declared rust-version, the committed headers, Rust unit tests and the
-# C suite that runs on the embedded mock cluster.
+# warnings as errors, the declared rust-version, the committed headers, Rust unit tests, the
+# C suite that runs on the embedded mock cluster and the bindings' broker-less tests.
 check: build
 	cargo fmt --check
 	cargo clippy --release --all-targets --quiet -- -D warnings
@@ -55,6 +55,14 @@ check: build
 	@python3 tools/module-graph.py
 	$(MAKE) --no-print-directory unit-test
 	KB_SUITE="c suite, broker-less" $(MAKE) --no-print-directory -C ffi-tests/c run TESTS=build/test_core
+	@$(MAKE) --no-print-directory check-bindings
+
+# The PHP, Python and Go tests that need no broker (on the embedded mock cluster or no cluster):
+# each run-tests.sh with KB_BROKERLESS=1 selects them (PHPUnit --group brokerless, pytest
+# -m brokerless, go test -short) and prints "<suite>, broker-less: N passed, N failed". All three
+# run even if one fails; a missing php, phpunit, pytest or go fails with what to install.
+check-bindings: build
+	@status=0; for b in php python go; do KB_BROKERLESS=1 bash bindings/$$b/run-tests.sh || status=1; done; exit $$status
 
 # The core's unit tests, and the exports called from Rust at the edges of their contracts (NULL,
 # freed, mistyped and made-up handles, out-of-range integers, length limits) on the mock cluster.

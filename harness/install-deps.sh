@@ -3,7 +3,7 @@
 # (the default) for the test suites as well, `bench` for the benchmarks on top of that.
 set -euo pipefail
 packages=(build-essential cmake pkg-config libssl-dev zlib1g-dev libcurl4-openssl-dev)
-[ "${1:-test}" = build ] || packages+=(valgrind kcat maven openjdk-17-jre-headless php8.2-cli php8.2-fpm phpunit composer libfcgi-bin iproute2 openssl)
+[ "${1:-test}" = build ] || packages+=(valgrind kcat maven openjdk-17-jre-headless php8.2-cli php8.2-fpm phpunit composer libfcgi-bin iproute2 openssl python3-pytest)
 [ "${1:-test}" != bench ] || packages+=(nginx-light wrk curl python3-venv linux-perf)
 missing=()
 for p in "${packages[@]}"; do
@@ -12,6 +12,8 @@ done
 # A JDK or Maven installed outside Debian's packages counts too.
 if command -v java >/dev/null; then missing=("${missing[@]/openjdk-17-jre-headless}"); fi
 if command -v mvn >/dev/null; then missing=("${missing[@]/maven}"); fi
+# ...and so does a pytest the python3 on PATH already imports (a venv, pyenv, pip).
+if python3 -c 'import pytest' >/dev/null 2>&1; then missing=("${missing[@]/python3-pytest}"); fi
 read -ra missing <<< "${missing[*]}"
 if ((${#missing[@]})); then
     echo "installing: ${missing[*]}"
@@ -28,4 +30,9 @@ if ((${#missing[@]})); then
     [ -z "$policy" ] || $sudo rm -f "$policy"
 fi
 command -v cargo >/dev/null || { echo "cargo is required: install Rust (https://rustup.rs)"; exit 1; }
+# Debian's golang is older than the Go binding's go.mod asks for.
+if [ "${1:-test}" != build ] && ! command -v go >/dev/null; then
+    echo "go is required for the Go binding's tests: install Go 1.22 or newer (https://go.dev/dl/)"
+    exit 1
+fi
 echo "dependencies: present"
