@@ -232,7 +232,7 @@ final class Producer extends Client
                 $value === null ? 0 : strlen($value),
                 $headerPlan,
                 $headerTotal,
-                Native::int32($partition, 'partition'),
+                Native::int32($partition, 'partition of record ' . $position),
                 $timestampMs,
             ];
             $headerTotal += count($headerPlan);

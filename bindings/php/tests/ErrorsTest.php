@@ -15,6 +15,7 @@ use KafkaBridge\Exception\TimeoutException;
 use KafkaBridge\Library;
 use KafkaBridge\Producer;
 use KafkaBridge\Purge;
+use KafkaBridge\TopicPartition;
 
 /**
  * Bad input gets exceptions that carry the kb_err code, its name and the library's message; the
@@ -161,6 +162,62 @@ final class ErrorsTest extends KafkaTestCase
         } catch (InvalidArgumentException $e) {
             self::assertStringContainsString('2147483648', $e->getLibraryMessage());
         }
+    }
+
+    /**
+     * The partitions in a TopicPartition list are int32_t fields of kb_topic_partition, which
+     * FFI would cut to the low 32 bits as well (4294967297 would be partition 1): every call
+     * taking a list refuses them before the call, naming the entry.
+     */
+    public function testPartitionsOutsideInt32InTopicPartitionListsAreRefused(): void
+    {
+        $consumer = new Consumer(['bootstrap.servers' => '127.0.0.1:1', 'group.id' => self::uniqueName('int32')]);
+        $producer = $this->producer();
+        foreach ([4294967297, -2147483649] as $partition) {
+            $list = [new TopicPartition('t', 0, 5), new TopicPartition('t', $partition, 5)];
+            $calls = [
+                'assign' => static function () use ($consumer, $list): void {
+                    $consumer->assign($list);
+                },
+                'incrementalAssign' => static function () use ($consumer, $list): void {
+                    $consumer->incrementalAssign($list);
+                },
+                'incrementalUnassign' => static function () use ($consumer, $list): void {
+                    $consumer->incrementalUnassign($list);
+                },
+                'commit' => static function () use ($consumer, $list): void {
+                    $consumer->commit($list);
+                },
+                'committed' => static function () use ($consumer, $list): void {
+                    $consumer->committed($list, 1000);
+                },
+                'pause' => static function () use ($consumer, $list): void {
+                    $consumer->pause($list);
+                },
+                'resume' => static function () use ($consumer, $list): void {
+                    $consumer->resume($list);
+                },
+                'offsetsForTimes' => static function () use ($consumer, $list): void {
+                    $consumer->offsetsForTimes($list, 1000);
+                },
+                'sendOffsetsToTransaction' => static function () use ($producer, $consumer, $list): void {
+                    $producer->sendOffsetsToTransaction($consumer, $list, 1000);
+                },
+            ];
+            foreach ($calls as $call => $run) {
+                try {
+                    $run();
+                    self::fail($call . ' accepted partition ' . $partition);
+                } catch (InvalidArgumentException $e) {
+                    self::assertSame(ErrorCode::KB_INVALID_ARGUMENT, $e->getCode(), $call);
+                    self::assertStringContainsString('partition of entry 1', $e->getLibraryMessage(), $call);
+                    self::assertStringContainsString('32-bit', $e->getLibraryMessage(), $call);
+                    self::assertStringContainsString((string) $partition, $e->getLibraryMessage(), $call);
+                }
+            }
+        }
+        self::assertSame([], $consumer->assignment(), 'the refused assign() assigned nothing');
+        $consumer->close();
     }
 
     public function testNulInTopicNameIsRefused(): void

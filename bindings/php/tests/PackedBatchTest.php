@@ -145,6 +145,34 @@ final class PackedBatchTest extends KafkaTestCase
     }
 
     /**
+     * The packed path sends every record to Partition::UNASSIGNED, so a record with a partition
+     * takes the batch down the general path; a partition outside int32_t is refused there
+     * before anything is enqueued (an InvalidArgumentException, not a BatchProduceException
+     * with accepted ids), naming the record: FFI would keep the low 32 bits (4294967297 would
+     * be partition 1).
+     *
+     * @group brokerless
+     */
+    public function testPartitionOutsideInt32IsRefusedNamingTheRecord(): void
+    {
+        $producer = new Producer(['bootstrap.servers' => '127.0.0.1:1']);
+        foreach ([4294967297, -2147483649] as $partition) {
+            $records = [['value' => 'a'], ['key' => 'k', 'value' => 'b'], ['value' => 'c', 'partition' => $partition]];
+            try {
+                $producer->produceBatch($records, 't');
+                self::fail('partition ' . $partition . ' accepted');
+            } catch (InvalidArgumentException $e) {
+                self::assertSame(InvalidArgumentException::class, get_class($e));
+                self::assertSame(ErrorCode::KB_INVALID_ARGUMENT, $e->getCode());
+                self::assertStringContainsString('partition of record 2', $e->getLibraryMessage());
+                self::assertStringContainsString('32-bit', $e->getLibraryMessage());
+                self::assertStringContainsString((string) $partition, $e->getLibraryMessage());
+            }
+        }
+        $producer->close();
+    }
+
+    /**
      * A full librdkafka queue stops the packed batch at the refused record: the ids before it
      * come with the exception, and resending from there completes the batch.
      */

@@ -168,7 +168,8 @@ final class Native
 
     /**
      * A kb_topic_partition[] for input calls. Returns [array or null when empty, count, arena];
-     * keep the arena referenced until the call returns.
+     * keep the arena referenced until the call returns. Each partition is checked as an int32_t
+     * (the struct field is one) before anything is allocated.
      *
      * @param TopicPartition[] $partitions
      *
@@ -182,6 +183,7 @@ final class Native
             if (!$tp instanceof TopicPartition) {
                 throw new \TypeError('expected a list of ' . TopicPartition::class . ', got ' . (is_object($tp) ? get_class($tp) : gettype($tp)));
             }
+            self::int32($tp->getPartition(), 'partition of entry ' . count($plan));
             $metadata = $tp->getMetadata();
             $plan[] = [$arena->addName($tp->getTopic(), 'topic name'), $metadata === null ? -1 : $arena->add($metadata)];
         }
