@@ -13,7 +13,8 @@
 #
 # KB_BROKERLESS=1 (make check-bindings): both PHPUnit runs with --group brokerless only (tests
 # that need no cluster, or take the embedded mock cluster from KafkaTestCase::cluster() since
-# KAFKA_BROKERS is unset here), reported as "php-cdef, broker-less: ..."; no FPM suites.
+# KAFKA_BROKERS is unset here), reported as "php-cdef, broker-less: ...", and the Composer
+# packages' check (tests/composer/run.sh); no FPM suites.
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -82,6 +83,9 @@ if [ -n "$brokerless" ]; then
     run_phpunit php-cdef || failed=1
     wait "$preload_pid" || failed=1
     cat "$tmp/preload.out"
+    # The two Composer packages, installed from this checkout (no broker, no network).
+    echo "== bindings/php/tests/composer/run.sh"
+    bash "$here/tests/composer/run.sh" || failed=1
     exit "$failed"
 fi
 run_phpunit php-cdef || failed=1
