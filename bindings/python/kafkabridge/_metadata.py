@@ -7,6 +7,7 @@ from typing import Optional, Tuple, Union
 from . import _native as _n
 from ._marshal import _cstr, _dec, _ms
 from ._native import lib as _lib
+from ._views import _take_view
 from .errors import _check, _error_from
 from .types import BrokerMetadata, ClusterMetadata, PartitionMetadata, TopicMetadata, TopicPartition
 
@@ -37,12 +38,7 @@ class _MetadataMixin:
         _check(_lib.kb_metadata_fetch(self._handle(),  # type: ignore[attr-defined]
                                       _cstr(topic, "topic") if topic is not None else None, _ms(timeout),
                                       byref(out)))
-        try:
-            view = _n.kb_metadata_view()
-            _check(_lib.kb_metadata_get_view(out, byref(view)))
-            return _metadata_from_view(view)
-        finally:
-            _lib.kb_metadata_free(out)
+        return _take_view(out, _n.kb_metadata_view, _lib.kb_metadata_get_view, _lib.kb_metadata_free, _metadata_from_view)
 
     metadata = list_topics
 

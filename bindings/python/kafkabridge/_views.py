@@ -103,15 +103,20 @@ def _view_text(v: _n.kb_event_view) -> str:
     return ctypes.string_at(v.text, v.text_len).decode("utf-8", "replace") if v.text else ""
 
 
+def _take_view(handle: c_void_p, view_type: Any, get_view: Any, free: Any, convert: Any) -> Any:
+    """Converts the view of a handle the library just returned, then frees the handle."""
+    try:
+        view = view_type()
+        _check(get_view(handle, byref(view)))
+        return convert(view)
+    finally:
+        free(handle)
+
+
 def _take_event(handle: c_void_p) -> Optional[Event]:
     if not handle:
         return None
-    try:
-        view = _n.kb_event_view()
-        _check(_lib.kb_event_get_view(handle, byref(view)))
-        return _event_from_view(view)
-    finally:
-        _lib.kb_event_free(handle)
+    return _take_view(handle, _n.kb_event_view, _lib.kb_event_get_view, _lib.kb_event_free, _event_from_view)
 
 
 def _take_event_batch(handle: c_void_p) -> List[Event]:
