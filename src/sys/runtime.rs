@@ -32,6 +32,11 @@ impl Poller {
     /// Serves `producer`'s events on a new thread (rdkafka's `poll` with a zero timeout: the
     /// callbacks of what is queued, without blocking). The thread holds the producer until it ends.
     pub fn spawn<C: ProducerContext + 'static>(name: &str, producer: Arc<BaseProducer<C>>) -> Poller {
+        Self::spawn_with(name, producer, SAFETY_NET_MS)
+    }
+
+    /// `spawn` with the poll(2) timeout that bounds a missed doorbell (-1: none, for tests).
+    fn spawn_with<C: ProducerContext + 'static>(name: &str, producer: Arc<BaseProducer<C>>, safety_net_ms: libc::c_int) -> Poller {
         let stop = Pipe::new();
         let stop_read = stop.read;
         let rk = RawClient(producer.client().native_ptr());
@@ -41,7 +46,7 @@ impl Poller {
                 let rk = rk;
                 // SAFETY: `producer` keeps the client alive until the end of this closure, after
                 // the queue handle taken inside is destroyed.
-                unsafe { serve_until_stopped(rk.0, stop_read, &|| producer.poll(Duration::ZERO)) };
+                unsafe { serve_until_stopped(rk.0, stop_read, &|| producer.poll(Duration::ZERO), safety_net_ms) };
                 drop(producer);
             })
             .expect("spawning a kafkabridge poll thread");
@@ -54,7 +59,7 @@ impl Poller {
 /// # Safety
 /// `rk` is a live client for the whole call, and `serve` handles its queued events without
 /// blocking.
-unsafe fn serve_until_stopped(rk: *mut rdsys::rd_kafka_t, stop: libc::c_int, serve: &dyn Fn()) {
+unsafe fn serve_until_stopped(rk: *mut rdsys::rd_kafka_t, stop: libc::c_int, serve: &dyn Fn(), safety_net_ms: libc::c_int) {
     // SAFETY: `rk` is live (the function's contract); the queue handle taken here is released
     // before returning, and the doorbell pipe outlives its registration (disabled first).
     unsafe {
@@ -69,9 +74,14 @@ unsafe fn serve_until_stopped(rk: *mut rdsys::rd_kafka_t, stop: libc::c_int, ser
         };
         let mut fds =
             [libc::pollfd { fd: doorbell.read, events: libc::POLLIN, revents: 0 }, libc::pollfd { fd: stop, events: libc::POLLIN, revents: 0 }];
+        // librdkafka rings the doorbell only when an event makes the queue non-empty. Events
+        // queued before it was enabled (the configuration warnings logged while the client was
+        // created) would keep every later event from ringing, and a delivery report would wait
+        // out the safety net: serve them first.
+        drain(queue);
         loop {
             // The timeout is a safety net only: the doorbell rings for every event.
-            let ready = libc::poll(fds.as_mut_ptr(), 2, 1000);
+            let ready = libc::poll(fds.as_mut_ptr(), 2, safety_net_ms);
             if ready > 0 && fds[1].revents != 0 {
                 break;
             }
@@ -94,6 +104,9 @@ impl Drop for Poller {
         }
     }
 }
+
+/// How long a poll thread sleeps at most when its doorbell stays silent.
+const SAFETY_NET_MS: libc::c_int = 1000;
 
 /// A non-blocking, close-on-exec pipe, closed on drop.
 struct Pipe {
@@ -173,5 +186,45 @@ pub fn run_at_exit(hook: fn()) {
         // SAFETY: `at_exit` is a plain extern "C" fn that lives as long as the process (the
         // library is linked -z nodelete, so it is never unmapped).
         unsafe { libc::atexit(at_exit) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossbeam_channel::{unbounded, Sender};
+    use rdkafka::client::ClientContext;
+    use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
+    use rdkafka::producer::DeliveryResult;
+
+    struct LogLines(parking_lot::Mutex<Sender<String>>);
+
+    impl ClientContext for LogLines {
+        fn log(&self, _level: RDKafkaLogLevel, _facility: &str, line: &str) {
+            let _ = self.0.lock().send(line.to_string());
+        }
+    }
+
+    impl ProducerContext for LogLines {
+        type DeliveryOpaque = ();
+        fn delivery(&self, _: &DeliveryResult<'_>, _: ()) {}
+    }
+
+    /// A warning logged while the client is created is queued before the poll thread enables its
+    /// doorbell. With the safety net off, only serving the queue at start delivers it (and,
+    /// behind it, every later event); without that, this waited for the safety net's second.
+    #[test]
+    fn events_queued_before_the_poller_started_are_served() {
+        let (tx, rx) = unbounded();
+        let producer: BaseProducer<LogLines> = ClientConfig::new()
+            .set("bootstrap.servers", "127.0.0.1:9")
+            .set("socket.blocking.max.ms", "100") // deprecated: librdkafka warns at creation
+            .create_with_context(LogLines(parking_lot::Mutex::new(tx)))
+            .expect("creating a producer");
+        let poller = Poller::spawn_with("kb-test", Arc::new(producer), -1);
+        // A bound so a regression fails instead of hanging; not a measure of speed.
+        let line = rx.recv_timeout(Duration::from_secs(30)).expect("the creation warning was never served");
+        assert!(line.contains("socket.blocking.max.ms"), "{line}");
+        drop(poller);
     }
 }
