@@ -199,6 +199,10 @@ impl ProducerClient {
             .map_err(|e| KbError::kafka("creating the producer", e))?;
         let producer = Arc::new(producer);
         let poller = Poller::spawn("kb-producer", producer.clone());
+        let for_producer = settings.clone().for_producer();
+        if for_producer.kafka.get("enable.idempotence").is_some_and(|v| v == "true") && !for_producer.kafka.contains_key("transactional.id") {
+            nudge_producer_id(producer.clone());
+        }
         // Live producers are flushed (bounded) when the process exits normally.
         crate::sys::runtime::run_at_exit(flush_all_at_exit);
         let client = Arc::new(ProducerClient {
@@ -300,6 +304,32 @@ impl ProducerClient {
     pub fn in_flight(&self) -> i32 {
         self.producer.in_flight_count()
     }
+}
+
+/// How long each metadata request of `nudge_producer_id` waits for a broker.
+const NUDGE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Gets an idempotent producer its producer id in milliseconds instead of half a second.
+///
+/// Why: librdkafka (2.12) asks for the id when a metadata answer arrives, but only a broker it
+/// learned from the metadata may serve it, and the bootstrap connection that brought the first
+/// answer is dropped right after. When the learned broker's connection comes up, its metadata
+/// refresh is skipped as already in flight, so the request waits for a 500 ms retry timer, and
+/// every new client's first delivery with it (measured: 0.51 s; with these requests 0.06 s).
+/// Two requests for the brokers' metadata, one after the other, on a thread of their own: the
+/// second can only be answered once a learned broker is up, and its answer triggers the id
+/// request. The thread keeps the client alive until it is done (at most two timeouts).
+fn nudge_producer_id(producer: Arc<BaseProducer<ReportRouter>>) {
+    let spawned = std::thread::Builder::new().name("kb-producer-id".into()).spawn(move || {
+        for _ in 0..2 {
+            let err = crate::sys::librdkafka::request_broker_metadata(producer.client(), crate::sys::librdkafka::millis(NUDGE_TIMEOUT));
+            if err as i32 != 0 {
+                break; // no broker in time: librdkafka's own timer takes over
+            }
+        }
+    });
+    // Without the thread only the first delivery is slower; nothing is lost.
+    drop(spawned);
 }
 
 /// Every client created in this process, for the exit flush.

@@ -142,6 +142,20 @@ pub fn commit_async<C: ClientContext>(client: &Client<C>, tpl: Option<&TopicPart
     }
 }
 
+/// Requests the brokers' metadata (no topics beyond those the client already knows) and waits up
+/// to `timeout_ms` for the answer; the answer itself is discarded.
+pub fn request_broker_metadata<C: ClientContext>(client: &Client<C>, timeout_ms: i32) -> RDKafkaRespErr {
+    let mut md: *const rd::rd_kafka_metadata_t = std::ptr::null();
+    // SAFETY: a live client; `md` is written only on success and destroyed once.
+    unsafe {
+        let err = rd::rd_kafka_metadata(client.native_ptr(), 0, std::ptr::null_mut(), &mut md, timeout_ms);
+        if !md.is_null() {
+            rd::rd_kafka_metadata_destroy(md);
+        }
+        err
+    }
+}
+
 /// `rd_kafka_flush`: sends at once (not waiting out `linger.ms`) until nothing is in flight or
 /// `timeout_ms` passed.
 pub fn flush<C: ClientContext>(client: &Client<C>, timeout_ms: i32) -> RDKafkaRespErr {
