@@ -22,20 +22,29 @@ use KafkaBridge\StatsEvent;
 final class EventsTest extends KafkaTestCase
 {
     /**
-     * Polls (bounded) until an event of $class arrives.
+     * Polls (bounded) until one event of each of $classes has arrived, in any order; returns the
+     * first of each, by class.
      *
-     * @param class-string<Event> $class
+     * @param list<class-string<Event>> $classes
+     *
+     * @return array<class-string<Event>, Event>
      */
-    private static function awaitEvent(Producer $producer, string $class): Event
+    private static function awaitEvents(Producer $producer, array $classes): array
     {
+        $seen = [];
         $deadline = self::nowMs() + 10000;
-        while (self::nowMs() < $deadline) {
+        while (count($seen) < count($classes) && self::nowMs() < $deadline) {
             $event = $producer->poll(50);
-            if ($event instanceof $class) {
-                return $event;
+            foreach ($classes as $class) {
+                if ($event instanceof $class && !isset($seen[$class])) {
+                    $seen[$class] = $event;
+                }
             }
         }
-        self::fail('no ' . $class . ' within 10 s');
+        $missing = array_diff($classes, array_keys($seen));
+        self::assertSame([], array_values($missing), 'events that did not come within 10 s');
+
+        return $seen;
     }
 
     public function testStatisticsLogsAndClientErrorsBecomeEvents(): void
@@ -46,19 +55,23 @@ final class EventsTest extends KafkaTestCase
             'debug' => 'broker',
             'bridge.close.timeout.ms' => 500,
         ]);
-        $stats = self::awaitEvent($producer, StatsEvent::class);
+        // Each kind arrives, in whatever order: the refused connection's error can come before
+        // the first statistics report or after it, and the debug lines around both.
+        $seen = self::awaitEvents($producer, [StatsEvent::class, LogEvent::class, ErrorEvent::class]);
+
+        $stats = $seen[StatsEvent::class];
         self::assertInstanceOf(StatsEvent::class, $stats);
         self::assertSame(Event::STATS, $stats->getType());
         self::assertArrayHasKey('client_id', $stats->decode());
 
-        $log = self::awaitEvent($producer, LogEvent::class);
+        $log = $seen[LogEvent::class];
         self::assertInstanceOf(LogEvent::class, $log);
         self::assertGreaterThanOrEqual(0, $log->getLevel());
         self::assertLessThanOrEqual(7, $log->getLevel());
         self::assertNotSame('', $log->getFacility());
         self::assertNotSame('', $log->getMessage());
 
-        $error = self::awaitEvent($producer, ErrorEvent::class);
+        $error = $seen[ErrorEvent::class];
         self::assertInstanceOf(ErrorEvent::class, $error);
         self::assertNotSame(0, $error->getErr());
         self::assertNotSame('', $error->getMessage());
