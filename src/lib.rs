@@ -26,7 +26,6 @@ pub use crate::api::{
 };
 pub use crate::core::config::{KB_CLIENT_ID_MAX_LEN, KB_CONFIG_VALUE_MAX_LEN};
 pub use crate::core::error::*;
-pub use crate::core::events::EventKind;
 pub use crate::core::packed::KB_PACKED_ABSENT;
 pub use crate::core::partitions::{KB_OFFSET_BEGINNING, KB_OFFSET_END, KB_OFFSET_INVALID, KB_OFFSET_STORED, KB_OFFSET_TAIL_BASE, KB_PARTITION_UA};
 pub use crate::core::producer::{KB_PURGE_INFLIGHT, KB_PURGE_NON_BLOCKING, KB_PURGE_QUEUE};

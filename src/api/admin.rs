@@ -4,7 +4,7 @@ use std::os::raw::c_char;
 use std::sync::Arc;
 
 use crate::api::config::{kb_config, settings_arg};
-use crate::boundary::{check_not_null, guard, slice_arg, str_arg, timeout_arg, topic_arg, write_out, Registry};
+use crate::boundary::{check_not_null, guard, slice_arg, str_arg, timeout_arg, write_out, Registry};
 use crate::core::admin::Admin;
 use crate::core::error::{kb_err, KbResult};
 
@@ -48,7 +48,7 @@ pub extern "C" fn kb_admin_create_topic(
 ) -> kb_err {
     guard(|| {
         let admin = ADMINS.get(a)?;
-        let topic = topic_arg(topic, "topic")?;
+        let topic = str_arg(topic, "topic")?;
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
         let names = slice_arg(config_names, config_count, "config_names")?;
         let values = slice_arg(config_values, config_count, "config_values")?;
@@ -68,7 +68,7 @@ pub extern "C" fn kb_admin_create_topic(
 pub extern "C" fn kb_admin_delete_topic(a: *mut kb_admin, topic: *const c_char, timeout_ms: i32) -> kb_err {
     guard(|| {
         let admin = ADMINS.get(a)?;
-        let topic = topic_arg(topic, "topic")?;
+        let topic = str_arg(topic, "topic")?;
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
         admin.delete_topic(topic, timeout)
     })

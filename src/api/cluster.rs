@@ -12,7 +12,7 @@ use crate::api::admin::ADMINS;
 use crate::api::consumer::CONSUMERS;
 use crate::api::partition_list::{kb_partition_list, kb_topic_partition, partitions_arg, return_list};
 use crate::api::producer::PRODUCERS;
-use crate::boundary::{check_not_null, guard, guard_count, str_arg, timeout_arg, topic_arg, write_out, Registry, WithViews};
+use crate::boundary::{check_not_null, guard, guard_count, str_arg, timeout_arg, write_out, Registry, WithViews};
 use crate::core::cluster::{ClusterClient, ClusterMetadata, GroupInfo};
 use crate::core::error::{kb_err, KbError, KbResult};
 
@@ -136,7 +136,7 @@ pub extern "C" fn kb_metadata_fetch(handle: *const c_void, topic: *const c_char,
     guard(|| {
         check_not_null!(out);
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
-        let topic = if topic.is_null() { None } else { Some(topic_arg(topic, "topic")?) };
+        let topic = if topic.is_null() { None } else { Some(str_arg(topic, "topic")?) };
         let md = with_client(handle, &|c| c.metadata(topic, timeout))?;
         write_out(out, METADATA.insert(Arc::new(WithViews::new(md, metadata_views))));
         Ok(())
@@ -174,7 +174,7 @@ pub extern "C" fn kb_watermarks(
     guard(|| {
         check_not_null!(low_out, high_out);
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
-        let topic = topic_arg(topic, "topic")?;
+        let topic = str_arg(topic, "topic")?;
         let (low, high) = with_client(handle, &|c| c.watermarks(topic, partition, timeout))?;
         write_out(low_out, low);
         write_out(high_out, high);

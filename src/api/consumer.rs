@@ -7,7 +7,7 @@ use crate::api::config::{kb_config, settings_arg};
 use crate::api::event::{kb_event, kb_event_batch, return_event, return_events};
 use crate::api::message::{kb_message, kb_message_batch, return_message, return_messages, MESSAGES};
 use crate::api::partition_list::{kb_partition_list, kb_topic_partition, list_arg, return_list};
-use crate::boundary::{check_not_null, guard, slice_arg, str_arg, timeout_arg, topic_arg, write_out, Registry};
+use crate::boundary::{check_not_null, guard, slice_arg, str_arg, timeout_arg, write_out, Registry};
 use crate::core::consumer::ConsumerClient;
 use crate::core::error::{kb_err, KbResult};
 
@@ -181,7 +181,7 @@ pub extern "C" fn kb_consumer_commit_message(c: *mut kb_consumer, msg: *const kb
 #[no_mangle]
 pub extern "C" fn kb_consumer_store_offset(c: *mut kb_consumer, topic: *const c_char, partition: i32, offset: i64) -> kb_err {
     guard(|| {
-        let topic = topic_arg(topic, "topic")?;
+        let topic = str_arg(topic, "topic")?;
         CONSUMERS.get(c)?.store_offset(topic, partition, offset)
     })
 }
@@ -224,7 +224,7 @@ pub extern "C" fn kb_consumer_position(c: *mut kb_consumer, out: *mut *mut kb_pa
 #[no_mangle]
 pub extern "C" fn kb_consumer_seek(c: *mut kb_consumer, topic: *const c_char, partition: i32, offset: i64, timeout_ms: i32) -> kb_err {
     guard(|| {
-        let topic = topic_arg(topic, "topic")?;
+        let topic = str_arg(topic, "topic")?;
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
         CONSUMERS.get(c)?.seek(topic, partition, offset, timeout)
     })

@@ -7,28 +7,8 @@ use std::sync::Arc;
 use crate::api::partition_list::{kb_topic_partition, partition_views};
 use crate::boundary::{check_not_null, guard, guard_count, write_out, Registry, WithViews};
 use crate::core::error::kb_err;
-use crate::core::events::{Event, EventKind};
-
-/// What an event reports.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum kb_event_type {
-    /// A produced message was delivered or failed: `message_id`, `topic`, `partition`, `offset`,
-    /// `timestamp_ms`, `err` (0 on success) and `text` (the error message).
-    KB_EVENT_DELIVERY = 1,
-    /// A client-level error (`err`, `text`, `fatal`), for example all brokers down.
-    KB_EVENT_ERROR = 2,
-    /// A librdkafka log line: `log_level` (syslog levels 0..7), `facility`, `text`.
-    KB_EVENT_LOG = 3,
-    /// Statistics JSON in `text` (enable with the `statistics.interval.ms` property).
-    KB_EVENT_STATS = 4,
-    /// A consumer group rebalance: `err` is RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS (-175) or
-    /// RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS (-174); `partitions` lists them. kafkabridge has
-    /// already applied the (incremental) assignment when you see this event.
-    KB_EVENT_REBALANCE = 5,
-    /// The result of an offset commit: `err` and the committed `partitions`.
-    KB_EVENT_COMMIT = 6,
-}
+pub use crate::core::events::kb_event_type;
+use crate::core::events::Event;
 
 /// A borrowed view of one event; every pointer is owned by the event (or batch) it came from and
 /// valid until that is freed. Absent strings are NULL.
@@ -54,19 +34,6 @@ pub struct kb_event_view {
     pub partitions: *const kb_topic_partition,
     pub partition_count: usize,
 }
-impl From<EventKind> for kb_event_type {
-    fn from(kind: EventKind) -> Self {
-        match kind {
-            EventKind::Delivery => kb_event_type::KB_EVENT_DELIVERY,
-            EventKind::Error => kb_event_type::KB_EVENT_ERROR,
-            EventKind::Log => kb_event_type::KB_EVENT_LOG,
-            EventKind::Stats => kb_event_type::KB_EVENT_STATS,
-            EventKind::Rebalance => kb_event_type::KB_EVENT_REBALANCE,
-            EventKind::Commit => kb_event_type::KB_EVENT_COMMIT,
-        }
-    }
-}
-
 /// One event handed to the host.
 pub struct kb_event(());
 /// Several events handed to the host at once.
@@ -90,7 +57,7 @@ fn views(events: &[Event]) -> EventViews {
         .iter()
         .zip(&partitions)
         .map(|(e, parts)| kb_event_view {
-            kind: e.kind.into(),
+            kind: e.kind,
             err: e.err,
             fatal: e.fatal as i32,
             message_id: e.message_id,

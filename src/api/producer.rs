@@ -12,7 +12,6 @@ use crate::api::message::kb_header;
 use crate::api::partition_list::{kb_topic_partition, list_arg};
 use crate::boundary::{bytes_arg, check_not_null, guard, slice_arg, str_arg, timeout_arg, write_out, write_out_at, Registry};
 use crate::core::error::{kb_err, KbResult};
-use crate::core::packed;
 use crate::core::producer::ProducerSession;
 use crate::core::producer_clients::{HeaderRef, Record};
 
@@ -238,13 +237,7 @@ pub extern "C" fn kb_producer_produce_packed(
         let s = PRODUCERS.get(p)?;
         let topic = str_arg(topic, "topic")?;
         let buf = slice_arg(packed, packed_len, "packed")?;
-        if buf.is_empty() {
-            // Each record checks the topic (and a refusal names the record); with none, check it here.
-            crate::core::topic::check_topic(topic)?;
-        }
-        packed::validate(buf, if ids_out.is_null() { usize::MAX } else { ids_cap })?;
-        let records = packed::records(buf).map(|(key, value)| Ok(Record { topic, partition, key, value, headers: Vec::new(), timestamp_ms: 0 }));
-        s.produce_in_order(records, accepted(ids_out, accepted_out))
+        s.produce_packed(topic, partition, buf, if ids_out.is_null() { usize::MAX } else { ids_cap }, accepted(ids_out, accepted_out))
     })
 }
 

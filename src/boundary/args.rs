@@ -20,13 +20,6 @@ pub fn str_arg<'a>(ptr: *const c_char, what: &str) -> KbResult<&'a str> {
     unsafe { CStr::from_ptr(ptr) }.to_str().map_err(|e| KbError::new(crate::core::error::KB_ERR_BAD_UTF8, format!("{what} is not valid UTF-8: {e}")))
 }
 
-/// Borrows a topic name argument, refusing one Kafka would not accept (see `crate::core::topic`).
-pub fn topic_arg<'a>(ptr: *const c_char, what: &str) -> KbResult<&'a str> {
-    let topic = str_arg(ptr, what)?;
-    crate::core::topic::check_topic(topic).map_err(|e| KbError::new(e.code, format!("{what}: {}", e.message)))?;
-    Ok(topic)
-}
-
 /// Borrows `(ptr, len)` binary data; NULL means "absent" (a NULL key, a tombstone value).
 /// A NULL pointer with a non-zero length is a caller bug and is refused.
 pub fn bytes_arg<'a>(ptr: *const u8, len: usize, what: &str) -> KbResult<Option<&'a [u8]>> {

@@ -16,7 +16,7 @@ use rdkafka::types::RDKafkaRespErr;
 
 use crate::core::config::Settings;
 use crate::core::error::{kafka_code, KbError, KbResult};
-use crate::core::events::{Event, EventKind, EventQueue};
+use crate::core::events::{kb_event_type, Event, EventQueue};
 use crate::core::message::Message;
 use crate::core::partitions::{entries, PartitionEntry};
 use crate::core::text::{cstr, TopicName};
@@ -50,7 +50,7 @@ impl ConsumerContext for ConsumerEvents {
                 return;
             }
         };
-        self.queue.push_always(Event { err, partitions: parts, ..Event::new(EventKind::Rebalance) });
+        self.queue.push_always(Event { err, partitions: parts, ..Event::new(kb_event_type::KB_EVENT_REBALANCE) });
     }
 
     fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
@@ -58,7 +58,7 @@ impl ConsumerContext for ConsumerEvents {
             Ok(()) => (0, None),
             Err(e) => (kafka_code(&e), Some(cstr(&e.to_string()))),
         };
-        self.queue.push_always(Event { err, text, partitions: entries(offsets), ..Event::new(EventKind::Commit) });
+        self.queue.push_always(Event { err, text, partitions: entries(offsets), ..Event::new(kb_event_type::KB_EVENT_COMMIT) });
     }
 }
 

@@ -13,26 +13,30 @@ use crate::core::error::{kb_err, KbError, KbResult, KB_ERR_EVENT_QUEUE_FULL};
 use crate::core::partitions::{PartitionEntry, KB_OFFSET_INVALID};
 use crate::core::text::cstr;
 
-/// What an event reports (the numbers of the C enum `kb_event_type`).
+/// What an event reports.
+#[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EventKind {
-    /// A produced message was delivered or failed.
-    Delivery = 1,
-    /// A client-level error, for example all brokers down.
-    Error = 2,
-    /// A librdkafka log line.
-    Log = 3,
-    /// Statistics JSON.
-    Stats = 4,
-    /// A consumer group rebalance, already applied.
-    Rebalance = 5,
-    /// The result of an offset commit.
-    Commit = 6,
+pub enum kb_event_type {
+    /// A produced message was delivered or failed: `message_id`, `topic`, `partition`, `offset`,
+    /// `timestamp_ms`, `err` (0 on success) and `text` (the error message).
+    KB_EVENT_DELIVERY = 1,
+    /// A client-level error (`err`, `text`, `fatal`), for example all brokers down.
+    KB_EVENT_ERROR = 2,
+    /// A librdkafka log line: `log_level` (syslog levels 0..7), `facility`, `text`.
+    KB_EVENT_LOG = 3,
+    /// Statistics JSON in `text` (enable with the `statistics.interval.ms` property).
+    KB_EVENT_STATS = 4,
+    /// A consumer group rebalance: `err` is RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS (-175) or
+    /// RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS (-174); `partitions` lists them. kafkabridge has
+    /// already applied the (incremental) assignment when you see this event.
+    KB_EVENT_REBALANCE = 5,
+    /// The result of an offset commit: `err` and the committed `partitions`.
+    KB_EVENT_COMMIT = 6,
 }
 
 /// One recorded event (owned data).
 pub struct Event {
-    pub kind: EventKind,
+    pub kind: kb_event_type,
     pub err: kb_err,
     pub fatal: bool,
     pub message_id: u64,
@@ -47,7 +51,7 @@ pub struct Event {
 }
 
 impl Event {
-    pub fn new(kind: EventKind) -> Event {
+    pub fn new(kind: kb_event_type) -> Event {
         Event {
             kind,
             err: 0,
@@ -65,16 +69,16 @@ impl Event {
     }
 
     pub fn error(err: kb_err, fatal: bool, text: &str) -> Event {
-        Event { err, fatal, text: Some(cstr(text)), ..Event::new(EventKind::Error) }
+        Event { err, fatal, text: Some(cstr(text)), ..Event::new(kb_event_type::KB_EVENT_ERROR) }
     }
 
     pub fn log(level: i32, facility: &str, text: &str) -> Event {
-        Event { log_level: level, facility: Some(cstr(facility)), text: Some(cstr(text)), ..Event::new(EventKind::Log) }
+        Event { log_level: level, facility: Some(cstr(facility)), text: Some(cstr(text)), ..Event::new(kb_event_type::KB_EVENT_LOG) }
     }
 
     pub fn stats(json: &[u8]) -> Event {
         let text = CString::new(json.iter().copied().filter(|b| *b != 0).collect::<Vec<u8>>()).unwrap_or_default();
-        Event { text: Some(text), ..Event::new(EventKind::Stats) }
+        Event { text: Some(text), ..Event::new(kb_event_type::KB_EVENT_STATS) }
     }
 }
 
@@ -129,7 +133,7 @@ impl EventQueue {
     }
 
     fn taken(&self, ev: Event) -> Event {
-        if ev.kind == EventKind::Delivery {
+        if ev.kind == kb_event_type::KB_EVENT_DELIVERY {
             self.pending_reports.fetch_sub(1, Ordering::SeqCst);
         }
         ev
@@ -184,8 +188,8 @@ mod tests {
     #[test]
     fn reports_apply_backpressure_and_other_events_overflow_counted() {
         let q = EventQueue::new(2);
-        q.push_report(Event::new(EventKind::Delivery));
-        q.push_report(Event::new(EventKind::Delivery));
+        q.push_report(Event::new(kb_event_type::KB_EVENT_DELIVERY));
+        q.push_report(Event::new(kb_event_type::KB_EVENT_DELIVERY));
         assert_eq!(q.check_room(1).unwrap_err().code, KB_ERR_EVENT_QUEUE_FULL);
         q.push(Event::log(6, "X", "dropped"));
         assert_eq!(q.dropped(), 1);

@@ -14,6 +14,7 @@ use rdkafka::TopicPartitionList;
 use crate::core::config::Settings;
 use crate::core::error::{KbError, KbResult};
 use crate::core::events::{Event, EventQueue};
+use crate::core::packed;
 use crate::core::producer_clients::{self, ProducerClient, Record};
 use crate::sys::librdkafka::{self, millis};
 
@@ -85,6 +86,19 @@ impl ProducerSession {
             accepted(i, id);
         }
         Ok(())
+    }
+
+    /// Enqueues the records of a packed buffer (`core::packed`), all to `topic`/`partition`, in
+    /// order like `produce_in_order`; a malformed buffer, or more than `max_records`, enqueues
+    /// nothing.
+    pub fn produce_packed(&self, topic: &str, partition: i32, buf: &[u8], max_records: usize, accepted: impl FnMut(usize, u64)) -> KbResult<()> {
+        packed::validate(buf, max_records)?;
+        if buf.is_empty() {
+            // Each record checks the topic (and a refusal names the record); with none, check it here.
+            crate::core::topic::check_topic(topic)?;
+        }
+        let records = packed::records(buf).map(|(key, value)| Ok(Record { topic, partition, key, value, headers: Vec::new(), timestamp_ms: 0 }));
+        self.produce_in_order(records, accepted)
     }
 
     /// Produces one message and waits up to `timeout` for its own report, without sitting out

@@ -20,7 +20,7 @@ use rdkafka::types::RDKafkaRespErr;
 
 use crate::core::config::Settings;
 use crate::core::error::{KbError, KbResult, KB_ERR_CONFIG_CONFLICT};
-use crate::core::events::{Event, EventKind, EventQueue};
+use crate::core::events::{kb_event_type, Event, EventQueue};
 use crate::core::partitions::KB_OFFSET_INVALID;
 use crate::core::text::{cstr, TopicName};
 use crate::sys::process::fork_epoch;
@@ -116,7 +116,7 @@ impl ProducerContext for ReportRouter {
             offset: if err.is_some() { KB_OFFSET_INVALID } else { msg.offset() },
             timestamp_ms: msg.timestamp().to_millis().unwrap_or(-1),
             text: err.map(|e| cstr(&e.to_string())),
-            ..Event::new(EventKind::Delivery)
+            ..Event::new(kb_event_type::KB_EVENT_DELIVERY)
         };
         let ev = match &tag.waiter {
             Some(w) => match w.send(ev) {
@@ -195,12 +195,12 @@ impl ProducerClient {
             last_error: Mutex::new(None),
             topic_name: Mutex::new(TopicName::default()),
         };
-        let producer = BaseProducer::from_config_and_context(&settings.clone().for_producer().client_config(), router)
-            .map_err(|e| KbError::kafka("creating the producer", e))?;
+        let resolved = settings.clone().for_producer();
+        let producer =
+            BaseProducer::from_config_and_context(&resolved.client_config(), router).map_err(|e| KbError::kafka("creating the producer", e))?;
         let producer = Arc::new(producer);
         let poller = Poller::spawn("kb-producer", producer.clone());
-        let for_producer = settings.clone().for_producer();
-        if for_producer.kafka.get("enable.idempotence").is_some_and(|v| v == "true") && !for_producer.kafka.contains_key("transactional.id") {
+        if resolved.kafka.get("enable.idempotence").is_some_and(|v| v == "true") && !resolved.kafka.contains_key("transactional.id") {
             nudge_producer_id(producer.clone());
         }
         // Live producers are flushed (bounded) when the process exits normally.
@@ -247,7 +247,7 @@ impl ProducerClient {
     pub fn detach(&self, session: u64) {
         let queue = self.router().sessions.write().remove(&session);
         if let Some(q) = queue {
-            for ev in q.drain().iter().filter(|e| e.kind == EventKind::Delivery) {
+            for ev in q.drain().iter().filter(|e| e.kind == kb_event_type::KB_EVENT_DELIVERY) {
                 self.router().orphan(ev);
             }
         }
