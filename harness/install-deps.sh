@@ -5,6 +5,9 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config libssl-dev zlib1g-dev libcurl4-openssl-dev)
 [ "${1:-test}" = build ] || packages+=(valgrind kcat maven openjdk-17-jre-headless php8.2-cli php8.2-fpm phpunit composer libfcgi-bin iproute2 openssl python3-pytest)
 [ "${1:-test}" != bench ] || packages+=(nginx-light wrk curl python3-venv linux-perf)
+# Building the php-rdkafka extension for the phpt suite and the side-by-side rows needs phpize and
+# run-tests.php (php-dev) and zstd's headers (librdkafka is built shared, with the same features).
+[ -z "${PHP_RDKAFKA_SRC:-}" ] || [ "${1:-test}" = build ] || packages+=(php8.2-dev libzstd-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -706,6 +706,14 @@ kb_err kb_watermarks(const void *handle,
                      int64_t *high_out);
 
 /**
+ * Stores in `*out` the id of the cluster's controller broker, as the client behind `handle` (a
+ * `kb_producer*`, `kb_consumer*` or `kb_admin*`) knows it from metadata, waiting up to
+ * `timeout_ms` for a first metadata answer; -1 when no controller is known by then (the call
+ * still succeeds). Errors: KB_ERR_INVALID_HANDLE, KB_ERR_INVALID_ARGUMENT.
+ */
+kb_err kb_controller_id(const void *handle, int32_t timeout_ms, int32_t *out);
+
+/**
  * For each of `count` partitions whose `offset` holds a timestamp in milliseconds, looks up the
  * earliest offset whose timestamp is at or after it (KB_OFFSET_END if none) and stores the
  * answers in `*out` (an empty list for `count` 0). Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, KB_ERR_*.

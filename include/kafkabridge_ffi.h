@@ -153,6 +153,7 @@ kb_err kb_watermarks(const void *handle,
                      int32_t timeout_ms,
                      int64_t *low_out,
                      int64_t *high_out);
+kb_err kb_controller_id(const void *handle, int32_t timeout_ms, int32_t *out);
 kb_err kb_offsets_for_times(const void *handle,
                             const kb_topic_partition *parts,
                             size_t count,

@@ -899,6 +899,7 @@ fn null_out_parameters_are_refused() {
     fails!(KB_ERR_NULL_ARGUMENT, null_out("low_out"), kb_watermarks(p.cast(), t, 0, 100, null_mut(), &mut 0));
     fails!(KB_ERR_NULL_ARGUMENT, null_out("high_out"), kb_watermarks(p.cast(), t, 0, 100, &mut 0, null_mut()));
     fails!(KB_ERR_NULL_ARGUMENT, null_out("out"), kb_offsets_for_times(p.cast(), null(), 0, 100, null_mut()));
+    fails!(KB_ERR_NULL_ARGUMENT, null_out("out"), kb_controller_id(p.cast(), 100, null_mut()));
     fails!(KB_ERR_NULL_ARGUMENT, null_out("out"), kb_group_list_fetch(p.cast(), null(), 100, null_mut()));
 
     // The optional ones may be NULL: the message id, and the ids of a batch (ids_cap ignored).

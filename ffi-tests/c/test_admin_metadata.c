@@ -221,6 +221,21 @@ static void watermarks_and_offsets_for_times(void) {
         CHECK_EQ_INT(low, 0);
         CHECK_EQ_INT(high, WM_N);
     }
+    /* Every client knows the controller: one of the brokers of the metadata (the test broker). */
+    kb_metadata *md = NULL;
+    kb_metadata_view view;
+    CHECK_OK(kb_metadata_fetch(p, topic, WAIT_MS, &md));
+    CHECK_OK(kb_metadata_get_view(md, &view));
+    for (size_t k = 0; k < sizeof clients / sizeof clients[0]; k++) {
+        int32_t controller = -9;
+        CHECK_OK(kb_controller_id(clients[k], WAIT_MS, &controller));
+        int known = 0;
+        for (size_t b = 0; b < view.broker_count; b++) known |= view.brokers[b].id == controller;
+        CHECK(known);
+    }
+    kb_metadata_free(md);
+    CHECK_ERR(kb_controller_id((const void *)(uintptr_t)0x1234, 100, &(int32_t){0}), KB_ERR_INVALID_HANDLE);
+
     /* Out-parameters are left alone on failure: an unknown partition. */
     int64_t low = -9, high = -9;
     CHECK(kb_watermarks(c, topic, 7, 5000, &low, &high) != 0);

@@ -182,6 +182,20 @@ pub extern "C" fn kb_watermarks(
     })
 }
 
+/// Stores in `*out` the id of the cluster's controller broker, as the client behind `handle` (a
+/// `kb_producer*`, `kb_consumer*` or `kb_admin*`) knows it from metadata, waiting up to
+/// `timeout_ms` for a first metadata answer; -1 when no controller is known by then (the call
+/// still succeeds). Errors: KB_ERR_INVALID_HANDLE, KB_ERR_INVALID_ARGUMENT.
+#[no_mangle]
+pub extern "C" fn kb_controller_id(handle: *const c_void, timeout_ms: i32, out: *mut i32) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        write_out(out, with_client(handle, &|c| Ok(c.controller_id(timeout)))?);
+        Ok(())
+    })
+}
+
 /// For each of `count` partitions whose `offset` holds a timestamp in milliseconds, looks up the
 /// earliest offset whose timestamp is at or after it (KB_OFFSET_END if none) and stores the
 /// answers in `*out` (an empty list for `count` 0). Errors: RD_KAFKA_RESP_ERR__TIMED_OUT, KB_ERR_*.

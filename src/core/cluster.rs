@@ -62,6 +62,8 @@ pub trait ClusterClient {
     fn offsets_for_times(&self, parts: &[PartitionRef<'_>], timeout: Duration) -> KbResult<Vec<PartitionEntry>>;
     /// The cluster's consumer groups, or only `group`.
     fn groups(&self, group: Option<&str>, timeout: Duration) -> KbResult<Vec<GroupInfo>>;
+    /// The id of the controller broker, or -1 when none is known within `timeout`.
+    fn controller_id(&self, timeout: Duration) -> i32;
 }
 
 impl<C: ClientContext> ClusterClient for Client<C> {
@@ -127,5 +129,9 @@ impl<C: ClientContext> ClusterClient for Client<C> {
                 member_count: g.members().len(),
             })
             .collect())
+    }
+
+    fn controller_id(&self, timeout: Duration) -> i32 {
+        librdkafka::controller_id(self, millis(timeout))
     }
 }

@@ -95,6 +95,13 @@ pub fn offsets_for_times<C: ClientContext>(client: &Client<C>, tpl: &TopicPartit
     unsafe { rd::rd_kafka_offsets_for_times(client.native_ptr(), tpl.ptr(), timeout_ms) }
 }
 
+/// `rd_kafka_controllerid`: the id of the cluster's controller broker, -1 when it is not known
+/// within `timeout_ms` (librdkafka waits for the first metadata answer up to then).
+pub fn controller_id<C: ClientContext>(client: &Client<C>, timeout_ms: i32) -> i32 {
+    // SAFETY: a live client.
+    unsafe { rd::rd_kafka_controllerid(client.native_ptr(), timeout_ms) }
+}
+
 /// What a synchronous commit heard back.
 pub enum CommitAnswer {
     /// The coordinator answered (or librdkafka refused at once) with this code.

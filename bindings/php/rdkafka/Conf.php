@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace RdKafka;
 
+use RdKafka\Internal\Caller;
 use RdKafka\Internal\Settings;
 
 /**
@@ -34,15 +35,23 @@ class Conf
     }
 
     /**
-     * The properties that were set, name => value, sorted by name. Secret values (passwords,
-     * OAuth secrets, private keys) are shown as "[redacted]". Unlike php-rdkafka's, librdkafka's
-     * defaults for properties that were not set are not listed.
+     * The properties that were set, name => value, sorted by name, and as in php-rdkafka's dump
+     * an entry `<name>_cb` for every callback that was set (dr_msg_cb, error_cb, ...; the value
+     * identifies the callback, it is not an address). Secret values (passwords, OAuth secrets,
+     * private keys) are shown as "[redacted]". Unlike php-rdkafka's, librdkafka's defaults for
+     * properties that were not set are not listed.
      *
      * @return array<string, string>
      */
     public function dump()
     {
-        return $this->settings->dump();
+        $dump = $this->settings->dump();
+        foreach ($this->callbacks as $name => $callback) {
+            $dump[$name . '_cb'] = sprintf('0x%x', is_object($callback) ? spl_object_id($callback) : crc32(serialize($callback)));
+        }
+        ksort($dump);
+
+        return $dump;
     }
 
     /**
@@ -63,14 +72,20 @@ class Conf
     /**
      * Makes the properties of $topic_conf the defaults of every topic.
      *
-     * @deprecated as in php-rdkafka: set topic properties on the Conf directly
+     * @deprecated as in php-rdkafka (which raises E_DEPRECATED for it, as this does): set topic
+     *             properties on the Conf directly
      *
      * @param TopicConf $topic_conf
      *
      * @return void
      */
-    public function setDefaultTopicConf(TopicConf $topic_conf)
+    public function setDefaultTopicConf($topic_conf)
     {
+        Caller::deprecated(__METHOD__);
+        if (!$topic_conf instanceof TopicConf) {
+            // The extension's TypeError: its text, at the caller's line.
+            throw Caller::blame(new \TypeError(sprintf('%s(): Argument #1 ($topic_conf) must be of type %s, %s given', __METHOD__, TopicConf::class, is_object($topic_conf) ? get_class($topic_conf) : gettype($topic_conf))));
+        }
         foreach ($topic_conf->settings() as $name => $value) {
             $this->settings->set($name, $value);
         }
@@ -159,6 +174,21 @@ class Conf
     }
 
     /**
+     * OAUTHBEARER token refresh callback: function ($kafka, ?string $oauthbearer_config), run
+     * inside poll(), flush() and consume() when the client needs a token (at creation, and
+     * before the current one expires, at 80% of its lifetime). It calls
+     * $kafka->oauthbearerSetToken() or $kafka->oauthbearerSetTokenFailure().
+     *
+     * @param callable $callback
+     *
+     * @return void
+     */
+    public function setOauthbearerTokenRefreshCb(callable $callback)
+    {
+        $this->callbacks['oauthbearer_token_refresh'] = $callback;
+    }
+
+    /**
      * Log callback: function ($kafka, int $level, string $facility, string $message), run
      * inside poll(), flush() and consume(). Without it, log lines go to stderr in librdkafka's
      * format (see RdKafka::setLogger()).
@@ -185,7 +215,8 @@ class Conf
     }
 
     /**
-     * The callbacks, by name (dr_msg, error, stats, rebalance, consume, offset_commit, log).
+     * The callbacks, by name (dr_msg, error, stats, rebalance, consume, offset_commit, log,
+     * oauthbearer_token_refresh).
      *
      * @internal for the client classes
      *

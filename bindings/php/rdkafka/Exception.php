@@ -15,4 +15,17 @@ namespace RdKafka;
  */
 class Exception extends \Exception
 {
+    /**
+     * As \Exception's; getFile() and getLine() are the application's line that called into the
+     * drop-in (where the extension's exceptions point), not the drop-in's own.
+     *
+     * @param string          $message
+     * @param int             $code
+     * @param \Throwable|null $previous
+     */
+    public function __construct($message = '', $code = 0, $previous = null)
+    {
+        parent::__construct($message, $code, $previous);
+        Internal\Caller::blame($this);
+    }
 }

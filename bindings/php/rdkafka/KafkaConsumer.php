@@ -481,6 +481,21 @@ class KafkaConsumer
     }
 
     /**
+     * The id of the cluster's controller broker, waiting up to $timeout_ms for the first
+     * metadata answer; -1 when none is known by then.
+     *
+     * @return int
+     */
+    public function getControllerId(int $timeout_ms)
+    {
+        try {
+            return $this->open()->controllerId($timeout_ms);
+        } catch (KafkaBridgeException $e) {
+            throw Errors::convert($e);
+        }
+    }
+
+    /**
      * For each partition whose offset holds a timestamp (ms), the earliest offset whose
      * timestamp is at or after it (RD_KAFKA_OFFSET_END if none).
      *

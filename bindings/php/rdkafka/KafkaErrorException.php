@@ -7,8 +7,10 @@ namespace RdKafka;
 /**
  * A failure that carries librdkafka's error flags, thrown by the transactional producer calls
  * (initTransactions, beginTransaction, commitTransaction, abortTransaction) as in php-rdkafka.
- * getMessage() is the error's name (for example "_TIMED_OUT"), getCode() its code and
- * getErrorString() the detailed message.
+ * getMessage() is the detailed message followed by the error's name, as the extension words it
+ * ("The Transactional API requires transactional.id to be configured
+ * (RD_KAFKA_RESP_ERR__NOT_CONFIGURED)"), getCode() the code and getErrorString() the detailed
+ * message alone.
  */
 class KafkaErrorException extends Exception
 {
@@ -25,7 +27,7 @@ class KafkaErrorException extends Exception
     private $transactionRequiresAbort;
 
     /**
-     * @param string          $message                  the error's name
+     * @param string          $message                  the message
      * @param int             $code                     the librdkafka error code
      * @param string          $error_string             the detailed message
      * @param bool            $isFatal                  the client must be recreated
@@ -33,7 +35,7 @@ class KafkaErrorException extends Exception
      * @param bool            $transactionRequiresAbort the transaction must be aborted
      * @param \Throwable|null $previous                 the kafkabridge exception, if any
      */
-    public function __construct(string $message, int $code, string $error_string, bool $isFatal, bool $isRetriable, bool $transactionRequiresAbort, ?\Throwable $previous = null)
+    public function __construct(string $message, int $code, string $error_string = '', bool $isFatal = false, bool $isRetriable = false, bool $transactionRequiresAbort = false, ?\Throwable $previous = null)
     {
         parent::__construct($message, $code, $previous);
         $this->error_string = $error_string;

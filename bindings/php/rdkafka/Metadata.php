@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace RdKafka;
 
+use RdKafka\Internal\MadeByTheClient;
 use RdKafka\Metadata\Broker;
 use RdKafka\Metadata\Collection;
 use RdKafka\Metadata\Partition;
@@ -14,6 +15,8 @@ use RdKafka\Metadata\Topic;
  */
 class Metadata
 {
+    use MadeByTheClient;
+
     /** @var int */
     private $origBrokerId;
 
@@ -32,7 +35,12 @@ class Metadata
      * @param Broker[] $brokers
      * @param Topic[]  $topics
      */
-    public function __construct(int $origBrokerId, string $origBrokerName, array $brokers, array $topics)
+    public static function make(int $origBrokerId, string $origBrokerName, array $brokers, array $topics): self
+    {
+        return new self($origBrokerId, $origBrokerName, $brokers, $topics);
+    }
+
+    private function __construct(int $origBrokerId, string $origBrokerName, array $brokers, array $topics)
     {
         $this->origBrokerId = $origBrokerId;
         $this->origBrokerName = $origBrokerName;
@@ -51,7 +59,7 @@ class Metadata
     {
         $brokers = [];
         foreach ($md->getBrokers() as $b) {
-            $brokers[] = new Broker($b->getId(), $b->getHost(), $b->getPort());
+            $brokers[] = Broker::make($b->getId(), $b->getHost(), $b->getPort());
         }
         $topics = [];
         foreach ($md->getTopics() as $t) {
@@ -60,12 +68,12 @@ class Metadata
             }
             $partitions = [];
             foreach ($t->getPartitions() as $p) {
-                $partitions[] = new Partition($p->getId(), $p->getErr(), $p->getLeader(), $p->getReplicas(), $p->getIsrs());
+                $partitions[] = Partition::make($p->getId(), $p->getErr(), $p->getLeader(), $p->getReplicas(), $p->getIsrs());
             }
-            $topics[] = new Topic($t->getName(), $t->getErr(), $partitions);
+            $topics[] = Topic::make($t->getName(), $t->getErr(), $partitions);
         }
 
-        return new self($md->getOrigBrokerId(), $md->getOrigBrokerName(), $brokers, $topics);
+        return self::make($md->getOrigBrokerId(), $md->getOrigBrokerName(), $brokers, $topics);
     }
 
     /**
@@ -75,6 +83,7 @@ class Metadata
      */
     public function getOrigBrokerId()
     {
+        self::constructed($this->origBrokerId);
         return $this->origBrokerId;
     }
 
@@ -85,6 +94,7 @@ class Metadata
      */
     public function getOrigBrokerName()
     {
+        self::constructed($this->origBrokerId);
         return $this->origBrokerName;
     }
 
@@ -95,7 +105,8 @@ class Metadata
      */
     public function getBrokers()
     {
-        return new Collection($this->brokers);
+        self::constructed($this->origBrokerId);
+        return Collection::make($this->brokers);
     }
 
     /**
@@ -105,6 +116,7 @@ class Metadata
      */
     public function getTopics()
     {
-        return new Collection($this->topics);
+        self::constructed($this->origBrokerId);
+        return Collection::make($this->topics);
     }
 }

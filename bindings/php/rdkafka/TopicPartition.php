@@ -20,8 +20,8 @@ class TopicPartition
     /** @var int */
     private $offset;
 
-    /** @var int|null */
-    private $err;
+    /** @var int */
+    private $err = 0;
 
     /**
      * @param string   $topic     topic name
@@ -33,16 +33,36 @@ class TopicPartition
         $this->topic = $topic;
         $this->partition = $partition;
         $this->offset = $offset === null ? 0 : $offset;
-        $this->err = null;
+    }
+
+    /**
+     * What var_dump() shows, as for the extension's object: topic, partition, offset and err
+     * (nothing for an object whose constructor did not run, a mock for example).
+     *
+     * @return array<string, mixed>
+     */
+    public function __debugInfo()
+    {
+        if ($this->topic === null) {
+            return [];
+        }
+
+        return ['topic' => $this->topic, 'partition' => $this->partition, 'offset' => $this->offset, 'err' => $this->err];
     }
 
     /**
      * The topic name.
      *
+     * @throws \Exception when the constructor did not run (a mock)
+     *
      * @return string|null
      */
     public function getTopic()
     {
+        if ($this->topic === null) {
+            throw new \Exception(self::class . '::__construct() has not been called');
+        }
+
         return $this->topic;
     }
 
@@ -110,10 +130,10 @@ class TopicPartition
     }
 
     /**
-     * The per-partition error of a result list (0 if none), null for a TopicPartition made by the
-     * application.
+     * The per-partition error of a result list (0 if none, and for a TopicPartition made by the
+     * application).
      *
-     * @return int|null
+     * @return int
      */
     public function getErr()
     {
@@ -125,11 +145,11 @@ class TopicPartition
      *
      * @internal used by the drop-in when it builds result lists
      *
-     * @param int|null $err
+     * @param int $err
      *
      * @return TopicPartition $this
      */
-    public function setErr(?int $err)
+    public function setErr(int $err)
     {
         $this->err = $err;
 

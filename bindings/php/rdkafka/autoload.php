@@ -30,7 +30,12 @@ require_once __DIR__ . '/functions.php';
 if (!defined('KAFKABRIDGE_RDKAFKA_AUTOLOAD')) {
     define('KAFKABRIDGE_RDKAFKA_AUTOLOAD', __DIR__);
 
-    spl_autoload_register(static function (string $class): void {
+    /**
+     * The autoloader. A named function rather than a closure: a closure is an object, and code
+     * written for the extension sees the same object ids (var_dump()'s #1) as under the extension.
+     */
+    function kafkabridge_rdkafka_autoload(string $class): void
+    {
         /** @var array<string, string> lower-case class name => file, relative to this directory */
         static $classes = [
             'rdkafka' => 'RdKafka.php',
@@ -53,11 +58,13 @@ if (!defined('KAFKABRIDGE_RDKAFKA_AUTOLOAD')) {
             'rdkafka\\topic' => 'Topic.php',
             'rdkafka\\topicconf' => 'TopicConf.php',
             'rdkafka\\topicpartition' => 'TopicPartition.php',
+            'rdkafka\\internal\\caller' => 'Internal/Caller.php',
             'rdkafka\\internal\\clock' => 'Internal/Clock.php',
             'rdkafka\\internal\\convert' => 'Internal/Convert.php',
             'rdkafka\\internal\\dispatcher' => 'Internal/Dispatcher.php',
             'rdkafka\\internal\\errors' => 'Internal/Errors.php',
             'rdkafka\\internal\\functions' => 'Internal/Functions.php',
+            'rdkafka\\internal\\madebytheclient' => 'Internal/MadeByTheClient.php',
             'rdkafka\\internal\\settings' => 'Internal/Settings.php',
         ];
         $lower = strtolower(ltrim($class, '\\'));
@@ -73,5 +80,7 @@ if (!defined('KAFKABRIDGE_RDKAFKA_AUTOLOAD')) {
                 require $file;
             }
         }
-    });
+    }
+
+    spl_autoload_register('kafkabridge_rdkafka_autoload');
 }

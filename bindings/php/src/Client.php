@@ -80,6 +80,23 @@ abstract class Client
     }
 
     /**
+     * The id of the cluster's controller broker, waiting up to $timeoutMs for a first metadata
+     * answer; -1 when none is known by then.
+     *
+     * @throws KafkaBridgeException
+     */
+    public function controllerId(int $timeoutMs = 5000): int
+    {
+        $id = $this->ffi->new('int32_t');
+        Library::check(
+            $this->ffi->kb_controller_id($this->handle('controllerId'), Native::int32($timeoutMs, 'timeout_ms'), \FFI::addr($id)),
+            'kb_controller_id'
+        );
+
+        return (int) $id->cdata;
+    }
+
+    /**
      * For each partition whose offset holds a timestamp in milliseconds, the earliest offset
      * whose timestamp is at or after it (Offset::END if none).
      *

@@ -115,7 +115,9 @@ final class Convert
 
     /**
      * producev() headers (name => value) as [name, value] pairs; values are converted to strings
-     * as php-rdkafka does (null becomes "").
+     * as php-rdkafka does (null becomes ""). As in php-rdkafka, the headers end at the first
+     * integer key (a list entry such as ['key'], or a numeric name such as '7', which PHP stores
+     * as an integer): it and what follows are not sent.
      *
      * @param mixed $headers
      *
@@ -131,6 +133,9 @@ final class Convert
         }
         $pairs = [];
         foreach ($headers as $name => $value) {
+            if (is_int($name)) {
+                break;
+            }
             if (is_array($value) || (is_object($value) && !method_exists($value, '__toString'))) {
                 throw new \TypeError('header "' . $name . '" must be a string');
             }

@@ -70,10 +70,15 @@ final class Errors
         }
         $code = self::code($e->getCode());
 
+        // The library words a transactional failure "<call>: Transaction error: <librdkafka's
+        // text>"; the extension's message is librdkafka's text alone.
+        $text = preg_replace('/^[^:]*: Transaction error: /', '', $e->getLibraryMessage());
+        $text = $text !== '' ? $text : Functions::err2str($code);
+
         return new KafkaErrorException(
-            Functions::err2name($code),
+            $text . ' (RD_KAFKA_RESP_ERR_' . Functions::err2name($code) . ')',
             $code,
-            $e->getLibraryMessage() !== '' ? $e->getLibraryMessage() : Functions::err2str($code),
+            $text,
             $e->isFatal(),
             $e->isRetriable(),
             $e->transactionRequiresAbort(),

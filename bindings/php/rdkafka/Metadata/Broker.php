@@ -4,11 +4,15 @@ declare(strict_types=1);
 
 namespace RdKafka\Metadata;
 
+use RdKafka\Internal\MadeByTheClient;
+
 /**
  * One broker of a metadata snapshot.
  */
 class Broker
 {
+    use MadeByTheClient;
+
     /** @var int */
     private $id;
 
@@ -21,7 +25,12 @@ class Broker
     /**
      * @internal made by the drop-in from a metadata snapshot
      */
-    public function __construct(int $id, string $host, int $port)
+    public static function make(int $id, string $host, int $port): self
+    {
+        return new self($id, $host, $port);
+    }
+
+    private function __construct(int $id, string $host, int $port)
     {
         $this->id = $id;
         $this->host = $host;
@@ -35,6 +44,7 @@ class Broker
      */
     public function getId()
     {
+        self::constructed($this->id);
         return $this->id;
     }
 
@@ -45,6 +55,7 @@ class Broker
      */
     public function getHost()
     {
+        self::constructed($this->id);
         return $this->host;
     }
 
@@ -55,6 +66,7 @@ class Broker
      */
     public function getPort()
     {
+        self::constructed($this->id);
         return $this->port;
     }
 }

@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace RdKafka\Metadata;
 
+use RdKafka\Internal\MadeByTheClient;
+
 /**
  * A read-only list of metadata items (brokers, topics, partitions, replica and ISR broker ids):
  * iterable with foreach and countable, as php-rdkafka's.
@@ -12,6 +14,8 @@ namespace RdKafka\Metadata;
  */
 class Collection implements \Iterator, \Countable
 {
+    use MadeByTheClient;
+
     /** @var array<int, mixed> */
     private $items;
 
@@ -23,7 +27,12 @@ class Collection implements \Iterator, \Countable
      *
      * @param array<int, mixed> $items
      */
-    public function __construct(array $items)
+    public static function make(array $items): self
+    {
+        return new self($items);
+    }
+
+    private function __construct(array $items)
     {
         $this->items = array_values($items);
     }
@@ -36,6 +45,7 @@ class Collection implements \Iterator, \Countable
     #[\ReturnTypeWillChange]
     public function count()
     {
+        self::constructed($this->items);
         return count($this->items);
     }
 
@@ -47,6 +57,7 @@ class Collection implements \Iterator, \Countable
     #[\ReturnTypeWillChange]
     public function current()
     {
+        self::constructed($this->items);
         return isset($this->items[$this->position]) || array_key_exists($this->position, $this->items) ? $this->items[$this->position] : null;
     }
 
@@ -58,6 +69,7 @@ class Collection implements \Iterator, \Countable
     #[\ReturnTypeWillChange]
     public function key()
     {
+        self::constructed($this->items);
         return $this->position;
     }
 
@@ -69,6 +81,7 @@ class Collection implements \Iterator, \Countable
     #[\ReturnTypeWillChange]
     public function next()
     {
+        self::constructed($this->items);
         $this->position++;
     }
 
@@ -80,6 +93,7 @@ class Collection implements \Iterator, \Countable
     #[\ReturnTypeWillChange]
     public function rewind()
     {
+        self::constructed($this->items);
         $this->position = 0;
     }
 
@@ -91,6 +105,7 @@ class Collection implements \Iterator, \Countable
     #[\ReturnTypeWillChange]
     public function valid()
     {
+        self::constructed($this->items);
         return $this->position >= 0 && $this->position < count($this->items);
     }
 }

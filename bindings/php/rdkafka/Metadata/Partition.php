@@ -4,11 +4,15 @@ declare(strict_types=1);
 
 namespace RdKafka\Metadata;
 
+use RdKafka\Internal\MadeByTheClient;
+
 /**
  * One partition of a topic in a metadata snapshot.
  */
 class Partition
 {
+    use MadeByTheClient;
+
     /** @var int */
     private $id;
 
@@ -30,7 +34,12 @@ class Partition
      * @param int[] $replicas
      * @param int[] $isrs
      */
-    public function __construct(int $id, int $err, int $leader, array $replicas, array $isrs)
+    public static function make(int $id, int $err, int $leader, array $replicas, array $isrs): self
+    {
+        return new self($id, $err, $leader, $replicas, $isrs);
+    }
+
+    private function __construct(int $id, int $err, int $leader, array $replicas, array $isrs)
     {
         $this->id = $id;
         $this->err = $err;
@@ -46,6 +55,7 @@ class Partition
      */
     public function getId()
     {
+        self::constructed($this->id);
         return $this->id;
     }
 
@@ -56,6 +66,7 @@ class Partition
      */
     public function getErr()
     {
+        self::constructed($this->id);
         return $this->err;
     }
 
@@ -66,6 +77,7 @@ class Partition
      */
     public function getLeader()
     {
+        self::constructed($this->id);
         return $this->leader;
     }
 
@@ -76,7 +88,8 @@ class Partition
      */
     public function getReplicas()
     {
-        return new Collection($this->replicas);
+        self::constructed($this->id);
+        return Collection::make($this->replicas);
     }
 
     /**
@@ -86,6 +99,7 @@ class Partition
      */
     public function getIsrs()
     {
-        return new Collection($this->isrs);
+        self::constructed($this->id);
+        return Collection::make($this->isrs);
     }
 }

@@ -4,11 +4,15 @@ declare(strict_types=1);
 
 namespace RdKafka\Metadata;
 
+use RdKafka\Internal\MadeByTheClient;
+
 /**
  * One topic of a metadata snapshot.
  */
 class Topic
 {
+    use MadeByTheClient;
+
     /** @var string */
     private $topic;
 
@@ -23,7 +27,12 @@ class Topic
      *
      * @param Partition[] $partitions
      */
-    public function __construct(string $topic, int $err, array $partitions)
+    public static function make(string $topic, int $err, array $partitions): self
+    {
+        return new self($topic, $err, $partitions);
+    }
+
+    private function __construct(string $topic, int $err, array $partitions)
     {
         $this->topic = $topic;
         $this->err = $err;
@@ -37,6 +46,7 @@ class Topic
      */
     public function getTopic()
     {
+        self::constructed($this->topic);
         return $this->topic;
     }
 
@@ -47,6 +57,7 @@ class Topic
      */
     public function getErr()
     {
+        self::constructed($this->topic);
         return $this->err;
     }
 
@@ -57,6 +68,7 @@ class Topic
      */
     public function getPartitions()
     {
-        return new Collection($this->partitions);
+        self::constructed($this->topic);
+        return Collection::make($this->partitions);
     }
 }

@@ -107,7 +107,8 @@ final class ConfTest extends TestCase
         self::assertSame('orders', $tp->getTopic());
         self::assertSame(3, $tp->getPartition());
         self::assertSame(0, $tp->getOffset(), 'php-rdkafka\'s default offset is 0');
-        self::assertNull($tp->getErr());
+        self::assertSame(0, $tp->getErr());
+        self::assertSame(['topic' => 'orders', 'partition' => 3, 'offset' => 0, 'err' => 0], $tp->__debugInfo(), 'var_dump() shows what the extension shows');
         self::assertSame($tp, $tp->setTopic('other')->setPartition(1)->setOffset(42));
         self::assertSame(['other', 1, 42], [$tp->getTopic(), $tp->getPartition(), $tp->getOffset()]);
         self::assertSame(RD_KAFKA_OFFSET_END, (new TopicPartition('t', 0, RD_KAFKA_OFFSET_END))->getOffset());
@@ -130,7 +131,7 @@ final class ConfTest extends TestCase
 
     public function testCollectionIteratesAndCounts(): void
     {
-        $collection = new Collection(['a', 'b', 'c']);
+        $collection = Collection::make(['a', 'b', 'c']);
         self::assertCount(3, $collection);
         $seen = [];
         foreach ($collection as $key => $value) {
@@ -142,19 +143,46 @@ final class ConfTest extends TestCase
             $seen[$key] = $value;
         }
         self::assertSame(['a', 'b', 'c'], $seen, 'iterable twice');
-        self::assertCount(0, new Collection([]));
-        self::assertFalse((new Collection([]))->valid());
+        self::assertCount(0, Collection::make([]));
+        self::assertFalse((Collection::make([]))->valid());
+    }
+
+    /**
+     * As the extension's, metadata objects are made by the client only, and mocks of them (and of
+     * TopicPartition) that skip the constructor say so when used.
+     */
+    public function testClientMadeObjectsRefuseNewAndUnconstructedUse(): void
+    {
+        try {
+            new Collection();
+            self::fail('new Metadata\\Collection accepted');
+        } catch (\Error $e) {
+            self::assertSame('Call to private RdKafka\\Metadata\\Collection::__construct() from scope ' . self::class, $e->getMessage());
+        }
+        foreach ([\RdKafka\Metadata::class => 'getBrokers', Collection::class => 'count', \RdKafka\Metadata\Broker::class => 'getHost', \RdKafka\Metadata\Topic::class => 'getPartitions', \RdKafka\Metadata\Partition::class => 'getLeader', TopicPartition::class => 'getTopic'] as $class => $method) {
+            $mock = (new \ReflectionClass($class))->newInstanceWithoutConstructor();
+            self::assertSame([], $mock->__debugInfo(), $class);
+            try {
+                $mock->$method();
+                self::fail("$class::$method() of an unconstructed object");
+            } catch (\Exception $e) {
+                self::assertSame("$class::__construct() has not been called", $e->getMessage());
+            }
+        }
     }
 
     public function testKafkaErrorException(): void
     {
-        $e = new KafkaErrorException('_STATE', RD_KAFKA_RESP_ERR__STATE, 'Operation not valid in state Ready', false, true, false);
+        $e = new KafkaErrorException('Operation not valid in state Ready (RD_KAFKA_RESP_ERR__STATE)', RD_KAFKA_RESP_ERR__STATE, 'Operation not valid in state Ready', false, true, false);
         self::assertInstanceOf(Exception::class, $e);
-        self::assertSame('_STATE', $e->getMessage());
+        self::assertSame('Operation not valid in state Ready (RD_KAFKA_RESP_ERR__STATE)', $e->getMessage());
         self::assertSame(-172, $e->getCode());
         self::assertSame('Operation not valid in state Ready', $e->getErrorString());
         self::assertFalse($e->isFatal());
         self::assertTrue($e->isRetriable());
         self::assertFalse($e->transactionRequiresAbort());
+
+        $short = new KafkaErrorException('only a message', 1);
+        self::assertSame(['', false, false, false], [$short->getErrorString(), $short->isFatal(), $short->isRetriable(), $short->transactionRequiresAbort()], 'the extension\'s optional arguments');
     }
 }

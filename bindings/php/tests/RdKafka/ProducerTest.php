@@ -116,19 +116,21 @@ final class ProducerTest extends RdKafkaTestCase
         $timestamp = (int) (microtime(true) * 1000) - 3600 * 1000;
         $topic->producev(0, 0, 'with-headers', 'k', ['trace-id' => 'abc', 'bin' => "x\0y", 'n' => 7], $timestamp, 'op');
         $topic->producev(0, 0, 'no-headers', null, null, null);
-        self::pollUntil($producer, $reports, 2);
+        $topic->producev(0, 0, 'list-entry', null, ['a' => '1', 'not-a-header', 'b' => '2']);
+        self::pollUntil($producer, $reports, 3);
         self::assertSame(0, $reports[0]->err);
         self::assertSame(['trace-id' => 'abc', 'bin' => "x\0y", 'n' => '7'], $reports[0]->headers);
         self::assertSame($timestamp, $reports[0]->timestamp);
         self::assertSame('op', $reports[0]->opaque);
         self::assertSame([], $reports[1]->headers);
+        self::assertSame(['a' => '1'], $reports[2]->headers, 'as in php-rdkafka, the headers end at the first integer key');
 
         // Read back through the drop-in's KafkaConsumer: headers and timestamp arrive.
         $consumer = new \RdKafka\KafkaConsumer($this->conf(['group.id' => self::uniqueName('rdk-hdr'), 'auto.offset.reset' => 'earliest']));
         $consumer->subscribe([$topicName]);
-        $messages = self::consumeKafka($consumer, 2);
+        $messages = self::consumeKafka($consumer, 3);
         $consumer->close();
-        self::assertCount(2, $messages);
+        self::assertCount(3, $messages);
         self::assertSame('with-headers', $messages[0]->payload);
         self::assertSame(['trace-id' => 'abc', 'bin' => "x\0y", 'n' => '7'], $messages[0]->headers);
         self::assertSame($timestamp, $messages[0]->timestamp);
@@ -136,6 +138,7 @@ final class ProducerTest extends RdKafkaTestCase
         self::assertSame('no-headers', $messages[1]->payload);
         self::assertSame([], $messages[1]->headers);
         self::assertGreaterThan($timestamp, $messages[1]->timestamp);
+        self::assertSame(['a' => '1'], $messages[2]->headers);
     }
 
     public function testFlushWaitsForDeliveryAndServesTheCallbacks(): void
@@ -235,6 +238,11 @@ final class ProducerTest extends RdKafkaTestCase
         self::assertSame([0, 3], [$low, $high]);
         $producer->queryWatermarkOffsets($topicName, 0, $low, $high, self::WAIT_MS);
         self::assertSame([0, 0], [$low, $high]);
+        $brokers = [];
+        foreach ($producer->getMetadata(true, null, self::WAIT_MS)->getBrokers() as $broker) {
+            $brokers[] = $broker->getId();
+        }
+        self::assertContains($producer->getControllerId(self::WAIT_MS), $brokers, 'the controller is one of the brokers');
 
         // One question per partition and call (librdkafka keeps one entry per partition).
         $answers = $producer->offsetsForTimes([

@@ -112,12 +112,14 @@ final class TransactionsTest extends RdKafkaTestCase
     {
         $producer = new Producer($this->clusterConf());
         try {
+            $line = __LINE__ + 1;
             $producer->initTransactions(5000);
             self::fail('transactions without transactional.id');
         } catch (KafkaErrorException $e) {
             self::assertSame(RD_KAFKA_RESP_ERR__NOT_CONFIGURED, $e->getCode());
-            self::assertSame('_NOT_CONFIGURED', $e->getMessage());
+            self::assertSame($e->getErrorString() . ' (RD_KAFKA_RESP_ERR__NOT_CONFIGURED)', $e->getMessage());
             self::assertNotSame('', $e->getErrorString());
+            self::assertSame([__FILE__, $line], [$e->getFile(), $e->getLine()], 'the exception points at the caller, as the extension\'s');
             self::assertFalse($e->isFatal());
             self::assertFalse($e->transactionRequiresAbort());
         }
@@ -128,7 +130,7 @@ final class TransactionsTest extends RdKafkaTestCase
             self::fail('a transaction before initTransactions()');
         } catch (KafkaErrorException $e) {
             self::assertSame(RD_KAFKA_RESP_ERR__STATE, $e->getCode());
-            self::assertSame('_STATE', $e->getMessage());
+            self::assertStringEndsWith(' (RD_KAFKA_RESP_ERR__STATE)', $e->getMessage());
             self::assertFalse($e->transactionRequiresAbort());
         }
 

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs php-rdkafka's own phpt suite (the `tests/` folder of the checkout in PHP_RDKAFKA_SRC) on
+# the RdKafka\ drop-in, with the extension not loaded: the drop-in's autoload.php is prepended to
+# every test, TEST_KAFKA_BROKERS points at the broker in KAFKA_BROKERS (the tests that need one
+# skip without it) and TEST_KAFKA_OAUTH_BROKERS at its OAUTHBEARER listener when there is one.
+#
+#   PHP_RDKAFKA_SRC=/path/to/php-rdkafka KAFKA_BROKERS=127.0.0.1:9092 bash harness/php-rdkafka/phpt.sh
+#
+# KB_PHPT_TARGET=extension runs the same suite on the extension instead (built by build.sh against
+# kafkabridge's librdkafka), as the reference. Prints
+#   "php-rdkafka phpt (drop-in): P of T passed, F failed, S skipped"
+# then the failed and skipped tests, and fails when fewer than KB_PHPT_MIN (default 42) pass on
+# the drop-in. Without PHP_RDKAFKA_SRC it says so and succeeds: the suite is not ours to ship.
+# Test files and their .diff/.out files are under target/php-rdkafka/phpt-<target>/.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+target=${KB_PHPT_TARGET:-drop-in}
+if [ -z "${PHP_RDKAFKA_SRC:-}" ]; then
+    echo "php-rdkafka phpt ($target): skipped, PHP_RDKAFKA_SRC is not set (point it at a php-rdkafka source checkout to run the extension's own tests on the drop-in)"
+    exit 0
+fi
+[ -d "$PHP_RDKAFKA_SRC/tests" ] || { echo "PHP_RDKAFKA_SRC=$PHP_RDKAFKA_SRC has no tests/ folder" >&2; exit 2; }
+run_tests=$(php-config --extension-dir 2>/dev/null)/build/run-tests.php
+[ -f "$run_tests" ] || run_tests=$(dirname "$(php-config --extension-dir)")/$(basename "$(php-config --extension-dir)")/build/run-tests.php
+[ -f "$run_tests" ] || { echo "run-tests.php not found: apt-get install php8.2-dev" >&2; exit 2; }
+
+php_args=()
+case "$target" in
+    drop-in)
+        [ -f "$root/target/release/libkafkabridge.so" ] || { echo "build the library first (make build)" >&2; exit 2; }
+        php_args=(-d "auto_prepend_file=$root/bindings/php/rdkafka/autoload.php" -d ffi.enable=1) ;;
+    extension)
+        ext=$(bash "$root/harness/php-rdkafka/build.sh" | tail -1)
+        php_args=(-d "extension=$ext") ;;
+    *) echo "KB_PHPT_TARGET must be drop-in or extension, not '$target'" >&2; exit 2 ;;
+esac
+
+dir=$root/target/php-rdkafka/phpt-$target
+rm -rf "$dir"
+mkdir -p "$dir"
+cp -a "$PHP_RDKAFKA_SRC/tests" "$dir/tests"
+total=$(find "$dir/tests" -name '*.phpt' | wc -l)
+
+export TEST_PHP_EXECUTABLE=$(command -v php)
+export KAFKABRIDGE_LIB=${KAFKABRIDGE_LIB:-$root/target/release/libkafkabridge.so}
+[ -z "${KAFKA_BROKERS:-}" ] || export TEST_KAFKA_BROKERS=$KAFKA_BROKERS
+[ -z "${KAFKA_OAUTH_BROKERS:-}" ] || export TEST_KAFKA_OAUTH_BROKERS=$KAFKA_OAUTH_BROKERS
+unset TEST_KAFKA_BROKER_VERSION
+
+log=$dir/run-tests.log
+set +e
+NO_INTERACTION=1 php "$run_tests" -q -p "$TEST_PHP_EXECUTABLE" "${php_args[@]}" \
+    --no-color --show-diff -W "$dir/summary.txt" "$dir/tests" > "$log" 2>&1
+set -e
+
+# run-tests.php redraws a progress line with carriage returns; one result per line without them.
+results=$(tr '\r' '\n' < "$log" | grep -aE '^(PASS|FAIL|BORK|SKIP|LEAK|WARN) ' || true)
+count() { grep -cE "^($1) " <<< "$results" || true; }
+passed=$(count PASS); failed=$(count 'FAIL|BORK|LEAK|WARN'); skipped=$(count SKIP)
+echo "php-rdkafka phpt ($target): $passed of $total passed, $failed failed, $skipped skipped (log: $log)"
+grep -vE '^PASS ' <<< "$results" | sed "s|\[$dir/tests/|[|; s/^/  /" || true
+min=${KB_PHPT_MIN:-42}
+if [ "$target" = drop-in ] && [ "$passed" -lt "$min" ]; then
+    echo "php-rdkafka phpt (drop-in): fewer than $min of $total passed" >&2
+    exit 1
+fi
