@@ -559,6 +559,15 @@ static void partition_eof_is_reported(void) {
     CHECK_EQ_INT(v.partition, 0);
     CHECK(v.error_text != NULL && strlen(v.error_text) > 0);
     CHECK_OK(kb_message_free(m));
+    /* The EOF is that entry only, not also an error event (librdkafka's consumer calls do not
+     * send it to the error callback either). The events were queued before the entry. */
+    kb_event *ev = NULL;
+    while (kb_consumer_poll_event(c, 0, &ev) == 0 && ev) {
+        kb_event_view e;
+        CHECK_OK(kb_event_get_view(ev, &e));
+        CHECK(!(e.kind == KB_EVENT_ERROR && e.err == -191));
+        kb_event_free(ev);
+    }
     CHECK_OK(kb_consumer_free(c));
 }
 
@@ -586,6 +595,47 @@ static void partition_eof_names_topic_and_offset(void) {
     CHECK_OK(kb_message_free(m));
     CHECK_OK(kb_consumer_free(c));
     if (!ok) FAIL("EOF message has %s, expected topic \"%s\" offset 2", seen, topic);
+}
+
+/* Two topics with a partition 0 each, assigned to one consumer: each EOF names its own topic
+ * and end offset (the same partition number in both, so the assignment alone cannot tell). */
+static void partition_eof_names_the_topic_among_several(void) {
+    const char *topics[2] = {kbt_topic("eofa"), kbt_topic("eofb")};
+    const int counts[2] = {3, 1};
+    kb_producer *p = new_producer();
+    CHECK(p != NULL);
+    for (int t = 0; t < 2; t++) {
+        CHECK_OK(kbt_create_topic(topics[t], 1));
+        CHECK_EQ_INT(produce_values(p, topics[t], 0, "e", 0, counts[t]), 0);
+    }
+    CHECK_OK(kb_producer_free(p));
+
+    kb_consumer *c = new_consumer(NULL, "enable.partition.eof", "true", NULL, NULL);
+    CHECK(c != NULL);
+    kb_topic_partition parts[2] = {{topics[0], 0, KB_OFFSET_BEGINNING, NULL, 0, 0}, {topics[1], 0, KB_OFFSET_BEGINNING, NULL, 0, 0}};
+    CHECK_OK(kb_consumer_assign(c, parts, 2));
+    int read[2] = {0, 0}, eof[2] = {0, 0};
+    long long deadline = kbt_now_ms() + WAIT_MS;
+    while (!(eof[0] && eof[1]) && kbt_now_ms() < deadline) {
+        kb_message *m = NULL;
+        kb_message_view v;
+        CHECK_OK(kb_consumer_poll(c, 100, &m));
+        if (!m) continue;
+        CHECK_OK(kb_message_get_view(m, &v));
+        int t = v.topic && strcmp(v.topic, topics[0]) == 0 ? 0 : v.topic && strcmp(v.topic, topics[1]) == 0 ? 1 : -1;
+        if (t < 0) FAIL("entry err %d without one of the topics (topic \"%s\")", v.err, v.topic ? v.topic : "(null)");
+        if (v.err == 0) {
+            read[t]++;
+        } else {
+            CHECK_EQ_INT(v.err, -191);
+            CHECK_EQ_INT(read[t], counts[t]); /* after all its messages */
+            CHECK_EQ_INT(v.offset, counts[t]);
+            eof[t]++;
+        }
+        kb_message_free(m);
+    }
+    CHECK(eof[0] == 1 && eof[1] == 1);
+    CHECK_OK(kb_consumer_free(c));
 }
 
 /* ---------------------------------------------------------------- 6. bounded close */
@@ -633,5 +683,6 @@ TEST_MAIN_BEGIN
     RUN(seek_unassigned_partition_is_state_error);
     RUN(partition_eof_is_reported);
     RUN(partition_eof_names_topic_and_offset);
+    RUN(partition_eof_names_the_topic_among_several);
     RUN(close_is_bounded_when_broker_unreachable);
 TEST_MAIN_END

@@ -67,7 +67,7 @@ pub struct kb_producer_info {
     /// Logs/statistics/errors dropped because this handle's queue was full.
     pub events_dropped: u64,
     /// Reports that arrived after their session ended: delivered, and failed (each failure is
-    /// also written to stderr).
+    /// also written to stderr, except messages the application purged with kb_producer_purge()).
     pub orphans_delivered: u64,
     pub orphans_failed: u64,
 }

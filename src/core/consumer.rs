@@ -2,6 +2,7 @@
 //! rebalances and commit results are applied there and recorded as events, never delivered by
 //! calling into the host.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,6 +26,8 @@ use crate::sys::librdkafka::{self, millis, CommitAnswer};
 /// Records the consumer's callbacks as events.
 pub struct ConsumerEvents {
     queue: Arc<EventQueue>,
+    /// The end offset each partition last reported EOF at (see `name_eof`).
+    eofs: Mutex<HashMap<(String, i32), i64>>,
 }
 
 impl ClientContext for ConsumerEvents {
@@ -36,6 +39,12 @@ impl ClientContext for ConsumerEvents {
     }
     fn error(&self, error: KafkaError, reason: &str) {
         let code = kafka_code(&error);
+        // librdkafka hands a partition EOF (enable.partition.eof) to the crate as an error event,
+        // which the crate reports here and also returns from the poll as the EOF entry the host
+        // reads; it is the entry only, as with librdkafka's own consumer calls.
+        if code == RDKafkaRespErr::RD_KAFKA_RESP_ERR__PARTITION_EOF as i32 {
+            return;
+        }
         self.queue.push(Event::error(code, code == RDKafkaRespErr::RD_KAFKA_RESP_ERR__FATAL as i32, reason));
     }
 }
@@ -92,7 +101,7 @@ impl ConsumerClient {
             settings.kafka.insert("enable.auto.commit".into(), "false".into());
         }
         let events = Arc::new(EventQueue::new(settings.bridge.event_queue_size));
-        let consumer = Kafka::from_config_and_context(&settings.client_config(), ConsumerEvents { queue: events.clone() })
+        let consumer = Kafka::from_config_and_context(&settings.client_config(), ConsumerEvents { queue: events.clone(), eofs: Mutex::default() })
             .map_err(failed("creating the consumer"))?;
         Ok(ConsumerClient { consumer: Mutex::new(Some(Arc::new(consumer))), events, settings, assign_only, closed: AtomicBool::new(false) })
     }
@@ -314,16 +323,36 @@ fn poll_one(k: &Kafka, timeout: Duration, topics: &mut TopicName) -> Option<Mess
 }
 
 /// The rdkafka crate keeps only the partition number of an end-of-partition event; the topic is
-/// recovered from the assignment when exactly one assigned topic has that partition, and the
+/// recovered from the assignment. With one assigned topic of that partition number it is that
+/// one. With several, it is the one whose position reached the end (librdkafka's cached high
+/// watermark, no request) at an offset it has not yet reported EOF at: librdkafka reports an
+/// EOF once each time a partition's fetcher reaches the end, after the messages before it. The
 /// offset is then the position (the end).
 fn name_eof(k: &Kafka, partition: i32, msg: &mut Message) {
     let Ok(assignment) = k.assignment() else { return };
-    let mut topics = assignment.elements().into_iter().filter(|e| e.partition() == partition).map(|e| e.topic().to_string());
-    let (Some(topic), None) = (topics.next(), topics.next()) else { return };
-    if let Ok(pos) = k.position() {
-        if let Some(offset) = pos.find_partition(&topic, partition).and_then(|e| e.offset().to_raw()) {
-            msg.offset = offset;
+    let topics: Vec<String> = assignment.elements().into_iter().filter(|e| e.partition() == partition).map(|e| e.topic().to_string()).collect();
+    let Ok(positions) = k.position() else { return };
+    let position = |topic: &str| positions.find_partition(topic, partition).and_then(|e| e.offset().to_raw()).filter(|o| *o >= 0);
+    let mut eofs = k.context().eofs.lock();
+    let end = |topic: &str| {
+        let (low, high) = librdkafka::cached_watermarks(k.client(), topic, partition)?;
+        let at = position(topic).unwrap_or(low);
+        (at == high && eofs.get(&(topic.to_string(), partition)) != Some(&high)).then_some(high)
+    };
+    let found = match topics.as_slice() {
+        [one] => Some((one, position(one))),
+        _ => {
+            let mut at_end = topics.iter().filter_map(|t| end(t).map(|high| (t, Some(high))));
+            match (at_end.next(), at_end.next()) {
+                (Some(only), None) => Some(only),
+                _ => None,
+            }
         }
+    };
+    let Some((topic, offset)) = found else { return };
+    if let Some(offset) = offset {
+        msg.offset = offset;
+        eofs.insert((topic.clone(), partition), offset);
     }
-    msg.topic = Arc::from(cstr(&topic));
+    msg.topic = Arc::from(cstr(topic));
 }

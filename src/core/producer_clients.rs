@@ -134,12 +134,18 @@ impl ProducerContext for ReportRouter {
 }
 
 impl ReportRouter {
-    /// A report whose session has ended: counted, and a failure is logged, never silent.
+    /// A report whose session has ended: counted, and a failure is logged, never silent, except
+    /// for the messages the application itself purged (`kb_producer_purge()`), which it knows it
+    /// dropped.
     fn orphan(&self, ev: &Event) {
+        use RDKafkaRespErr::{RD_KAFKA_RESP_ERR__PURGE_INFLIGHT as PURGED_INFLIGHT, RD_KAFKA_RESP_ERR__PURGE_QUEUE as PURGED_QUEUED};
         if ev.err == 0 {
             self.orphans_delivered.fetch_add(1, Ordering::Relaxed);
         } else {
             self.orphans_failed.fetch_add(1, Ordering::Relaxed);
+            if ev.err == PURGED_QUEUED as i32 || ev.err == PURGED_INFLIGHT as i32 {
+                return;
+            }
             eprintln!(
                 "kafkabridge: producer {}: message {} to {:?} failed after its session ended: {}",
                 self.label,

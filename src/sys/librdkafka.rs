@@ -102,6 +102,16 @@ pub fn controller_id<C: ClientContext>(client: &Client<C>, timeout_ms: i32) -> i
     unsafe { rd::rd_kafka_controllerid(client.native_ptr(), timeout_ms) }
 }
 
+/// `rd_kafka_get_watermark_offsets`: the low and high offsets librdkafka last learned for a
+/// partition from its fetch responses (no request); None before the first.
+pub fn cached_watermarks<C: ClientContext>(client: &Client<C>, topic: &str, partition: i32) -> Option<(i64, i64)> {
+    let topic = std::ffi::CString::new(topic).ok()?;
+    let (mut low, mut high) = (-1i64, -1i64);
+    // SAFETY: a live client, a NUL-terminated topic and two out-parameters that outlive the call.
+    let err = unsafe { rd::rd_kafka_get_watermark_offsets(client.native_ptr(), topic.as_ptr(), partition, &mut low, &mut high) };
+    (err == RDKafkaRespErr::RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0).then_some((low, high))
+}
+
 /// What a synchronous commit heard back.
 pub enum CommitAnswer {
     /// The coordinator answered (or librdkafka refused at once) with this code.
