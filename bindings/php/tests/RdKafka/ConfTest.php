@@ -76,7 +76,19 @@ final class ConfTest extends TestCase
             self::assertSame(RD_KAFKA_CONF_INVALID, $e->getCode());
         }
         $conf = new Conf();
-        $conf->setDefaultTopicConf($topicConf);
+        $raised = [];
+        set_error_handler(static function (int $level, string $message, string $file, int $line) use (&$raised): bool {
+            $raised[] = [$level, $message, $file, $line];
+
+            return true;
+        });
+        try {
+            $line = __LINE__ + 1;
+            $conf->setDefaultTopicConf($topicConf);
+        } finally {
+            restore_error_handler();
+        }
+        self::assertSame([[E_DEPRECATED, 'Method RdKafka\\Conf::setDefaultTopicConf() is deprecated', __FILE__, $line]], $raised, 'deprecated at the caller\'s line, as the extension\'s method');
         self::assertSame('1234', $conf->dump()['message.timeout.ms']);
         $copy = clone $conf;
         $copy->set('message.timeout.ms', 1);
