@@ -439,7 +439,7 @@ typedef struct {
   uint64_t events_dropped;
   /**
    * Reports that arrived after their session ended: delivered, and failed (each failure is
-   * also written to stderr).
+   * also written to stderr, except messages the application purged with kb_producer_purge()).
    */
   uint64_t orphans_delivered;
   uint64_t orphans_failed;
