@@ -12,6 +12,16 @@ from typing import Any, Dict, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE_NAMES = {100: "100 B", 1024: "1 KiB"}
+# The php-rdkafka comparison (run.py's rdkafka and rdkafka-fpm sections): its rows have tables of
+# their own and stay out of the others.
+RDKAFKA_IMPLS = ("rdkafka-ext", "rdkafka-drop-in")
+RDKAFKA_SCENARIOS = [
+    ("produce", "produce: `Producer`, `dr_msg_cb`, `produce()`, `poll(0)` every 1,000, `flush()`"),
+    ("consume", "consume: `KafkaConsumer::consume(1000)` to EOF"),
+    ("legacy-consume", "legacy consume: `Consumer`, `consumeStart()`, `ConsumerTopic::consume(p, 1000)` to EOF"),
+]
+ERR_NAMES = {-191: "_PARTITION_EOF", -185: "_TIMED_OUT", -195: "_TRANSPORT", -187: "_ALL_BROKERS_DOWN",
+             -192: "_MSG_TIMED_OUT", -150: "_FATAL"}
 
 Row = Dict[str, Any]
 
@@ -43,7 +53,12 @@ def table(head: List[str], rows: List[List[str]]) -> str:
 class Report:
     def __init__(self, data: Dict[str, Any]) -> None:
         self.data = data
-        runs = data["runs"]
+        runs = [r for r in data["runs"] if r["impl"] not in RDKAFKA_IMPLS]
+        self.rdk_runs = [r for r in data["runs"] if r["impl"] in RDKAFKA_IMPLS]
+        self.rdk = {op: medians(self.rdk_runs, op, ("impl", "size"), ("rate",)) for op, _ in RDKAFKA_SCENARIOS}
+        self.rdk_fpm = medians(self.rdk_runs, "rdkafka-fpm", ("impl", "protocol"),
+                               ("rps", "p50_ms", "p99_ms", "new_connections_per_1000", "rss_mib",
+                                "pss_mib", "requests", "messages_in_topic"))
         self.thru = {op: medians(runs, op, ("impl", "mode", "size"), ("rate",))
                      for op in ("produce", "consume")}
         self.sync = medians(runs, "sync", ("impl", "mode"), ("p50_us", "p99_us", "mean_us"))
@@ -98,6 +113,69 @@ class Report:
     def fpm_order(key: Tuple[str, str]) -> Tuple[str, int]:
         variants = ["new-client-sync", "persistent-sync", "persistent-async"]
         return (key[0], variants.index(key[1]) if key[1] in variants else 99)
+
+    def rdkafka_section(self) -> str:
+        """The same php-rdkafka script on the extension and on the drop-in, side by side."""
+        d, s = self.data, self.data["settings"]
+        ext = d.get("rdkafka_extension") or {}
+        rows = []
+        for op, name in RDKAFKA_SCENARIOS:
+            if op == "legacy-consume" and s.get("rdkafka_partitions", 1) > 1:
+                name = "legacy consume: `Consumer`, `consumeQueueStart()`, `Queue::consume(1000)` to EOF"
+            for size, size_name in SIZE_NAMES.items():
+                e, i = (self.rdk[op].get((impl, size)) for impl in RDKAFKA_IMPLS)
+                if e or i:
+                    re, ri = e and e["rate"], i and i["rate"]
+                    rows.append([name + " (msg/s)", size_name, fmt_rate(re), fmt_rate(ri), fmt_ratio(self.ratio(ri, re))])
+        for proto in ("plaintext", "sasl_ssl"):
+            e, i = (self.rdk_fpm.get((impl, proto)) for impl in RDKAFKA_IMPLS)
+            if e or i:
+                re, ri = e and e["rps"], i and i["rps"]
+                rows.append([f"PHP-FPM, a new client per request, {proto} (req/s)", "100 B",
+                             fmt_rate(re), fmt_rate(ri), fmt_ratio(self.ratio(ri, re))])
+        intro = ("One PHP script written for the php-rdkafka extension (`bench/php/rdkafka_bench.php`; "
+                 "under PHP-FPM `bench/fpm/www/rdkafka.php`), run unchanged on the extension and on "
+                 "kafkabridge's `RdKafka\\` drop-in, repetitions alternating. Ratios are drop-in / extension "
+                 "(above 1: the drop-in is faster).")
+        if ext.get("path"):
+            intro += (f" Extension: php-rdkafka {ext['version']} (commit `{ext.get('src_commit', '?')}`), built by "
+                      "`harness/php-rdkafka/build.sh` against the librdkafka kafkabridge links.")
+        parts = ["## php-rdkafka: the extension vs the RdKafka\\ drop-in (the same PHP script)", intro]
+        if ext.get("skipped"):
+            parts.append(f"**php-rdkafka extension rows skipped: {ext['skipped']}.**")
+        if rows:
+            parts.append(table(["scenario", "size", "extension", "drop-in", "drop-in / extension"], rows))
+        if self.rdk_fpm:
+            fpm_rows = []
+            for (impl, proto), m in sorted(self.rdk_fpm.items(), key=lambda kv: (kv[0][1], RDKAFKA_IMPLS.index(kv[0][0]))):
+                fpm_rows.append([proto, impl, f"{m['rps']:,.0f}", f"{m['p50_ms']:.2f}", f"{m['p99_ms']:.2f}",
+                                 f"{m['new_connections_per_1000']:.1f}", f"{m['rss_mib']:.1f}", f"{m['pss_mib']:.1f}",
+                                 f"{m['messages_in_topic']:,.0f} / {m['requests']:,.0f}"])
+            parts.append("PHP-FPM (setup as above; one request: `new RdKafka\\Producer`, `produce()`, "
+                         "`flush()`, tear down; acks=all, linger.ms=0):\n\n" +
+                         table(["protocol", "implementation", "req/s", "p50 ms", "p99 ms",
+                                "new broker conns / 1000 req", "RSS MiB / worker", "PSS MiB / worker",
+                                "in topic / requests"], fpm_rows))
+        notes = []
+        # error_cb calls the script counted: the same code should see the same callbacks.
+        calls: Dict[Tuple[str, str], Dict[int, List[int]]] = defaultdict(lambda: defaultdict(list))
+        for r in self.rdk_runs:
+            for code, n in (r.get("error_cb") or {}).items():
+                calls[(r["impl"], r["op"])][int(code)].append(n)
+        if calls:
+            seen = "; ".join(
+                f"{impl} {op}: " + ", ".join(f"{ERR_NAMES.get(c, c)} ({c}) in {len(ns)} run(s), up to {max(ns)} per run"
+                                             for c, ns in sorted(codes.items()))
+                for (impl, op), codes in sorted(calls.items()))
+            notes.append(f"`error_cb` calls counted (none elsewhere): {seen}.")
+        notes.append("The producers set no `enable.idempotence`: kafkabridge (the drop-in) makes a producer "
+                     "idempotent unless it is set, librdkafka (the extension) does not, so the same code "
+                     "runs idempotent on the drop-in only; `BENCH_RDKAFKA_CONF=enable.idempotence=false` "
+                     "(or `=true`) gives both the same setting.")
+        if s.get("rdkafka_conf"):
+            notes.append(f"This run added `{s['rdkafka_conf']}` (BENCH_RDKAFKA_CONF) to every producer of both.")
+        parts.append("\n".join(f"- {n}" for n in notes))
+        return "\n\n".join(parts)
 
     def sync_section(self) -> str:
         floor = self.sync.get(("rust-native", "single"))
@@ -203,6 +281,8 @@ class Report:
             parts.append(self.throughput_section("consume", "Consumer throughput (pre-filled topic, read to the end)"))
         if self.fpm:
             parts.append(self.fpm_section())
+        if self.rdk_runs or d.get("rdkafka_extension"):
+            parts.append(self.rdkafka_section())
         if self.sync:
             parts.append(self.sync_section())
         if self.crossing:

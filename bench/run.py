@@ -3,7 +3,10 @@
 writes bench/results/latest.json; bench/report.py turns that into latest.md and latest.png.
 
 Repetitions are interleaved: every implementation runs once, then every implementation again, so
-a noisy minute on this shared machine hits all of them rather than one."""
+a noisy minute on this shared machine hits all of them rather than one.
+
+The sections rdkafka and rdkafka-fpm compare the php-rdkafka extension (given PHP_RDKAFKA_SRC)
+with kafkabridge's RdKafka\\ drop-in, running the same PHP script."""
 
 import json
 import os
@@ -23,7 +26,8 @@ MESSAGES = int(os.environ.get("BENCH_MESSAGES", "1000000"))
 REPS = int(os.environ.get("BENCH_REPS", "3"))
 SYNC_MESSAGES = int(os.environ.get("BENCH_SYNC_MESSAGES", "2000"))
 CROSSING_MESSAGES = int(os.environ.get("BENCH_CROSSING_MESSAGES", "200000"))
-SECTIONS = os.environ.get("BENCH_ONLY", "produce,consume,sync,crossing,fpm,profile").split(",")
+SECTIONS = os.environ.get("BENCH_ONLY",
+                          "produce,consume,sync,crossing,fpm,rdkafka,rdkafka-fpm,profile").split(",")
 SIZES = [100, 1024]
 RUN_TIMEOUT = 600  # seconds; one run that hangs fails instead of stalling the whole benchmark
 
@@ -49,6 +53,15 @@ MATRIX = [("rust-native", "single"), ("c", "single"), ("c", "batch"), ("php", "s
           ("go", "batch"), ("go-confluent", "single")]
 SYNC = [("rust-native", "single"), ("c", "single"), ("php", "single"), ("python", "single"),
         ("python-confluent", "single"), ("go", "single"), ("go-confluent", "single")]
+# The php-rdkafka comparison (sections rdkafka and rdkafka-fpm): one PHP script written for the
+# php-rdkafka extension, run on the extension (rdkafka-ext, only when PHP_RDKAFKA_SRC names its
+# source: harness/php-rdkafka/build.sh builds it) and on kafkabridge's RdKafka\ drop-in
+# (rdkafka-drop-in, always). The extension comes first: ratios are drop-in / extension.
+RDKAFKA_IMPLS = ["rdkafka-ext", "rdkafka-drop-in"]
+RDKAFKA_SCRIPT = str(ROOT / "bench/php/rdkafka_bench.php")
+PROGRAMS["rdkafka-drop-in"] = ["php", RDKAFKA_SCRIPT]  # rdkafka-ext: once the extension is built
+RDKAFKA_PARTITIONS = int(os.environ.get("BENCH_RDKAFKA_PARTITIONS", "1"))  # of the consume topics
+RDKAFKA_CONF = os.environ.get("BENCH_RDKAFKA_CONF", "")  # read by the PHP scripts themselves
 # Profiled (perf) crossing runs: where the time of one produce call goes, per language.
 PROFILE = [("c", "single"), ("php", "single"), ("php", "batch"), ("python", "single"),
            ("python", "batch"), ("go", "single"), ("go", "batch")]
@@ -58,9 +71,10 @@ def log(msg: str) -> None:
     print(f"bench: {msg}", file=sys.stderr, flush=True)
 
 
-def run_json(cmd: List[str]) -> List[Dict[str, Any]]:
+def run_json(cmd: List[str], env: Optional[Dict[str, str]] = None) -> List[Dict[str, Any]]:
     """Runs one measurement program and returns the JSON objects it printed (one per line)."""
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+                          env=None if env is None else {**os.environ, **env})
     if proc.returncode != 0:
         raise RuntimeError(f"exit {proc.returncode}: {proc.stderr.strip()[-2000:]}")
     rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
@@ -75,6 +89,7 @@ class Bench:
         self.failures: List[Dict[str, Any]] = []
         self.profiles: List[Dict[str, Any]] = []
         self.admin = kafkabridge.Admin({"bootstrap.servers": BROKERS})
+        self.rdkafka_ext: Optional[Dict[str, Any]] = None  # rdkafka_extension(), on first use
 
     def measure(self, impl: str, op: str, mode: str, size: int, messages: int, topic: str,
                 rep: int) -> Optional[Dict[str, Any]]:
@@ -102,15 +117,23 @@ class Bench:
                     if row is not None:
                         # Every message reported delivered must be in the log: the warm-up
                         # message plus N.
-                        low, high = self.admin.get_watermark_offsets(topic, 0)
-                        row["in_topic"] = high - low
-                        if high - low != MESSAGES + 1:
-                            self.runs.remove(row)  # a figure for messages that are not there
-                            self.failures.append({"impl": impl, "op": "produce", "mode": mode,
-                                                  "size": size, "rep": rep, "command": row["command"],
-                                                  "error": f"topic holds {high - low} messages, "
-                                                           f"expected {MESSAGES + 1}"})
+                        self.check_in_topic(row, topic, 1, MESSAGES + 1)
                     self.admin.delete_topic(topic)  # frees the broker's disk as we go
+
+    def in_topic(self, topic: str, partitions: int) -> int:
+        total = 0
+        for p in range(partitions):
+            low, high = self.admin.get_watermark_offsets(topic, p)
+            total += high - low
+        return total
+
+    def check_in_topic(self, row: Dict[str, Any], topic: str, partitions: int, expected: int) -> None:
+        """A run whose topic does not hold what it reported delivered counts as failed."""
+        row["in_topic"] = n = self.in_topic(topic, partitions)
+        if n != expected:
+            self.runs.remove(row)  # a figure for messages that are not there
+            self.failures.append({k: row[k] for k in ("impl", "op", "mode", "size", "rep", "command")} |
+                                 {"error": f"topic holds {n} messages, expected {expected}"})
 
     def consume(self) -> None:
         for size in SIZES:
@@ -152,6 +175,78 @@ class Bench:
                 self.runs.append(row)
                 log(f"fpm {row['protocol']:9} {row['variant']:18} rep {rep}: " + summary(row))
 
+    def rdkafka_impls(self) -> List[str]:
+        """The implementations of the php-rdkafka comparison this run can measure."""
+        if self.rdkafka_ext is None:
+            self.rdkafka_ext = rdkafka_extension()
+            if self.rdkafka_ext.get("path"):
+                PROGRAMS["rdkafka-ext"] = ["php", "-d", f"extension={self.rdkafka_ext['path']}", RDKAFKA_SCRIPT]
+                log(f"php-rdkafka extension {self.rdkafka_ext['version']}: {self.rdkafka_ext['path']}")
+            else:
+                log(f"php-rdkafka extension rows skipped: {self.rdkafka_ext['skipped']}")
+                if "error" in self.rdkafka_ext:
+                    self.failures.append({"impl": "rdkafka-ext", "op": "build", "command": self.rdkafka_ext["command"],
+                                          "error": self.rdkafka_ext["error"]})
+        return [i for i in RDKAFKA_IMPLS if i in PROGRAMS]
+
+    def rdkafka(self) -> None:
+        """The same php-rdkafka script on the extension and on the drop-in: produce, then
+        KafkaConsumer and legacy Consumer reading a pre-filled topic."""
+        impls = self.rdkafka_impls()
+        for size in SIZES:
+            for rep in range(1, REPS + 1):
+                for impl in impls:
+                    topic = f"bench-rdkafka-produce-{RUN_ID}-{size}-{impl}-{rep}"
+                    self.admin.create_topic(topic, partitions=1)
+                    row = self.measure(impl, "produce", "single", size, MESSAGES, topic, rep)
+                    if row is not None:
+                        self.check_in_topic(row, topic, 1, MESSAGES + 1)  # the warm-up and N
+                    self.admin.delete_topic(topic)
+            topic = f"bench-rdkafka-consume-{RUN_ID}-{size}"
+            self.admin.create_topic(topic, partitions=RDKAFKA_PARTITIONS)
+            log(f"filling {topic} ({RDKAFKA_PARTITIONS} partitions) with {MESSAGES} messages of {size} bytes")
+            cmd = PROGRAMS["rdkafka-drop-in"] + ["fill", f"--brokers={BROKERS}", f"--topic={topic}",
+                                                 f"--messages={MESSAGES}", f"--size={size}"]
+            try:
+                run_json(cmd)
+                held = self.in_topic(topic, RDKAFKA_PARTITIONS)
+                if held != MESSAGES:
+                    raise RuntimeError(f"topic holds {held} messages, expected {MESSAGES}")
+            except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as e:
+                log(f"FAILED filling {topic}: {e}")
+                self.failures.append({"impl": "rdkafka-drop-in", "op": "fill", "mode": "single", "size": size,
+                                      "command": shlex.join(cmd), "error": str(e)})
+                self.admin.delete_topic(topic)
+                continue
+            for rep in range(1, REPS + 1):
+                for op in ("consume", "legacy-consume"):
+                    for impl in impls:
+                        self.measure(impl, op, "single", size, MESSAGES, topic, rep)
+            self.admin.delete_topic(topic)
+
+    def rdkafka_fpm(self) -> None:
+        """bench/fpm/run.sh with the same php-rdkafka endpoint on an extension pool and a drop-in
+        pool, a new client per request, alternating."""
+        impls = self.rdkafka_impls()
+        variants = ",".join(f"{proto}/{impl}" for proto in ("plaintext", "sasl_ssl") for impl in impls)
+        env = {"BENCH_FPM_VARIANTS": variants}
+        if "rdkafka-ext" in impls:
+            env["BENCH_RDKAFKA_EXT"] = self.rdkafka_ext["path"]
+        cmd = ["bash", str(ROOT / "bench/fpm/run.sh")]
+        shown = shlex.join([f"{k}={v}" for k, v in env.items()] + cmd)
+        for rep in range(1, REPS + 1):
+            try:
+                rows = run_json(cmd, env)
+            except (RuntimeError, subprocess.TimeoutExpired) as e:
+                log(f"FAILED php-fpm (php-rdkafka) rep {rep}: {e}")
+                self.failures.append({"impl": "+".join(impls), "op": "rdkafka-fpm", "rep": rep,
+                                      "command": shown, "error": str(e)})
+                continue
+            for row in rows:
+                row.update(rep=rep, command=shown)
+                self.runs.append(row)
+                log(f"fpm {row['protocol']:9} {row['variant']:18} rep {rep}: " + summary(row))
+
 
     def profile(self) -> None:
         """perf samples of one crossing run per language, summed by binary and by symbol."""
@@ -188,7 +283,7 @@ def summary(row: Dict[str, Any]) -> str:
         return f"p50 {row['p50_us']:.0f} us, p99 {row['p99_us']:.0f} us"
     if row["op"] == "crossing":
         return f"{row['ns_per_msg']:.0f} ns/msg"
-    if row["op"] == "fpm":
+    if row["op"] in ("fpm", "rdkafka-fpm"):
         return (f"{row['rps']:.0f} req/s, p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms, "
                 f"{row['new_connections_per_1000']} new conns/1000")
     return f"{row['rate']:.0f} msg/s"
@@ -199,6 +294,31 @@ def command_output(cmd: List[str]) -> str:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
+
+
+def rdkafka_extension() -> Dict[str, Any]:
+    """The php-rdkafka extension built from PHP_RDKAFKA_SRC (harness/php-rdkafka/build.sh copies
+    the checkout to target/php-rdkafka/ and builds there; nothing is written into the checkout):
+    {"path", "version", "src", "src_commit"}, or {"skipped": why} (plus "error" if it failed)."""
+    src = os.environ.get("PHP_RDKAFKA_SRC", "")
+    if not src:
+        return {"skipped": "PHP_RDKAFKA_SRC not set"}
+    cmd = ["bash", str(ROOT / "harness/php-rdkafka/build.sh")]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        proc = None
+        error = str(e)
+    lines = proc.stdout.strip().splitlines() if proc else []
+    if proc is None or proc.returncode != 0 or not lines or not Path(lines[-1]).is_file():
+        if proc is not None:
+            error = f"exit {proc.returncode}: {proc.stderr.strip()[-1500:]}"
+        return {"skipped": f"building the extension from PHP_RDKAFKA_SRC={src} failed", "error": error,
+                "command": f"PHP_RDKAFKA_SRC={shlex.quote(src)} " + shlex.join(cmd)}
+    path = lines[-1]
+    version = command_output(["php", "-d", f"extension={path}", "-r", "echo phpversion('rdkafka');"])
+    return {"path": path, "version": version, "src": src,
+            "src_commit": command_output(["git", "-C", src, "rev-parse", "--short", "HEAD"])}
 
 
 def machine() -> Dict[str, Any]:
@@ -214,7 +334,7 @@ def machine() -> Dict[str, Any]:
             "kernel": platform.release(), "os": os_name}
 
 
-def versions(runs: List[Dict[str, Any]]) -> Dict[str, str]:
+def versions(runs: List[Dict[str, Any]], rdkafka_ext: Optional[Dict[str, Any]]) -> Dict[str, str]:
     import confluent_kafka
     go_mods = command_output(["go", "list", "-m", "-f", "{{.Path}} {{.Version}}",
                               "github.com/confluentinc/confluent-kafka-go/v2"])
@@ -230,6 +350,8 @@ def versions(runs: List[Dict[str, Any]]) -> Dict[str, str]:
         "confluent-kafka-go": go_mods.split(" ", 1)[-1] if go_mods != "unknown" else go_mods,
         # Programs that know it report the librdkafka they run on.
         **{f"librdkafka ({r['impl']})": r["librdkafka"] for r in runs if "librdkafka" in r},
+        **({"php-rdkafka extension": f"{rdkafka_ext['version']} ({rdkafka_ext['src_commit']})"}
+           if rdkafka_ext and rdkafka_ext.get("path") else {}),
         "apache kafka broker": kafka,
         "rustc": command_output(["rustc", "--version"]),
         "go": command_output(["go", "version"]),
@@ -248,17 +370,21 @@ def main() -> int:
     started = time.time()
     for section in SECTIONS:
         log(f"section {section}")
-        getattr(bench, section)()
+        getattr(bench, section.replace("-", "_"))()
     os.chdir(ROOT / "bench/go")  # so that `go list -m` sees the benchmark module
     result = {
         "generated": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         "command": "make bench",
         "settings": {"messages": MESSAGES, "reps": REPS, "sync_messages": SYNC_MESSAGES,
                      "crossing_messages": CROSSING_MESSAGES, "sections": SECTIONS,
-                     "fpm_seconds": int(os.environ.get("BENCH_FPM_SECONDS", "10"))},
+                     "fpm_seconds": int(os.environ.get("BENCH_FPM_SECONDS", "10")),
+                     "rdkafka_partitions": RDKAFKA_PARTITIONS, "rdkafka_conf": RDKAFKA_CONF},
         "duration_s": round(time.time() - started),
         "machine": machine(),
-        "versions": versions(bench.runs),
+        "versions": versions(bench.runs, bench.rdkafka_ext),
+        # The php-rdkafka comparison's extension: path and version, or why its rows were skipped
+        # (absent when neither rdkafka section ran).
+        **({"rdkafka_extension": bench.rdkafka_ext} if bench.rdkafka_ext is not None else {}),
         "runs": bench.runs,
         "failures": bench.failures,
         "profiles": bench.profiles,

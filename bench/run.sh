@@ -17,6 +17,8 @@ py="$root/target/bench/venv/bin/python"
 
 # BENCH_RESULTS: where latest.{json,md,png} go. With KAFKA_BROKERS set (as inside `make test`)
 # the broker already running is used; otherwise the test broker is started and stopped around the run.
+# PHP_RDKAFKA_SRC (a php-rdkafka checkout) adds the extension's rows to the php-rdkafka comparison:
+# run.py builds it with harness/php-rdkafka/build.sh (into target/php-rdkafka/).
 results="${BENCH_RESULTS:-bench/results}"
 export BENCH_RESULTS="$results"
 rc=0

@@ -7,13 +7,21 @@
 #   persistent-sync    a session on the worker's persistent producer, produceSync
 #   persistent-async   a session on the worker's persistent producer, produce (fire and forget)
 #
+# and, on request (BENCH_FPM_VARIANTS; run.py's rdkafka-fpm section), the same php-rdkafka code
+# (www/rdkafka.php: new RdKafka\Producer, produce, flush, tear down) on two pools:
+#
+#   rdkafka-ext        the php-rdkafka extension (BENCH_RDKAFKA_EXT=/path/to/rdkafka.so)
+#   rdkafka-drop-in    kafkabridge's RdKafka\ drop-in (FFI preload as above)
+#
 # each over PLAINTEXT (KAFKA_BROKERS) and SASL_SSL with SCRAM-SHA-256 (KAFKA_SASL_SSL_BROKERS,
 # KAFKA_CA_LOCATION; user kb-test). One JSON line per run on stdout, diagnostics on stderr; see
 # README.md for what is measured and how.
 #
 # Usage: KAFKA_BROKERS=... KAFKA_SASL_SSL_BROKERS=... KAFKA_CA_LOCATION=... bench/fpm/run.sh
 # Knobs: BENCH_FPM_SECONDS (10), BENCH_FPM_VARIANTS (comma list of protocol/variant, e.g.
-#        plaintext/persistent-sync; default all six), BENCH_FPM_KEEP=1 keeps the temp dir.
+#        plaintext/persistent-sync; default the six KafkaBridge\ runs), BENCH_FPM_KEEP=1 keeps the
+#        temp dir, BENCH_RDKAFKA_EXT (rdkafka.so, for the rdkafka-ext runs), BENCH_RDKAFKA_CONF
+#        (extra "key=value,..." producer settings of www/rdkafka.php, default none).
 # Exit status: non-zero if any run failed (a failed run prints no JSON line).
 set -euo pipefail
 
@@ -30,6 +38,8 @@ SASL_PASSWORD=kb-test-secret
 FPM_BIN=/usr/sbin/php-fpm8.2
 ALL_RUNS="plaintext/new-client-sync,plaintext/persistent-sync,plaintext/persistent-async,sasl_ssl/new-client-sync,sasl_ssl/persistent-sync,sasl_ssl/persistent-async"
 RUNS="${BENCH_FPM_VARIANTS:-$ALL_RUNS}"
+RDKAFKA_EXT="${BENCH_RDKAFKA_EXT:-}"
+RDKAFKA_CONF="${BENCH_RDKAFKA_CONF:-}"
 
 log() { echo "bench-fpm: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -41,14 +51,21 @@ IFS=, read -ra runs <<<"$RUNS"
 for r in "${runs[@]}"; do
     case "$r" in
         plaintext/new-client-sync | plaintext/persistent-sync | plaintext/persistent-async) ;;
-        sasl_ssl/new-client-sync | sasl_ssl/persistent-sync | sasl_ssl/persistent-async)
+        plaintext/rdkafka-ext | plaintext/rdkafka-drop-in) ;;
+        sasl_ssl/new-client-sync | sasl_ssl/persistent-sync | sasl_ssl/persistent-async | \
+            sasl_ssl/rdkafka-ext | sasl_ssl/rdkafka-drop-in)
             [ -n "${KAFKA_SASL_SSL_BROKERS:-}" ] && [ -n "${KAFKA_CA_LOCATION:-}" ] ||
                 die "$r needs KAFKA_SASL_SSL_BROKERS and KAFKA_CA_LOCATION (harness/with-broker.sh exports them)"
             [ -r "$KAFKA_CA_LOCATION" ] || die "KAFKA_CA_LOCATION=$KAFKA_CA_LOCATION is not readable"
             ;;
-        *) die "unknown run '$r' in BENCH_FPM_VARIANTS (known: $ALL_RUNS)" ;;
+        *) die "unknown run '$r' in BENCH_FPM_VARIANTS (known: $ALL_RUNS, and plaintext/ or sasl_ssl/ rdkafka-ext, rdkafka-drop-in)" ;;
     esac
+    if [ "${r#*/}" = rdkafka-ext ] && ! [ -r "$RDKAFKA_EXT" ]; then
+        die "$r needs BENCH_RDKAFKA_EXT=/path/to/rdkafka.so (harness/php-rdkafka/build.sh prints it)"
+    fi
 done
+# (filled into php-fpm.conf by sed, as a quoted value)
+[[ "$RDKAFKA_CONF" != *[\|\&\"\\]* ]] || die "BENCH_RDKAFKA_CONF must not contain | & \" or \\"
 missing=()
 [ -x "$FPM_BIN" ] || missing+=("php8.2-fpm ($FPM_BIN)")
 for tool in nginx:nginx-light wrk:wrk php:php8.2-cli curl:curl ss:iproute2; do
@@ -137,15 +154,24 @@ done
 log "nginx on $base (pid $nginx_pid); $WORKERS php-fpm workers; wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${SECS}s; connections counted by $conn_method"
 
 # --- helpers for one run ----------------------------------------------------------------------
-# start_fpm <dir> <brokers> <protocol>: renders the pool config, starts php-fpm in the
+# start_fpm <dir> <brokers> <protocol> <variant>: renders the pool config, starts php-fpm in the
 # foreground (a child of this script) and waits, bounded, until its socket and workers exist.
+# The rdkafka-ext pool gets the php-rdkafka extension's php.ini, every other pool kafkabridge's.
 start_fpm() {
-    local dir=$1 brokers=$2 protocol=$3 root_flag=() deadline
+    local dir=$1 brokers=$2 protocol=$3 variant=$4 root_flag=() deadline conf_sed
     mkdir -p "$dir"
-    sed -e "s|@PRELOAD_H@|$preload_h|g; s|@PRELOAD_PHP@|$root/bindings/php/preload.php|g; s|@USER@|$(id -un)|g" \
-        "$here/conf/php.ini.in" >"$dir/php.ini"
+    # php-fpm refuses an empty env[] value: without BENCH_RDKAFKA_CONF its line goes.
+    conf_sed="s|@RDKAFKA_CONF@|$RDKAFKA_CONF|g"
+    [ -n "$RDKAFKA_CONF" ] || conf_sed='/@RDKAFKA_CONF@/d'
+    if [ "$variant" = rdkafka-ext ]; then
+        sed -e "s|@RDKAFKA_EXT@|$RDKAFKA_EXT|g" "$here/conf/php-rdkafka-ext.ini.in" >"$dir/php.ini"
+    else
+        sed -e "s|@PRELOAD_H@|$preload_h|g; s|@PRELOAD_PHP@|$root/bindings/php/preload.php|g; s|@USER@|$(id -un)|g" \
+            "$here/conf/php.ini.in" >"$dir/php.ini"
+    fi
     sed -e "s|@TMP@|$tmp|g; s|@WORKERS@|$WORKERS|g; s|@BROKERS@|$brokers|g; s|@PROTOCOL@|$protocol|g" \
         -e "s|@CA_LOCATION@|${KAFKA_CA_LOCATION:-}|g; s|@SASL_USER@|$SASL_USER|g; s|@SASL_PASSWORD@|$SASL_PASSWORD|g" \
+        -e "$conf_sed" \
         "$here/conf/php-fpm.conf.in" >"$dir/php-fpm.conf"
     [ "$(id -u)" != 0 ] || root_flag=(-R)
     rm -f "$tmp/php-fpm.sock" "$tmp/php-fpm.log"
@@ -229,7 +255,11 @@ run_one() {
         topics+=("$t")
         timeout 60 "${topic_cli[@]}" create "$t" 1 || { log "$protocol/$variant: cannot create topic $t"; return 1; }
     done
-    start_fpm "$dir" "$brokers" "$protocol" || return 1
+    start_fpm "$dir" "$brokers" "$protocol" "$variant" || return 1
+    # The php-rdkafka runs (a new client per request, like new-client-sync) use their own endpoint.
+    local script=produce.php new_client=0
+    [[ "$variant" != rdkafka-* ]] || script=rdkafka.php
+    [[ "$variant" != new-client-sync && "$variant" != rdkafka-* ]] || new_client=1
     workers="$(ps -o pid= --ppid "$fpm_pid" | xargs)"
     wpids="${workers// /,}"
     # shellcheck disable=SC2086  # one argument per worker
@@ -238,7 +268,7 @@ run_one() {
     # Warm-up: opcache, and for the persistent variants every worker's client connected.
     for ((i = 1; i <= WARMUP_ROUNDS; i++)); do
         wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${WARMUP_SECS}s" --timeout 30s \
-            "$base/produce.php?variant=$variant&topic=$warm" >"$dir/warmup.txt" 2>&1 || true
+            "$base/$script?variant=$variant&topic=$warm" >"$dir/warmup.txt" 2>&1 || true
         wreq="$(wrk_parse "$dir/warmup.txt" requests)"
         if ! [[ "$wreq" =~ ^[0-9]+$ ]] || { ((wreq == 0)) && ((i == WARMUP_ROUNDS)); } ||
             [ "$(wrk_parse "$dir/warmup.txt" non_2xx)" != 0 ] || [ "$(wrk_parse "$dir/warmup.txt" socket_errors)" != 0 ]; then
@@ -265,13 +295,13 @@ run_one() {
     # the threads that exist when it starts; a thread that ends meanwhile makes it fail, so it
     # starts once the workers are idle: new-client workers back at their thread count from
     # before the first request (the warm-up's last private clients destroyed), and it is retried.
-    local url="$base/produce.php?variant=$variant&topic=$topic" a1 a2 p1 p2 perf_cmd=() attempt deadline
+    local url="$base/$script?variant=$variant&topic=$topic" a1 a2 p1 p2 perf_cmd=() attempt deadline
     if [ "$conn_method" = perf-tracepoint ]; then
         perf_cmd=(perf stat -x, -o "$dir/perf.txt" -e sock:inet_sock_set_state
             --filter "newstate == 2 && dport == $bport" -p "$wpids" --)
     fi
     for ((attempt = 1; attempt <= 3; attempt++)); do
-        if [ "$variant" = new-client-sync ]; then
+        if ((new_client)); then
             deadline=$((SECONDS + 15))
             # shellcheck disable=SC2086
             while [ "$(threads_of $workers)" != "$idle_threads" ] && ((SECONDS < deadline)); do sleep 0.05; done
@@ -334,8 +364,11 @@ run_one() {
     fi
     conns_pk="$(awk -v c="$conns" -v n="$requests" 'BEGIN {printf "%.2f", c * 1000 / n}')"
     ((rc == 0)) || return 1
-    printf '{"impl":"php-fpm","op":"fpm","protocol":"%s","variant":"%s","seconds":%s,"requests":%s,"rps":%s,' \
-        "$protocol" "$variant" "$SECS" "$requests" "$rps"
+    # The php-rdkafka runs are rows of their own (impl rdkafka-ext or rdkafka-drop-in, op rdkafka-fpm).
+    local impl=php-fpm op=fpm
+    [[ "$variant" != rdkafka-* ]] || { impl=$variant; op=rdkafka-fpm; }
+    printf '{"impl":"%s","op":"%s","protocol":"%s","variant":"%s","seconds":%s,"requests":%s,"rps":%s,' \
+        "$impl" "$op" "$protocol" "$variant" "$SECS" "$requests" "$rps"
     printf '"p50_ms":%s,"p75_ms":%s,"p90_ms":%s,"p99_ms":%s,"non_2xx":%s,"socket_errors":%s,' \
         "$p50" "$p75" "$p90" "$p99" "$non2xx" "$sockerr"
     printf '"new_connections":%s,"new_connections_per_1000":%s,"connections_method":"%s","passive_opens_per_1000":%s,' \
