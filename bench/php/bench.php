@@ -18,6 +18,7 @@
 declare(strict_types=1);
 
 require __DIR__ . '/../../bindings/php/autoload.php';
+require __DIR__ . '/args.php';
 
 use KafkaBridge\Consumer;
 use KafkaBridge\DeliveryReport;
@@ -66,48 +67,9 @@ final class Args
     public static function parse(array $argv): self
     {
         $a = new self();
-        if (count($argv) < 2) {
-            fail(USAGE);
-        }
-        $a->op = $argv[1];
-        if (!in_array($a->op, ['produce', 'consume', 'crossing', 'sync'], true)) {
-            fail("unknown operation \"{$a->op}\"\n" . USAGE);
-        }
-        foreach (array_slice($argv, 2) as $arg) {
-            if (!preg_match('/^--([a-z]+)=(.*)$/s', $arg, $m)) {
-                fail("bad argument \"$arg\" (expected --key=value)\n" . USAGE);
-            }
-            [, $key, $value] = $m;
-            switch ($key) {
-                case 'brokers':
-                    $a->brokers = $value;
-                    break;
-                case 'topic':
-                    $a->topic = $value;
-                    break;
-                case 'messages':
-                case 'size':
-                case 'batch':
-                    if (!preg_match('/^[0-9]+$/', $value)) {
-                        fail("--$key needs a non-negative integer, got \"$value\"");
-                    }
-                    $a->$key = (int) $value;
-                    break;
-                case 'mode':
-                    if ($value !== 'single' && $value !== 'batch') {
-                        fail("--mode must be single or batch, got \"$value\"");
-                    }
-                    $a->mode = $value;
-                    break;
-                default:
-                    fail("unknown argument \"$arg\"\n" . USAGE);
-            }
-        }
-        if ($a->messages < 1) {
-            fail('--messages=N (at least 1) is required');
-        }
-        if ($a->size < 0) {
-            fail('--size is required');
+        bench_parse_args($a, $argv, ['produce', 'consume', 'crossing', 'sync'], USAGE, 'fail');
+        if ($a->mode !== 'single' && $a->mode !== 'batch') {
+            fail("--mode must be single or batch, got \"$a->mode\"");
         }
         if ($a->batch < 1) {
             fail('--batch must be at least 1');

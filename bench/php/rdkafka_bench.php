@@ -34,6 +34,7 @@
 declare(strict_types=1);
 
 require __DIR__ . '/../../bindings/php/rdkafka/autoload.php';
+require __DIR__ . '/args.php';
 
 /** rdkafka-ext when the php-rdkafka extension is loaded, else the kafkabridge drop-in. */
 define('IMPL', extension_loaded('rdkafka') ? 'rdkafka-ext' : 'rdkafka-drop-in');
@@ -64,52 +65,16 @@ final class Args
     public ?string $topic = null;
     public int $messages = 0;
     public int $size = -1;
+    public string $mode = 'single';
 
     /** @param string[] $argv */
     public static function parse(array $argv): self
     {
         $a = new self();
-        if (count($argv) < 2) {
-            fail(USAGE);
-        }
-        $a->op = $argv[1];
-        if (!in_array($a->op, ['produce', 'consume', 'legacy-consume', 'fill'], true)) {
-            fail("unknown operation \"{$a->op}\"\n" . USAGE);
-        }
-        foreach (array_slice($argv, 2) as $arg) {
-            if (!preg_match('/^--([a-z]+)=(.*)$/s', $arg, $m)) {
-                fail("bad argument \"$arg\" (expected --key=value)\n" . USAGE);
-            }
-            [, $key, $value] = $m;
-            switch ($key) {
-                case 'brokers':
-                    $a->brokers = $value;
-                    break;
-                case 'topic':
-                    $a->topic = $value;
-                    break;
-                case 'messages':
-                case 'size':
-                    if (!preg_match('/^[0-9]+$/', $value)) {
-                        fail("--$key needs a non-negative integer, got \"$value\"");
-                    }
-                    $a->$key = (int) $value;
-                    break;
-                case 'mode':
-                    // The php-rdkafka API has no batch produce; its consumeBatch is not measured.
-                    if ($value !== 'single') {
-                        fail("--mode must be single (php-rdkafka has no batch produce), got \"$value\"");
-                    }
-                    break;
-                default:
-                    fail("unknown argument \"$arg\"\n" . USAGE);
-            }
-        }
-        if ($a->messages < 1) {
-            fail('--messages=N (at least 1) is required');
-        }
-        if ($a->size < 0) {
-            fail('--size is required');
+        bench_parse_args($a, $argv, ['produce', 'consume', 'legacy-consume', 'fill'], USAGE, 'fail');
+        // The php-rdkafka API has no batch produce; its consumeBatch is not measured.
+        if ($a->mode !== 'single') {
+            fail("--mode must be single (php-rdkafka has no batch produce), got \"$a->mode\"");
         }
         if ($a->brokers === null || $a->topic === null) {
             fail('--brokers and --topic are required');
