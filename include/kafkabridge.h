@@ -53,6 +53,11 @@
 #define KB_PACKED_ABSENT UINT32_MAX
 
 /**
+ * The size of a record's fixed part.
+ */
+#define RECORD_HEADER_LEN 48
+
+/**
  * Start from the earliest offset (librdkafka's RD_KAFKA_OFFSET_BEGINNING).
  */
 #define KB_OFFSET_BEGINNING -2
@@ -189,6 +194,11 @@ typedef struct kb_metadata kb_metadata;
  * An in-process mock Kafka cluster.
  */
 typedef struct kb_mock_cluster kb_mock_cluster;
+
+/**
+ * Consumed messages packed into one byte buffer (see `kb_consumer_poll_packed()`).
+ */
+typedef struct kb_packed_messages kb_packed_messages;
 
 /**
  * An owned list of topic partitions returned by a query.
@@ -869,12 +879,35 @@ kb_err kb_consumer_poll(kb_consumer *c, int32_t timeout_ms, kb_message **out);
 
 /**
  * Waits up to `timeout_ms` in total for up to `max` messages and stores them as one batch in
- * `*out` (possibly empty; free with `kb_message_batch_free()`). Returns early once `max` arrived.
+ * `*out` (possibly empty; free with `kb_message_batch_free()`). Returns early once `max` arrived,
+ * and at a rebalance, as `kb_consumer_poll_packed()` describes.
  */
 kb_err kb_consumer_poll_batch(kb_consumer *c,
                               int32_t timeout_ms,
                               size_t max,
                               kb_message_batch **out);
+
+/**
+ * Waits up to `timeout_ms` until `min` messages arrived (none: takes only what is already
+ * fetched), then adds those already fetched without waiting, up to `max` messages or until the
+ * batch holds `max_bytes` bytes (0: no limit; a message is never split), and stores them packed
+ * into one byte buffer in `*out` (possibly empty; read it with `kb_packed_messages_data()`,
+ * free it with `kb_packed_messages_free()`). For hosts that pay for every field read across
+ * their FFI: one copy per batch. `min` 1 suits a consume loop: the first message returns at
+ * once with whatever else is ready. Consumer errors arrive as records whose `err` is set.
+ *
+ * A batch ends at a rebalance. With `enable.auto.offset.store=false`, messages fetched before a
+ * rebalance revoked their partition are left out (their offsets were not stored, so the
+ * partition's next owner reads them): a host that hands a batch on one message at a time and
+ * stores offsets only for what it handed on skips nothing.
+ * Errors: KB_ERR_INVALID_STATE once closed, KB_ERR_INVALID_ARGUMENT, KB_ERR_NULL_ARGUMENT.
+ */
+kb_err kb_consumer_poll_packed(kb_consumer *c,
+                               int32_t timeout_ms,
+                               size_t min,
+                               size_t max,
+                               size_t max_bytes,
+                               kb_packed_messages **out);
 
 /**
  * Waits up to `timeout_ms` for the next consumer event (rebalance, commit result, error, log,
@@ -1086,6 +1119,28 @@ kb_err kb_message_batch_views(const kb_message_batch *batch, const kb_message_vi
  * Frees a batch and all its messages. NULL is a no-op.
  */
 kb_err kb_message_batch_free(kb_message_batch *batch);
+
+/**
+ * Points `*data` at the packed records of `batch` and stores their byte length in `*len` and
+ * their number in `*count`; the bytes stay valid until `kb_packed_messages_free(batch)`. Each
+ * record, little-endian: `i32 err` (0, or a consumer error such as
+ * RD_KAFKA_RESP_ERR__PARTITION_EOF, -191), `i32 partition`, `i64 offset`, `i64 timestamp_ms`
+ * (-1: none), `i32 timestamp_type` (0 none, 1 create time, 2 log append time), then the `u32`
+ * lengths `topic_len`, `key_len`, `value_len`, `header_count`, `error_text_len` (48 bytes in
+ * all), then the topic, key, value and error text bytes, then per header `u32 name_len`, name,
+ * `u32 value_len`, value. A length of KB_PACKED_ABSENT means absent: no key, no value (a
+ * tombstone), a null header value, no error text (a message).
+ * Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
+ */
+kb_err kb_packed_messages_data(const kb_packed_messages *batch,
+                               const uint8_t **data,
+                               size_t *len,
+                               size_t *count);
+
+/**
+ * Frees a packed batch. NULL is a no-op.
+ */
+kb_err kb_packed_messages_free(kb_packed_messages *batch);
 
 /**
  * Starts a mock cluster of `broker_count` (1..=16) brokers listening on 127.0.0.1 into `*out`;

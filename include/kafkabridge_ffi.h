@@ -18,6 +18,7 @@ typedef struct kb_message kb_message;
 typedef struct kb_message_batch kb_message_batch;
 typedef struct kb_metadata kb_metadata;
 typedef struct kb_mock_cluster kb_mock_cluster;
+typedef struct kb_packed_messages kb_packed_messages;
 typedef struct kb_partition_list kb_partition_list;
 typedef struct kb_producer kb_producer;
 typedef int32_t kb_err;
@@ -194,6 +195,12 @@ kb_err kb_consumer_poll_batch(kb_consumer *c,
                               int32_t timeout_ms,
                               size_t max,
                               kb_message_batch **out);
+kb_err kb_consumer_poll_packed(kb_consumer *c,
+                               int32_t timeout_ms,
+                               size_t min,
+                               size_t max,
+                               size_t max_bytes,
+                               kb_packed_messages **out);
 kb_err kb_consumer_poll_event(kb_consumer *c, int32_t timeout_ms, kb_event **out);
 kb_err kb_consumer_poll_events(kb_consumer *c,
                                int32_t timeout_ms,
@@ -242,6 +249,11 @@ kb_err kb_message_free(kb_message *msg);
 size_t kb_message_batch_count(const kb_message_batch *batch);
 kb_err kb_message_batch_views(const kb_message_batch *batch, const kb_message_view **views);
 kb_err kb_message_batch_free(kb_message_batch *batch);
+kb_err kb_packed_messages_data(const kb_packed_messages *batch,
+                               const void **data,
+                               size_t *len,
+                               size_t *count);
+kb_err kb_packed_messages_free(kb_packed_messages *batch);
 kb_err kb_mock_cluster_new(int32_t broker_count, kb_mock_cluster **out);
 kb_err kb_mock_cluster_bootstrap_servers(const kb_mock_cluster *m,
                                          char *buf,

@@ -231,6 +231,14 @@ const MESSAGE_BATCH: Kind = Kind {
     count: Some(|h| kb_message_batch_count(h.cast())),
 };
 
+const PACKED_MESSAGES: Kind = Kind {
+    name: "kb_packed_messages",
+    use_it: |h| kb_packed_messages_data(h.cast(), &mut null(), &mut 0, &mut 0),
+    use_ok: KB_OK,
+    free: Some(|h| kb_packed_messages_free(h.cast())),
+    count: None,
+};
+
 const PARTITION_LIST: Kind = Kind {
     name: "kb_partition_list",
     use_it: |h| kb_partition_list_entries(h.cast(), &mut null()),
@@ -281,7 +289,7 @@ const CLIENT: Kind = Kind {
     count: None,
 };
 
-const KINDS: [&Kind; 13] = [
+const KINDS: [&Kind; 14] = [
     &CONFIG,
     &PRODUCER,
     &CONSUMER,
@@ -290,6 +298,7 @@ const KINDS: [&Kind; 13] = [
     &EVENT_BATCH,
     &MESSAGE,
     &MESSAGE_BATCH,
+    &PACKED_MESSAGES,
     &PARTITION_LIST,
     &METADATA,
     &GROUP_LIST,
@@ -337,6 +346,7 @@ struct Live {
     event_batch: *mut kb_event_batch,
     message: *mut kb_message,
     message_batch: *mut kb_message_batch,
+    packed_messages: *mut kb_packed_messages,
     partition_list: *mut kb_partition_list,
     metadata: *mut kb_metadata,
 }
@@ -368,13 +378,15 @@ impl Live {
         assert!(!message.is_null(), "no message within 10 s");
         let mut message_batch = null_mut();
         ok!(kb_consumer_poll_batch(consumer, 0, 16, &mut message_batch));
+        let mut packed_messages = null_mut();
+        ok!(kb_consumer_poll_packed(consumer, 0, 0, 16, 0, &mut packed_messages));
         let mut partition_list = null_mut();
         ok!(kb_consumer_assignment(consumer, &mut partition_list));
         let mut metadata = null_mut();
         ok!(kb_metadata_fetch(producer.cast(), TOPIC.as_ptr(), 10_000, &mut metadata));
         let mut admin = null_mut();
         ok!(kb_admin_new(conf, &mut admin));
-        Live { mock, conf, producer, consumer, admin, event, event_batch, message, message_batch, partition_list, metadata }
+        Live { mock, conf, producer, consumer, admin, event, event_batch, message, message_batch, packed_messages, partition_list, metadata }
     }
 
     /// Every handle with its type, in an order they can be freed in: the objects before the
@@ -385,6 +397,7 @@ impl Live {
             (&EVENT_BATCH, self.event_batch.cast()),
             (&MESSAGE, self.message.cast()),
             (&MESSAGE_BATCH, self.message_batch.cast()),
+            (&PACKED_MESSAGES, self.packed_messages.cast()),
             (&PARTITION_LIST, self.partition_list.cast()),
             (&METADATA, self.metadata.cast()),
             (&CONFIG, self.conf.cast()),
@@ -584,6 +597,7 @@ fn out_of_range_integers_are_refused() {
         fails!(KB_ERR_INVALID_ARGUMENT, refused, kb_producer_send_offsets_to_transaction(p, g, null(), 0, ms));
         fails!(KB_ERR_INVALID_ARGUMENT, refused, kb_consumer_poll(c, ms, &mut m));
         fails!(KB_ERR_INVALID_ARGUMENT, refused, kb_consumer_poll_batch(c, ms, 8, &mut mb));
+        fails!(KB_ERR_INVALID_ARGUMENT, refused, kb_consumer_poll_packed(c, ms, 1, 8, 0, &mut null_mut()));
         fails!(KB_ERR_INVALID_ARGUMENT, refused, kb_consumer_poll_event(c, ms, &mut ev));
         fails!(KB_ERR_INVALID_ARGUMENT, refused, kb_consumer_poll_events(c, ms, 8, &mut evb));
         fails!(KB_ERR_INVALID_ARGUMENT, refused, kb_consumer_committed(g, null(), 0, ms, &mut list));
@@ -879,6 +893,7 @@ fn null_out_parameters_are_refused() {
 
     fails!(KB_ERR_NULL_ARGUMENT, null_out("out"), kb_consumer_poll(c, 0, null_mut()));
     fails!(KB_ERR_NULL_ARGUMENT, null_out("out"), kb_consumer_poll_batch(c, 0, 8, null_mut()));
+    fails!(KB_ERR_NULL_ARGUMENT, null_out("out"), kb_consumer_poll_packed(c, 0, 1, 8, 0, null_mut()));
     fails!(KB_ERR_NULL_ARGUMENT, null_out("out"), kb_consumer_poll_event(c, 0, null_mut()));
     fails!(KB_ERR_NULL_ARGUMENT, null_out("out"), kb_consumer_poll_events(c, 0, 8, null_mut()));
     fails!(KB_ERR_NULL_ARGUMENT, null_out("out"), kb_consumer_subscription(c, null_mut()));
@@ -890,6 +905,26 @@ fn null_out_parameters_are_refused() {
     fails!(KB_ERR_NULL_ARGUMENT, null_out("views"), kb_event_batch_views(live.event_batch, null_mut()));
     fails!(KB_ERR_NULL_ARGUMENT, null_out("view"), kb_message_get_view(live.message, null_mut()));
     fails!(KB_ERR_NULL_ARGUMENT, null_out("views"), kb_message_batch_views(live.message_batch, null_mut()));
+    for (data, len, count) in [(true, false, false), (false, true, false), (false, false, true)] {
+        let (mut d, mut l, mut n) = (null(), 0, 0);
+        let name = if data {
+            "data"
+        } else if len {
+            "len"
+        } else {
+            "count"
+        };
+        fails!(
+            KB_ERR_NULL_ARGUMENT,
+            null_out(name),
+            kb_packed_messages_data(
+                live.packed_messages,
+                if data { null_mut() } else { &mut d },
+                if len { null_mut() } else { &mut l },
+                if count { null_mut() } else { &mut n }
+            )
+        );
+    }
     fails!(KB_ERR_NULL_ARGUMENT, null_out("out"), kb_partition_list_entries(live.partition_list, null_mut()));
     fails!(KB_ERR_NULL_ARGUMENT, null_out("view"), kb_metadata_get_view(live.metadata, null_mut()));
     // No live group list without a broker; the out-parameter is checked first all the same.

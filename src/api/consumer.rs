@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::api::config::{kb_config, settings_arg};
 use crate::api::event::{kb_event, kb_event_batch, return_event, return_events};
-use crate::api::message::{kb_message, kb_message_batch, return_message, return_messages, MESSAGES};
+use crate::api::message::{kb_message, kb_message_batch, kb_packed_messages, return_message, return_messages, return_packed, MESSAGES};
 use crate::api::partition_list::{kb_partition_list, kb_topic_partition, list_arg, return_list};
 use crate::boundary::{check_not_null, guard, slice_arg, str_arg, timeout_arg, write_out, Registry};
 use crate::core::consumer::ConsumerClient;
@@ -115,13 +115,44 @@ pub extern "C" fn kb_consumer_poll(c: *mut kb_consumer, timeout_ms: i32, out: *m
 }
 
 /// Waits up to `timeout_ms` in total for up to `max` messages and stores them as one batch in
-/// `*out` (possibly empty; free with `kb_message_batch_free()`). Returns early once `max` arrived.
+/// `*out` (possibly empty; free with `kb_message_batch_free()`). Returns early once `max` arrived,
+/// and at a rebalance, as `kb_consumer_poll_packed()` describes.
 #[no_mangle]
 pub extern "C" fn kb_consumer_poll_batch(c: *mut kb_consumer, timeout_ms: i32, max: usize, out: *mut *mut kb_message_batch) -> kb_err {
     guard(|| {
         check_not_null!(out);
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
         return_messages(CONSUMERS.get(c)?.poll_batch(timeout, max)?, out);
+        Ok(())
+    })
+}
+
+/// Waits up to `timeout_ms` until `min` messages arrived (none: takes only what is already
+/// fetched), then adds those already fetched without waiting, up to `max` messages or until the
+/// batch holds `max_bytes` bytes (0: no limit; a message is never split), and stores them packed
+/// into one byte buffer in `*out` (possibly empty; read it with `kb_packed_messages_data()`,
+/// free it with `kb_packed_messages_free()`). For hosts that pay for every field read across
+/// their FFI: one copy per batch. `min` 1 suits a consume loop: the first message returns at
+/// once with whatever else is ready. Consumer errors arrive as records whose `err` is set.
+///
+/// A batch ends at a rebalance. With `enable.auto.offset.store=false`, messages fetched before a
+/// rebalance revoked their partition are left out (their offsets were not stored, so the
+/// partition's next owner reads them): a host that hands a batch on one message at a time and
+/// stores offsets only for what it handed on skips nothing.
+/// Errors: KB_ERR_INVALID_STATE once closed, KB_ERR_INVALID_ARGUMENT, KB_ERR_NULL_ARGUMENT.
+#[no_mangle]
+pub extern "C" fn kb_consumer_poll_packed(
+    c: *mut kb_consumer,
+    timeout_ms: i32,
+    min: usize,
+    max: usize,
+    max_bytes: usize,
+    out: *mut *mut kb_packed_messages,
+) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
+        return_packed(CONSUMERS.get(c)?.poll_packed(timeout, min, max, max_bytes)?, out);
         Ok(())
     })
 }

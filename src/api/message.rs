@@ -1,5 +1,6 @@
 //! `kb_message`: a consumed message (or a consumer error) owned by kafkabridge, with a
-//! borrowed view for the host; `kb_message_batch` holds many behind one handle.
+//! borrowed view for the host; `kb_message_batch` holds many behind one handle;
+//! `kb_packed_messages` holds a batch as one byte buffer (`core::packed_messages`).
 
 use std::os::raw::c_char;
 use std::sync::Arc;
@@ -7,6 +8,7 @@ use std::sync::Arc;
 use crate::boundary::{check_not_null, guard, guard_count, write_out, Registry, WithViews};
 use crate::core::error::kb_err;
 use crate::core::message::Message;
+use crate::core::packed_messages::PackedMessages;
 
 /// A message header. `value` NULL means a header with a null value.
 #[repr(C)]
@@ -45,6 +47,8 @@ pub struct kb_message_view {
 pub struct kb_message(());
 /// Several consumed messages behind one handle.
 pub struct kb_message_batch(());
+/// Consumed messages packed into one byte buffer (see `kb_consumer_poll_packed()`).
+pub struct kb_packed_messages(());
 
 /// The views of a batch's messages, and the header arrays they point to.
 pub(crate) struct MessageViews {
@@ -56,6 +60,7 @@ pub(crate) type Messages = WithViews<Vec<Message>, MessageViews>;
 
 pub(crate) static MESSAGES: Registry<kb_message, Messages> = Registry::new_data(0x07, "kb_message");
 static MESSAGE_BATCHES: Registry<kb_message_batch, Messages> = Registry::new_data(0x08, "kb_message_batch");
+static PACKED_MESSAGES: Registry<kb_packed_messages, PackedMessages> = Registry::new_data(0x0D, "kb_packed_messages");
 
 fn bytes(b: &Option<Vec<u8>>) -> (*const u8, usize) {
     b.as_ref().map_or((std::ptr::null(), 0), |b| (b.as_ptr(), b.len()))
@@ -112,6 +117,10 @@ pub(crate) fn return_messages(msgs: Vec<Message>, out: *mut *mut kb_message_batc
     write_out(out, MESSAGE_BATCHES.insert(owned(msgs)));
 }
 
+pub(crate) fn return_packed(batch: PackedMessages, out: *mut *mut kb_packed_messages) {
+    write_out(out, PACKED_MESSAGES.insert(Arc::new(batch)));
+}
+
 /// Fills `*view` with the message's fields, borrowed until `kb_message_free(msg)`.
 #[no_mangle]
 pub extern "C" fn kb_message_get_view(msg: *const kb_message, view: *mut kb_message_view) -> kb_err {
@@ -149,4 +158,32 @@ pub extern "C" fn kb_message_batch_views(batch: *const kb_message_batch, views: 
 #[no_mangle]
 pub extern "C" fn kb_message_batch_free(batch: *mut kb_message_batch) -> kb_err {
     guard(|| MESSAGE_BATCHES.remove(batch).map(drop))
+}
+
+/// Points `*data` at the packed records of `batch` and stores their byte length in `*len` and
+/// their number in `*count`; the bytes stay valid until `kb_packed_messages_free(batch)`. Each
+/// record, little-endian: `i32 err` (0, or a consumer error such as
+/// RD_KAFKA_RESP_ERR__PARTITION_EOF, -191), `i32 partition`, `i64 offset`, `i64 timestamp_ms`
+/// (-1: none), `i32 timestamp_type` (0 none, 1 create time, 2 log append time), then the `u32`
+/// lengths `topic_len`, `key_len`, `value_len`, `header_count`, `error_text_len` (48 bytes in
+/// all), then the topic, key, value and error text bytes, then per header `u32 name_len`, name,
+/// `u32 value_len`, value. A length of KB_PACKED_ABSENT means absent: no key, no value (a
+/// tombstone), a null header value, no error text (a message).
+/// Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub extern "C" fn kb_packed_messages_data(batch: *const kb_packed_messages, data: *mut *const u8, len: *mut usize, count: *mut usize) -> kb_err {
+    guard(|| {
+        check_not_null!(data, len, count);
+        let batch = PACKED_MESSAGES.get(batch)?;
+        write_out(data, batch.bytes().as_ptr());
+        write_out(len, batch.bytes().len());
+        write_out(count, batch.count());
+        Ok(())
+    })
+}
+
+/// Frees a packed batch. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn kb_packed_messages_free(batch: *mut kb_packed_messages) -> kb_err {
+    guard(|| PACKED_MESSAGES.remove(batch).map(drop))
 }

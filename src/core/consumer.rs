@@ -12,6 +12,7 @@ use rdkafka::client::ClientContext;
 use rdkafka::config::{FromClientConfigAndContext, RDKafkaLogLevel};
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, ConsumerGroupMetadata, Rebalance};
 use rdkafka::error::{KafkaError, KafkaResult};
+use rdkafka::message::BorrowedMessage;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::types::RDKafkaRespErr;
 
@@ -19,6 +20,7 @@ use crate::core::config::Settings;
 use crate::core::error::{kafka_code, KbError, KbResult};
 use crate::core::events::{kb_event_type, Event, EventQueue};
 use crate::core::message::Message;
+use crate::core::packed_messages::PackedMessages;
 use crate::core::partitions::{entries, PartitionEntry};
 use crate::core::text::{cstr, TopicName};
 use crate::sys::librdkafka::{self, millis, CommitAnswer};
@@ -28,6 +30,10 @@ pub struct ConsumerEvents {
     queue: Arc<EventQueue>,
     /// The end offset each partition last reported EOF at (see `name_eof`).
     eofs: Mutex<HashMap<(String, i32), i64>>,
+    /// Set by every rebalance; a batch poll ends at one (see `ConsumerClient::poll_into`).
+    rebalanced: AtomicBool,
+    /// The partitions revoked since a batch poll last looked.
+    revoked: Mutex<Vec<(String, i32)>>,
 }
 
 impl ClientContext for ConsumerEvents {
@@ -59,6 +65,10 @@ impl ConsumerContext for ConsumerEvents {
                 return;
             }
         };
+        if let Rebalance::Revoke(tpl) = rebalance {
+            self.revoked.lock().extend(tpl.elements().iter().map(|e| (e.topic().to_string(), e.partition())));
+        }
+        self.rebalanced.store(true, Ordering::Release);
         self.queue.push_always(Event { err, partitions: parts, ..Event::new(kb_event_type::KB_EVENT_REBALANCE) });
     }
 
@@ -101,8 +111,11 @@ impl ConsumerClient {
             settings.kafka.insert("enable.auto.commit".into(), "false".into());
         }
         let events = Arc::new(EventQueue::new(settings.bridge.event_queue_size));
-        let consumer = Kafka::from_config_and_context(&settings.client_config(), ConsumerEvents { queue: events.clone(), eofs: Mutex::default() })
-            .map_err(failed("creating the consumer"))?;
+        let consumer = Kafka::from_config_and_context(
+            &settings.client_config(),
+            ConsumerEvents { queue: events.clone(), eofs: Mutex::default(), rebalanced: AtomicBool::new(false), revoked: Mutex::default() },
+        )
+        .map_err(failed("creating the consumer"))?;
         Ok(ConsumerClient { consumer: Mutex::new(Some(Arc::new(consumer))), events, settings, assign_only, closed: AtomicBool::new(false) })
     }
 
@@ -167,31 +180,70 @@ impl ConsumerClient {
 
     /// Waits up to `timeout` in total for up to `max` messages; returns early once `max` arrived.
     pub fn poll_batch(&self, timeout: Duration, max: usize) -> KbResult<Vec<Message>> {
+        let mut batch = OwnedBatch::default();
+        self.poll_into(&mut batch, timeout, max, max, 0)?;
+        Ok(batch.messages)
+    }
+
+    /// Waits up to `timeout` until `min` messages arrived, then adds those already fetched
+    /// without waiting, up to `max` messages or until the batch holds `max_bytes` (0: no limit;
+    /// a message is never split), packed as `core::packed_messages` describes.
+    pub fn poll_packed(&self, timeout: Duration, min: usize, max: usize, max_bytes: usize) -> KbResult<PackedMessages> {
+        let mut batch = PackedMessages::default();
+        self.poll_into(&mut batch, timeout, min, max, max_bytes)?;
+        Ok(batch)
+    }
+
+    /// The batch loop. A batch ends at a rebalance, so that what it holds was fetched under one
+    /// assignment (the rebalance applied, the last message may come from the new one). With
+    /// `enable.auto.offset.store=false` the messages fetched before a rebalance revoked their
+    /// partition are left out: their offsets were never stored, so whoever owns the partition
+    /// next (perhaps this consumer again, from the committed offset) reads them; a host that
+    /// holds messages back (the PHP drop-in serves one at a time from a batch) stores offsets
+    /// only for what it handed on, so nothing is skipped.
+    fn poll_into(&self, batch: &mut impl Batch, timeout: Duration, min: usize, max: usize, max_bytes: usize) -> KbResult<()> {
         let k = self.live()?;
+        let context = k.context();
+        let drop_revoked = self.settings.kafka.get("enable.auto.offset.store").is_some_and(|v| v == "false");
+        context.rebalanced.store(false, Ordering::Relaxed);
+        context.revoked.lock().clear();
         let deadline = Instant::now() + timeout;
+        let min = min.min(max);
         let mut topics = TopicName::default();
-        let mut msgs = Vec::new();
-        while msgs.len() < max {
+        while batch.count() < max && (max_bytes == 0 || batch.len() < max_bytes) {
+            let waiting = batch.count() < min;
             // Take what is already fetched without waiting (and without reading the clock: that
-            // was a fifth of the cost per message); wait only when nothing is there. The
-            // deadline is still checked every 256 messages of a steady stream.
-            if msgs.len() % 256 != 255 {
-                if let Some(m) = poll_one(&k, Duration::ZERO, &mut topics) {
-                    msgs.push(m);
-                    continue;
+            // was a fifth of the cost per message). While still waiting for `min`, the deadline
+            // is checked every 256 messages of a steady stream.
+            let mut next = if !waiting || batch.count() % 256 != 255 { k.poll(Duration::ZERO) } else { None };
+            let mut timed_out = false;
+            if next.is_none() {
+                if !waiting {
+                    break;
                 }
+                let left = deadline.saturating_duration_since(Instant::now());
+                next = k.poll(left);
+                timed_out = next.is_none() && left.is_zero();
             }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() && !msgs.is_empty() {
-                break;
-            }
-            match poll_one(&k, left, &mut topics) {
-                Some(m) => msgs.push(m),
-                None if left.is_zero() => break,
+            let got = next.is_some();
+            match next {
+                Some(Ok(m)) => batch.add_borrowed(&m, &mut topics),
+                Some(Err(e)) => batch.add_owned(consumer_error(&k, e)),
                 None => {}
             }
+            if context.rebalanced.swap(false, Ordering::Acquire) {
+                let revoked = std::mem::take(&mut *context.revoked.lock());
+                if drop_revoked && !revoked.is_empty() {
+                    // The entry this poll returned came after the rebalance.
+                    batch.drop_revoked(got, &revoked);
+                }
+                break;
+            }
+            if timed_out {
+                break;
+            }
         }
-        Ok(msgs)
+        Ok(())
     }
 
     /// Commits `tpl` (None: the stored offsets). A synchronous commit waits up to
@@ -312,14 +364,83 @@ impl Drop for ConsumerClient {
 fn poll_one(k: &Kafka, timeout: Duration, topics: &mut TopicName) -> Option<Message> {
     k.poll(timeout).map(|r| match r {
         Ok(m) => Message::from_borrowed(&m, topics),
-        Err(e) => {
-            let mut msg = Message::from_error(&e);
-            if let KafkaError::PartitionEOF(p) = e {
-                name_eof(k, p, &mut msg);
-            }
-            msg
-        }
+        Err(e) => consumer_error(k, e),
     })
+}
+
+/// A consumer error as the entry delivered in place of a message.
+fn consumer_error(k: &Kafka, e: KafkaError) -> Message {
+    let mut msg = Message::from_error(&e);
+    if let KafkaError::PartitionEOF(p) = e {
+        name_eof(k, p, &mut msg);
+    }
+    msg
+}
+
+/// What a batch poll collects into.
+trait Batch {
+    fn add_borrowed(&mut self, m: &BorrowedMessage<'_>, topics: &mut TopicName);
+    fn add_owned(&mut self, m: Message);
+    fn count(&self) -> usize;
+    /// Bytes held (0 where not tracked).
+    fn len(&self) -> usize;
+    /// Leaves out the entries of `revoked` partitions, but for the last one if `keep_last`.
+    fn drop_revoked(&mut self, keep_last: bool, revoked: &[(String, i32)]);
+}
+
+fn is_revoked(revoked: &[(String, i32)], topic: &[u8], partition: i32) -> bool {
+    revoked.iter().any(|(t, p)| *p == partition && t.as_bytes() == topic)
+}
+
+#[derive(Default)]
+struct OwnedBatch {
+    messages: Vec<Message>,
+}
+
+impl Batch for OwnedBatch {
+    fn add_borrowed(&mut self, m: &BorrowedMessage<'_>, topics: &mut TopicName) {
+        self.messages.push(Message::from_borrowed(m, topics));
+    }
+    fn add_owned(&mut self, m: Message) {
+        self.messages.push(m);
+    }
+    fn count(&self) -> usize {
+        self.messages.len()
+    }
+    fn len(&self) -> usize {
+        0
+    }
+    fn drop_revoked(&mut self, keep_last: bool, revoked: &[(String, i32)]) {
+        let old = self.messages.len() - usize::from(keep_last);
+        let mut i = 0;
+        self.messages.retain(|m| {
+            i += 1;
+            i > old || !is_revoked(revoked, m.topic.to_bytes(), m.partition)
+        });
+    }
+}
+
+impl Batch for PackedMessages {
+    fn add_borrowed(&mut self, m: &BorrowedMessage<'_>, _topics: &mut TopicName) {
+        PackedMessages::add_borrowed(self, m);
+    }
+    fn add_owned(&mut self, m: Message) {
+        PackedMessages::add_owned(self, &m);
+    }
+    fn count(&self) -> usize {
+        PackedMessages::count(self)
+    }
+    fn len(&self) -> usize {
+        self.bytes().len()
+    }
+    fn drop_revoked(&mut self, keep_last: bool, revoked: &[(String, i32)]) {
+        let old = PackedMessages::count(self) - usize::from(keep_last);
+        let mut i = 0;
+        self.retain(|topic, partition| {
+            i += 1;
+            i > old || !is_revoked(revoked, topic, partition)
+        });
+    }
 }
 
 /// The rdkafka crate keeps only the partition number of an end-of-partition event; the topic is

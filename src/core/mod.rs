@@ -1,6 +1,6 @@
 //! Kafka behaviour with no raw pointers, a plain Rust API (the proxy's too): settings, events and
 //! their queues, producers (client table, report routing, sessions, synchronous waits, packed
-//! batches, exit flush), consumers, cluster queries, admin, topic rules. Uses `sys` only.
+//! batches, exit flush), consumers (and their packed batches), cluster queries, admin, topic rules. Uses `sys` only.
 
 pub mod admin;
 pub mod cluster;
@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod message;
 pub mod packed;
+pub mod packed_messages;
 pub mod partitions;
 pub mod producer;
 pub mod producer_clients;
