@@ -53,9 +53,9 @@
 #define KB_PACKED_ABSENT UINT32_MAX
 
 /**
- * The size of a record's fixed part.
+ * The i64 fields of a table row.
  */
-#define RECORD_HEADER_LEN 48
+#define FIELDS 10
 
 /**
  * Start from the earliest offset (librdkafka's RD_KAFKA_OFFSET_BEGINNING).
@@ -1122,14 +1122,14 @@ kb_err kb_message_batch_free(kb_message_batch *batch);
 
 /**
  * Points `*data` at the packed records of `batch` and stores their byte length in `*len` and
- * their number in `*count`; the bytes stay valid until `kb_packed_messages_free(batch)`. Each
- * record, little-endian: `i32 err` (0, or a consumer error such as
- * RD_KAFKA_RESP_ERR__PARTITION_EOF, -191), `i32 partition`, `i64 offset`, `i64 timestamp_ms`
- * (-1: none), `i32 timestamp_type` (0 none, 1 create time, 2 log append time), then the `u32`
- * lengths `topic_len`, `key_len`, `value_len`, `header_count`, `error_text_len` (48 bytes in
- * all), then the topic, key, value and error text bytes, then per header `u32 name_len`, name,
- * `u32 value_len`, value. A length of KB_PACKED_ABSENT means absent: no key, no value (a
- * tombstone), a null header value, no error text (a message).
+ * their number in `*count`; the bytes stay valid until `kb_packed_messages_free(batch)`. The
+ * buffer starts with a table of `*count` rows of ten little-endian `int64_t`: err (0, or a
+ * consumer error such as RD_KAFKA_RESP_ERR__PARTITION_EOF, -191), partition, offset,
+ * timestamp_ms (-1: none), timestamp_type (0 none, 1 create time, 2 log append time), topic_len,
+ * key_len, value_len, header_count, error_text_len, where a length of -1 means absent (no key;
+ * no value, a tombstone; no error text, a message). The variable-length data follows the table,
+ * record after record: the topic, key, value and error text bytes, then per header an `int32_t`
+ * name length, the name, an `int32_t` value length (-1: a null value) and the value.
  * Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
  */
 kb_err kb_packed_messages_data(const kb_packed_messages *batch,

@@ -11,64 +11,72 @@
 /* ---------------------------------------------------------------- a decoder of the format */
 
 typedef struct {
-    int32_t err, partition, timestamp_type;
-    int64_t offset, timestamp_ms;
+    int64_t err, partition, offset, timestamp_ms, timestamp_type;
+    int64_t topic_len, key_len, value_len, header_count, error_text_len; /* -1: absent */
     const uint8_t *topic, *key, *value, *error_text;
-    uint32_t topic_len, key_len, value_len, header_count, error_text_len;
-    const uint8_t *headers; /* header_count x (u32 name_len, name, u32 value_len, value) */
+    const uint8_t *headers; /* header_count x (i32 name_len, name, i32 value_len, value) */
 } packed_record;
 
-static uint32_t u32_at(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint64_t u64_at(const uint8_t *p) { return (uint64_t)u32_at(p) | (uint64_t)u32_at(p + 4) << 32; }
-static uint32_t field_len(uint32_t len) { return len == KB_PACKED_ABSENT ? 0 : len; }
+static int64_t i64_at(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    return (int64_t)v;
+}
+static int32_t i32_at(const uint8_t *p) { return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+}
+static size_t field_len(int64_t len) { return len < 0 ? 0 : (size_t)len; }
 
-/* Reads the record at `*at` (advancing it); 0 when the record runs past `end`. */
-static int next_record(const uint8_t **at, const uint8_t *end, packed_record *r) {
-    const uint8_t *p = *at;
-    if (end - p < 48) return 0;
-    r->err = (int32_t)u32_at(p);
-    r->partition = (int32_t)u32_at(p + 4);
-    r->offset = (int64_t)u64_at(p + 8);
-    r->timestamp_ms = (int64_t)u64_at(p + 16);
-    r->timestamp_type = (int32_t)u32_at(p + 24);
-    r->topic_len = u32_at(p + 28);
-    r->key_len = u32_at(p + 32);
-    r->value_len = u32_at(p + 36);
-    r->header_count = u32_at(p + 40);
-    r->error_text_len = u32_at(p + 44);
-    p += 48;
-    const uint8_t **fields[] = {&r->topic, &r->key, &r->value, &r->error_text};
-    uint32_t lens[] = {r->topic_len, r->key_len, r->value_len, r->error_text_len};
+/* A packed batch being read: the table of `count` rows of ten i64, then the data. */
+typedef struct {
+    const uint8_t *rows, *at, *end;
+    size_t count, next;
+} packed_reader;
+
+static packed_reader reader(const uint8_t *data, size_t len, size_t count) {
+    packed_reader r = {data, data + count * 80, data + len, count, 0};
+    return r;
+}
+
+/* Reads the next record; 0 when there is none or it runs past the end. */
+static int next_record(packed_reader *rd, packed_record *r) {
+    if (rd->next == rd->count || rd->at > rd->end) return 0;
+    int64_t *fields[] = {&r->err, &r->partition, &r->offset, &r->timestamp_ms, &r->timestamp_type,
+                         &r->topic_len, &r->key_len, &r->value_len, &r->header_count, &r->error_text_len};
+    const uint8_t *row = rd->rows + rd->next++ * 80;
+    for (int i = 0; i < 10; i++) *fields[i] = i64_at(row + 8 * i);
+    const uint8_t *p = rd->at;
+    const uint8_t **bytes[] = {&r->topic, &r->key, &r->value, &r->error_text};
+    int64_t lens[] = {r->topic_len, r->key_len, r->value_len, r->error_text_len};
     for (int i = 0; i < 4; i++) {
-        *fields[i] = lens[i] == KB_PACKED_ABSENT ? NULL : p;
-        if ((size_t)(end - p) < field_len(lens[i])) return 0;
+        *bytes[i] = lens[i] < 0 ? NULL : p;
+        if ((size_t)(rd->end - p) < field_len(lens[i])) return 0;
         p += field_len(lens[i]);
     }
     r->headers = p;
-    for (uint32_t h = 0; h < r->header_count; h++)
+    for (int64_t h = 0; h < r->header_count; h++)
         for (int part = 0; part < 2; part++) {
-            if (end - p < 4) return 0;
-            uint32_t len = field_len(u32_at(p));
+            if (rd->end - p < 4) return 0;
+            size_t len = field_len(i32_at(p));
             p += 4;
-            if ((size_t)(end - p) < len) return 0;
+            if ((size_t)(rd->end - p) < len) return 0;
             p += len;
         }
-    *at = p;
+    rd->at = p;
     return 1;
 }
 
 /* Whether header `index` of `r` is `name` with `value` (NULL: a null value). */
-static int header_is(const packed_record *r, uint32_t index, const char *name, const uint8_t *value, uint32_t value_len) {
+static int header_is(const packed_record *r, int index, const char *name, const uint8_t *value, size_t value_len) {
     const uint8_t *p = r->headers;
-    for (uint32_t h = 0;; h++) {
-        uint32_t name_len = u32_at(p);
+    for (int h = 0;; h++) {
+        size_t name_len = (size_t)i32_at(p);
         const uint8_t *n = p + 4;
-        uint32_t vlen = u32_at(n + name_len);
+        int32_t vlen = i32_at(n + name_len);
         const uint8_t *v = n + name_len + 4;
         if (h == index) {
             if (name_len != strlen(name) || memcmp(n, name, name_len) != 0) return 0;
-            if (value == NULL) return vlen == KB_PACKED_ABSENT;
-            return vlen == value_len && memcmp(v, value, value_len) == 0;
+            if (value == NULL) return vlen == -1;
+            return (size_t)vlen == value_len && memcmp(v, value, value_len) == 0;
         }
         p = v + field_len(vlen);
     }
@@ -157,11 +165,11 @@ static void records_decode_byte_exact_then_eof(void) {
         size_t len = 0;
         long count = poll_packed(c, 1000, 1, 100, 0, &batch, &data, &len);
         CHECK(count >= 0);
-        const uint8_t *at = data, *end = data + len;
+        packed_reader rd = reader(data, len, (size_t)count);
         packed_record r;
         for (long i = 0; i < count; i++) {
-            CHECK(next_record(&at, end, &r));
-            CHECK(r.topic_len == strlen(topic) && memcmp(r.topic, topic, r.topic_len) == 0);
+            CHECK(next_record(&rd, &r));
+            CHECK((size_t)r.topic_len == strlen(topic) && memcmp(r.topic, topic, strlen(topic)) == 0);
             CHECK_EQ_INT(r.partition, 0);
             if (r.err == -191) { /* RD_KAFKA_RESP_ERR__PARTITION_EOF */
                 CHECK_EQ_INT(r.offset, N);
@@ -170,16 +178,16 @@ static void records_decode_byte_exact_then_eof(void) {
                 continue;
             }
             CHECK_EQ_INT(r.err, 0);
-            CHECK(r.error_text == NULL && r.error_text_len == KB_PACKED_ABSENT);
+            CHECK(r.error_text == NULL && r.error_text_len == -1);
             int k = (int)r.offset;
             CHECK_EQ_INT(k, got);
             const uint8_t key[] = {'k', 0, (uint8_t)k};
             const uint8_t value[] = {0, 'v', 0, (uint8_t)k, 0xff};
-            if (k == 1) CHECK(r.key == NULL && r.key_len == KB_PACKED_ABSENT);
-            else CHECK(r.key_len == sizeof key && memcmp(r.key, key, sizeof key) == 0);
+            if (k == 1) CHECK(r.key == NULL && r.key_len == -1);
+            else CHECK(r.key_len == (int64_t)sizeof key && memcmp(r.key, key, sizeof key) == 0);
             if (k == 2) CHECK(r.value != NULL && r.value_len == 0);
-            else if (k == 3) CHECK(r.value == NULL && r.value_len == KB_PACKED_ABSENT);
-            else CHECK(r.value_len == sizeof value && memcmp(r.value, value, sizeof value) == 0);
+            else if (k == 3) CHECK(r.value == NULL && r.value_len == -1);
+            else CHECK(r.value_len == (int64_t)sizeof value && memcmp(r.value, value, sizeof value) == 0);
             CHECK_EQ_INT(r.timestamp_ms, base_ts + k);
             CHECK_EQ_INT(r.timestamp_type, 1); /* create time */
             CHECK_EQ_INT(r.header_count, 3);
@@ -189,7 +197,7 @@ static void records_decode_byte_exact_then_eof(void) {
             CHECK(header_is(&r, 2, "h-empty", (const uint8_t *)"", 0));
             got++;
         }
-        CHECK(at == end); /* no trailing bytes */
+        CHECK(rd.at == rd.end); /* no trailing bytes */
         CHECK_OK(kb_packed_messages_free(batch));
     }
     CHECK_EQ_INT(got, N);
@@ -218,14 +226,14 @@ static void count_and_byte_bounds_hold(void) {
         long count = poll_packed(c, 1000, 1, by_bytes ? 100 : 2, by_bytes ? 1 : 0, &batch, &data, &len);
         CHECK(count >= 0);
         CHECK(count <= (by_bytes ? 1 : 2));
-        const uint8_t *at = data;
+        packed_reader rd = reader(data, len, (size_t)count);
         packed_record r;
         for (long i = 0; i < count; i++) {
-            CHECK(next_record(&at, data + len, &r));
+            CHECK(next_record(&rd, &r));
             CHECK_EQ_INT(r.offset, next); /* in order, none skipped */
             next++;
         }
-        CHECK(at == data + len);
+        CHECK(rd.at == rd.end);
         CHECK_OK(kb_packed_messages_free(batch));
     }
     CHECK_EQ_INT(next, N);

@@ -60,7 +60,8 @@ pub(crate) type Messages = WithViews<Vec<Message>, MessageViews>;
 
 pub(crate) static MESSAGES: Registry<kb_message, Messages> = Registry::new_data(0x07, "kb_message");
 static MESSAGE_BATCHES: Registry<kb_message_batch, Messages> = Registry::new_data(0x08, "kb_message_batch");
-static PACKED_MESSAGES: Registry<kb_packed_messages, PackedMessages> = Registry::new_data(0x0D, "kb_packed_messages");
+/// The packed bytes and the number of records in them.
+static PACKED_MESSAGES: Registry<kb_packed_messages, (Vec<u8>, usize)> = Registry::new_data(0x0D, "kb_packed_messages");
 
 fn bytes(b: &Option<Vec<u8>>) -> (*const u8, usize) {
     b.as_ref().map_or((std::ptr::null(), 0), |b| (b.as_ptr(), b.len()))
@@ -118,7 +119,7 @@ pub(crate) fn return_messages(msgs: Vec<Message>, out: *mut *mut kb_message_batc
 }
 
 pub(crate) fn return_packed(batch: PackedMessages, out: *mut *mut kb_packed_messages) {
-    write_out(out, PACKED_MESSAGES.insert(Arc::new(batch)));
+    write_out(out, PACKED_MESSAGES.insert(Arc::new((batch.to_bytes(), batch.count()))));
 }
 
 /// Fills `*view` with the message's fields, borrowed until `kb_message_free(msg)`.
@@ -161,23 +162,23 @@ pub extern "C" fn kb_message_batch_free(batch: *mut kb_message_batch) -> kb_err 
 }
 
 /// Points `*data` at the packed records of `batch` and stores their byte length in `*len` and
-/// their number in `*count`; the bytes stay valid until `kb_packed_messages_free(batch)`. Each
-/// record, little-endian: `i32 err` (0, or a consumer error such as
-/// RD_KAFKA_RESP_ERR__PARTITION_EOF, -191), `i32 partition`, `i64 offset`, `i64 timestamp_ms`
-/// (-1: none), `i32 timestamp_type` (0 none, 1 create time, 2 log append time), then the `u32`
-/// lengths `topic_len`, `key_len`, `value_len`, `header_count`, `error_text_len` (48 bytes in
-/// all), then the topic, key, value and error text bytes, then per header `u32 name_len`, name,
-/// `u32 value_len`, value. A length of KB_PACKED_ABSENT means absent: no key, no value (a
-/// tombstone), a null header value, no error text (a message).
+/// their number in `*count`; the bytes stay valid until `kb_packed_messages_free(batch)`. The
+/// buffer starts with a table of `*count` rows of ten little-endian `int64_t`: err (0, or a
+/// consumer error such as RD_KAFKA_RESP_ERR__PARTITION_EOF, -191), partition, offset,
+/// timestamp_ms (-1: none), timestamp_type (0 none, 1 create time, 2 log append time), topic_len,
+/// key_len, value_len, header_count, error_text_len, where a length of -1 means absent (no key;
+/// no value, a tombstone; no error text, a message). The variable-length data follows the table,
+/// record after record: the topic, key, value and error text bytes, then per header an `int32_t`
+/// name length, the name, an `int32_t` value length (-1: a null value) and the value.
 /// Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
 #[no_mangle]
 pub extern "C" fn kb_packed_messages_data(batch: *const kb_packed_messages, data: *mut *const u8, len: *mut usize, count: *mut usize) -> kb_err {
     guard(|| {
         check_not_null!(data, len, count);
         let batch = PACKED_MESSAGES.get(batch)?;
-        write_out(data, batch.bytes().as_ptr());
-        write_out(len, batch.bytes().len());
-        write_out(count, batch.count());
+        write_out(data, batch.0.as_ptr());
+        write_out(len, batch.0.len());
+        write_out(count, batch.1);
         Ok(())
     })
 }

@@ -431,7 +431,7 @@ impl Batch for PackedMessages {
         PackedMessages::count(self)
     }
     fn len(&self) -> usize {
-        self.bytes().len()
+        self.byte_len()
     }
     fn drop_revoked(&mut self, keep_last: bool, revoked: &[(String, i32)]) {
         let old = PackedMessages::count(self) - usize::from(keep_last);

@@ -31,9 +31,22 @@ use RdKafka\Internal\Errors;
  * incrementalUnassign() of the same partitions) in the callback is consistent with what was
  * applied and changes nothing; an assignment that differs (other partitions, explicit offsets)
  * is applied. Without a rebalance callback nothing else happens, as with librdkafka's default.
+ *
+ * Messages are fetched from the library in batches (one call for up to BATCH_MAX messages that
+ * are ready, never waiting for more than the first) and consume() hands them out one at a time.
+ * With the default `enable.auto.offset.store=true` the offset of a message is stored once
+ * consume() has returned it, never before: kafkabridge's client runs with the store off and the
+ * drop-in stores the offsets of what it handed out before each fetch, commit, assignment change
+ * and close, so a commit or a rebalance never covers a message the application has not seen.
+ * Messages of a paused partition wait in the drop-in until it is resumed; those of a partition
+ * taken away are dropped, uncommitted, for its next owner.
  */
 class KafkaConsumer
 {
+    /** Messages fetched per library call at most, and the bytes a batch stops growing at. */
+    private const BATCH_MAX = 1000;
+    private const BATCH_BYTES = 1 << 20;
+
     /** @var BridgeConsumer|null null once closed */
     private $client;
 
@@ -46,11 +59,36 @@ class KafkaConsumer
     /** @var array<string, true> partitions assigned anew by the rebalance callback, during one consume() */
     private $reassigned = [];
 
-    /** @var array<string, int> the offset after the last message returned, by partition (for EOF entries) */
-    private $next = [];
+    /** @var array<string, Message> the last message returned, by partition: to store, and for EOF entries */
+    private $returned = [];
+
+    /** @var array<string, true> partitions whose last returned message's offset is not stored yet */
+    private $unstored = [];
 
     /** @var array<string, true> topics made with newTopic() */
     private $knownTopics = [];
+
+    /** @var Message[] the current batch: returned before $cursor, waiting from it on */
+    private $buffer = [];
+
+    /** @var int */
+    private $cursor = 0;
+
+    /** @var array<int, string> where in $buffer each run of one partition's messages starts => its key */
+    private $runs = [];
+
+    /** @var int the messages before this one are in $returned already */
+    private $noted = 0;
+
+    /** @var bool whether the drop-in queued a callback of its own (a synchronous commit's) */
+    private $callbacksQueued = false;
+
+    /** @var array<string, Message[]> buffered messages of paused partitions, by partition */
+    private $held = [];
+
+    /** @var bool whether the drop-in stores the offsets of returned messages (enable.auto.offset.store) */
+    private $storesOffsets;
+
 
     /**
      * @param Conf $conf properties (`group.id` is required) and callbacks (copied)
@@ -63,6 +101,8 @@ class KafkaConsumer
         if (!isset($settings['group.id']) || $settings['group.id'] === '') {
             throw new Exception('"group.id" must be configured');
         }
+        $this->storesOffsets = !in_array(strtolower((string) ($settings['enable.auto.offset.store'] ?? 'true')), ['false', '0', 'f', 'no', 'off'], true);
+        $settings['enable.auto.offset.store'] = 'false';
         $this->dispatcher = new Dispatcher($this, $conf->callbacks(), 'consumer');
         // Static: no reference cycle (see RdKafka\Producer).
         $this->dispatcher->setRebalanceHandler(static function (KafkaConsumer $consumer, RebalanceEvent $event): void {
@@ -72,6 +112,21 @@ class KafkaConsumer
             $this->client = new BridgeConsumer(new Config($settings));
         } catch (KafkaBridgeException $e) {
             throw Errors::convert($e);
+        }
+    }
+
+    /**
+     * Stores the offsets of the messages returned since the last fetch before the client goes
+     * (freeing it commits the stored offsets when enable.auto.commit is on).
+     */
+    public function __destruct()
+    {
+        if ($this->client !== null) {
+            try {
+                $this->storeReturned($this->client);
+            } catch (\Throwable $e) {
+                // The client is gone already (process shutdown frees objects in any order).
+            }
         }
     }
 
@@ -100,6 +155,9 @@ class KafkaConsumer
                     return;
                 }
                 $this->markReassigned(array_merge($current, $wanted));
+            } else {
+                $this->storeReturned($client);
+                $this->dropBuffered(null);
             }
             $client->assign($wanted);
         } catch (KafkaBridgeException $e) {
@@ -143,6 +201,8 @@ class KafkaConsumer
                     $client->incrementalUnassign($unassign);
                 }
                 $this->markReassigned($wanted);
+            } else {
+                $this->dropBuffered(self::keys($wanted));
             }
             $client->incrementalAssign($wanted);
         } catch (KafkaBridgeException $e) {
@@ -177,6 +237,9 @@ class KafkaConsumer
                     return;
                 }
                 $this->markReassigned($wanted);
+            } else {
+                $this->storeReturned($client);
+                $this->dropBuffered(self::keys($wanted));
             }
             $client->incrementalUnassign($wanted);
         } catch (KafkaBridgeException $e) {
@@ -242,6 +305,8 @@ class KafkaConsumer
     public function close()
     {
         $client = $this->open();
+        $this->storeReturned($client);
+        $this->dropBuffered(null);
         $this->client = null;
         try {
             $client->close();
@@ -264,33 +329,42 @@ class KafkaConsumer
      */
     public function consume(int $timeout_ms)
     {
+        if ($this->cursor < count($this->buffer) && $this->client !== null) {
+            // The library's events wait for the next fetch; the drop-in's own (the offset
+            // commit callback of a synchronous commit) run now, as before any message.
+            if ($this->callbacksQueued) {
+                $this->callbacksQueued = false;
+                $this->dispatcher->dispatch();
+            }
+            $message = $this->buffer[$this->cursor++];
+
+            return $message->err === 0 ? $message : $this->errorEntry($message);
+        }
         $client = $this->open();
         $deadline = Clock::deadline($timeout_ms);
+        $this->storeReturned($client);
         $this->serveEvents($client);
         while (true) {
             $this->reassigned = [];
             try {
-                $message = $client->poll(Clock::remaining($deadline));
+                $batch = $client->pollPacked(Clock::remaining($deadline), 1, self::BATCH_MAX, self::BATCH_BYTES);
             } catch (KafkaBridgeException $e) {
                 throw Errors::convert($e);
             }
             $this->serveEvents($client);
-            if ($message !== null && isset($this->reassigned[Convert::key($message->getTopic(), $message->getPartition())])) {
-                // Fetched before the rebalance callback moved its partition: it will be fetched
-                // again from where the callback put it.
-                $message = null;
+            $this->noteReturned();
+            $this->buffer = Convert::packedMessages($batch, $this->runs);
+            $this->cursor = 0;
+            $this->noted = 0;
+            if ($this->reassigned !== []) {
+                // Fetched before the rebalance callback moved their partitions: they will be
+                // fetched again from where the callback put them.
+                $this->dropBuffered($this->reassigned);
             }
-            if ($message !== null) {
-                $converted = Convert::message($message);
-                $key = Convert::key($message->getTopic(), $message->getPartition());
-                if ($message->getErr() === 0) {
-                    $this->next[$key] = $message->getOffset() + 1;
-                } elseif ($message->getErr() === \RD_KAFKA_RESP_ERR__PARTITION_EOF && $converted->offset < 0 && isset($this->next[$key])) {
-                    // librdkafka's EOF entry carries the end offset; kafkabridge's does not.
-                    $converted->offset = $this->next[$key];
-                }
+            if ($this->buffer !== []) {
+                $message = $this->buffer[$this->cursor++];
 
-                return $converted;
+                return $message->err === 0 ? $message : $this->errorEntry($message);
             }
             if ($timeout_ms === 0 || Clock::passed($deadline)) {
                 return Convert::timedOut();
@@ -343,7 +417,10 @@ class KafkaConsumer
     public function unsubscribe()
     {
         try {
-            $this->open()->unsubscribe();
+            $client = $this->open();
+            $this->storeReturned($client);
+            $this->dropBuffered(null);
+            $client->unsubscribe();
         } catch (KafkaBridgeException $e) {
             throw Errors::convert($e);
         }
@@ -434,14 +511,7 @@ class KafkaConsumer
     public function getOffsetPositions(array $topic_partitions)
     {
         Convert::toBridgePartitions($topic_partitions, static::class . '::getOffsetPositions');
-        try {
-            $positions = [];
-            foreach ($this->open()->position() as $tp) {
-                $positions[Convert::key($tp->getTopic(), $tp->getPartition())] = $tp;
-            }
-        } catch (KafkaBridgeException $e) {
-            throw Errors::convert($e);
-        }
+        $positions = $this->positions($this->open());
         $out = [];
         foreach ($topic_partitions as $tp) {
             $key = Convert::key((string) $tp->getTopic(), $tp->getPartition());
@@ -534,6 +604,7 @@ class KafkaConsumer
         } catch (KafkaBridgeException $e) {
             throw Errors::convert($e);
         }
+        $this->holdBuffered(self::keys($parts));
 
         return self::withNoError($topic_partitions);
     }
@@ -555,6 +626,7 @@ class KafkaConsumer
         } catch (KafkaBridgeException $e) {
             throw Errors::convert($e);
         }
+        $this->releaseHeld(self::keys($parts));
 
         return self::withNoError($topic_partitions);
     }
@@ -567,7 +639,9 @@ class KafkaConsumer
     public function storeOffsetFor(string $topic, int $partition, int $offset): void
     {
         try {
-            $this->open()->storeOffset($topic, $partition, $offset + 1);
+            $client = $this->open();
+            $this->storeReturned($client);
+            $client->storeOffset($topic, $partition, $offset + 1);
         } catch (KafkaBridgeException $e) {
             throw Errors::convert($e);
         }
@@ -610,6 +684,10 @@ class KafkaConsumer
      */
     private function onRebalance(RebalanceEvent $event): void
     {
+        if ($event->isRevoke()) {
+            // Paused partitions taken away: their held messages belong to the next owner.
+            $this->dropBuffered(self::keys($event->getPartitions()));
+        }
         $cb = $this->dispatcher->callback('rebalance');
         if ($cb === null) {
             return;
@@ -675,6 +753,201 @@ class KafkaConsumer
     }
 
     /**
+     * An error entry about to be returned; an EOF entry without its end offset gets the offset
+     * after the last message returned from its partition.
+     */
+    private function errorEntry(Message $message): Message
+    {
+        if ($message->err === \RD_KAFKA_RESP_ERR__PARTITION_EOF && $message->offset < 0) {
+            $this->noteReturned();
+            $key = $message->topic_name . "\0" . $message->partition;
+            if (isset($this->returned[$key])) {
+                $message->offset = $this->returned[$key]->offset + 1;
+            }
+        }
+
+        return $message;
+    }
+
+    /**
+     * Notes, per partition, the last of the messages consume() returned since the last time:
+     * per run of one partition rather than per message, which keeps consume() itself free of
+     * bookkeeping.
+     */
+    private function noteReturned(): void
+    {
+        if ($this->noted >= $this->cursor) {
+            return;
+        }
+        $starts = array_keys($this->runs);
+        foreach ($starts as $n => $start) {
+            $end = min(isset($starts[$n + 1]) ? $starts[$n + 1] : count($this->buffer), $this->cursor);
+            if ($end <= $this->noted) {
+                continue;
+            }
+            if ($start >= $this->cursor) {
+                break;
+            }
+            // Its last message (an EOF or error entry may follow it in the run).
+            for ($i = $end - 1; $i >= max($start, $this->noted); $i--) {
+                if ($this->buffer[$i]->err === 0) {
+                    $key = $this->runs[$start];
+                    $this->returned[$key] = $this->buffer[$i];
+                    $this->unstored[$key] = true;
+                    break;
+                }
+            }
+        }
+        $this->noted = $this->cursor;
+    }
+
+    /**
+     * Stores the offsets after the messages consume() returned since the last time (one call
+     * per partition), as librdkafka's enable.auto.offset.store would have as it returned them.
+     * A partition no longer assigned is skipped, as librdkafka skips it.
+     */
+    private function storeReturned(BridgeConsumer $client): void
+    {
+        $this->noteReturned();
+        $unstored = $this->unstored;
+        $this->unstored = [];
+        if (!$this->storesOffsets) {
+            return;
+        }
+        foreach (array_keys($unstored) as $key) {
+            $m = $this->returned[$key];
+            try {
+                $client->storeOffset((string) $m->topic_name, $m->partition, $m->offset + 1);
+            } catch (KafkaBridgeException $e) {
+                if (!in_array($e->getCode(), [\RD_KAFKA_RESP_ERR__STATE, \RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION], true)) {
+                    throw Errors::convert($e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Replaces the messages waiting in the buffer (the returned ones noted first).
+     *
+     * @param Message[] $waiting
+     */
+    private function rebuffer(array $waiting): void
+    {
+        $this->noteReturned();
+        $this->buffer = $waiting;
+        $this->cursor = 0;
+        $this->noted = 0;
+        $this->runs = Convert::runs($waiting);
+    }
+
+    /**
+     * Forgets the buffered and held messages of the partitions $keys (null: all). Their offsets
+     * were not stored, so they are read again from the committed offset or the new position.
+     *
+     * @param array<string, true>|null $keys
+     */
+    private function dropBuffered(?array $keys): void
+    {
+        if ($keys === null) {
+            $this->held = [];
+            $this->rebuffer([]);
+
+            return;
+        }
+        $this->held = array_diff_key($this->held, $keys);
+        $this->rebuffer(array_values(array_filter(array_slice($this->buffer, $this->cursor), static function (Message $m) use ($keys): bool {
+            return !isset($keys[$m->topic_name . "\0" . $m->partition]);
+        })));
+    }
+
+    /**
+     * Moves the buffered messages of paused partitions aside until they are resumed (librdkafka
+     * would not hand them out while paused, and it resumes fetching after them).
+     *
+     * @param array<string, true> $keys
+     */
+    private function holdBuffered(array $keys): void
+    {
+        $rest = [];
+        for ($i = $this->cursor, $n = count($this->buffer); $i < $n; $i++) {
+            $m = $this->buffer[$i];
+            $key = $m->topic_name . "\0" . $m->partition;
+            if (isset($keys[$key])) {
+                $this->held[$key][] = $m;
+            } else {
+                $rest[] = $m;
+            }
+        }
+        $this->rebuffer($rest);
+    }
+
+    /**
+     * Puts the held messages of resumed partitions back in front of the buffer.
+     *
+     * @param array<string, true> $keys
+     */
+    private function releaseHeld(array $keys): void
+    {
+        $released = [];
+        foreach (array_intersect_key($this->held, $keys) as $messages) {
+            $released = array_merge($released, $messages);
+        }
+        if ($released !== []) {
+            $this->held = array_diff_key($this->held, $keys);
+            $this->rebuffer(array_merge($released, array_slice($this->buffer, $this->cursor)));
+        }
+    }
+
+    /**
+     * The positions of the assignment as the application sees them: where a partition has
+     * messages fetched but not yet returned, the first of those (the library is past them).
+     *
+     * @return array<string, BridgeTopicPartition>
+     */
+    private function positions(BridgeConsumer $client): array
+    {
+        try {
+            $positions = [];
+            foreach ($client->position() as $tp) {
+                $positions[Convert::key($tp->getTopic(), $tp->getPartition())] = $tp;
+            }
+        } catch (KafkaBridgeException $e) {
+            throw Errors::convert($e);
+        }
+        $pending = array_slice($this->buffer, $this->cursor);
+        foreach ($this->held as $messages) {
+            $pending = array_merge($pending, $messages);
+        }
+        $first = [];
+        foreach ($pending as $m) {
+            $key = $m->topic_name . "\0" . $m->partition;
+            if ($m->err === 0 && isset($positions[$key]) && !isset($first[$key])) {
+                $first[$key] = true;
+                $positions[$key] = new BridgeTopicPartition((string) $m->topic_name, $m->partition, $m->offset);
+            }
+        }
+
+        return $positions;
+    }
+
+    /**
+     * "topic\0partition" keys of partitions.
+     *
+     * @param BridgeTopicPartition[] $partitions
+     *
+     * @return array<string, true>
+     */
+    private static function keys(array $partitions): array
+    {
+        $keys = [];
+        foreach ($partitions as $tp) {
+            $keys[Convert::key($tp->getTopic(), $tp->getPartition())] = true;
+        }
+
+        return $keys;
+    }
+
+    /**
      * Copies of the partitions with error 0.
      *
      * @param TopicPartition[] $partitions
@@ -711,24 +984,29 @@ class KafkaConsumer
         } else {
             throw new \TypeError(static::class . '::' . $method . '(): Argument #1 ($message_or_offsets) must be of type RdKafka\\Message|array|null, ' . gettype($value) . ' given');
         }
+        if ($offsets === null) {
+            $this->storeReturned($client);
+        }
         try {
             $client->commit($offsets, $async);
             if (!$async && $this->dispatcher->callback('offset_commit') !== null) {
                 // librdkafka also reports synchronous commits to the offset commit callback
                 // (at the next consume()); kafkabridge reports only asynchronous and automatic
                 // ones. Without explicit offsets, what was committed is the stored offsets: the
-                // positions, with the default enable.auto.offset.store.
+                // positions of what consume() returned, with the default enable.auto.offset.store.
                 $committed = $offsets;
                 if ($committed === null) {
-                    $committed = array_values(array_filter($client->position(), static function (BridgeTopicPartition $tp): bool {
+                    $committed = array_values(array_filter($this->positions($client), static function (BridgeTopicPartition $tp): bool {
                         return $tp->getOffset() >= 0;
                     }));
                 }
                 $this->dispatcher->addCommit(0, Convert::fromBridgePartitions($committed));
+                $this->callbacksQueued = true;
             }
         } catch (KafkaBridgeException $e) {
             if (!$async && $this->dispatcher->callback('offset_commit') !== null && $offsets !== null) {
                 $this->dispatcher->addCommit(Errors::code($e->getCode()), Convert::fromBridgePartitions($offsets));
+                $this->callbacksQueued = true;
             }
             throw Errors::convert($e);
         }

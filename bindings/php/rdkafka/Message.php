@@ -13,7 +13,7 @@ namespace RdKafka;
 class Message
 {
     /** @var int 0, or an RD_KAFKA_RESP_ERR_* code */
-    public $err;
+    public $err = 0;
 
     /** @var string|null the topic name (null when the entry names none) */
     public $topic_name = null;
@@ -22,7 +22,7 @@ class Message
     public $timestamp = null;
 
     /** @var int the partition */
-    public $partition;
+    public $partition = 0;
 
     /** @var string|null the value bytes (null: a tombstone); the error text for an error entry */
     public $payload = null;
@@ -34,23 +34,13 @@ class Message
     public $key = null;
 
     /** @var int the offset */
-    public $offset;
+    public $offset = 0;
 
     /** @var array<string, string|null> the headers, name => value (for a repeated name the last one) */
     public $headers = [];
 
     /** @var string|null the opaque given to produce()/producev() (delivery reports only) */
     public $opaque = null;
-
-    /**
-     * @internal messages are made by the drop-in
-     */
-    public function __construct()
-    {
-        $this->err = 0;
-        $this->partition = 0;
-        $this->offset = 0;
-    }
 
     /**
      * The error's description (rd_kafka_err2str($this->err)): "Success" for a message.

@@ -8,6 +8,7 @@ use FFI\CData;
 use KafkaBridge\Exception\ConfigException;
 use KafkaBridge\Exception\KafkaBridgeException;
 use KafkaBridge\Internal\Native;
+use KafkaBridge\Internal\PackedMessages;
 
 /**
  * A Kafka consumer.
@@ -161,7 +162,7 @@ final class Consumer extends Client
 
     /**
      * Waits up to $timeoutMs in total for up to $max messages, with one call into the library;
-     * returns early once $max arrived. Empty if none came.
+     * returns early once $max arrived, and at a rebalance. Empty if none came.
      *
      * @return Message[]
      *
@@ -169,13 +170,36 @@ final class Consumer extends Client
      */
     public function pollBatch(int $timeoutMs, int $max = 100): array
     {
-        $out = $this->ffi->new('kb_message_batch*');
-        Library::check(
-            $this->ffi->kb_consumer_poll_batch($this->handle('pollBatch'), Native::int32($timeoutMs, 'timeout_ms'), Native::count($max, 'max'), \FFI::addr($out)),
-            'kb_consumer_poll_batch'
-        );
+        return PackedMessages::decode($this->pollPacked($timeoutMs, $max, $max, 0), static function (
+            int $err,
+            string $topic,
+            int $partition,
+            int $offset,
+            ?string $key,
+            ?string $value,
+            array $headers,
+            int $timestampMs,
+            int $timestampType,
+            ?string $errorText
+        ): Message {
+            return new Message($topic, $partition, $offset, $key, $value, new Headers($headers), $timestampMs, $timestampType, $err, $errorText);
+        });
+    }
 
-        return Native::takeMessageBatch($this->ffi, $out);
+    /**
+     * One kb_consumer_poll_packed() batch (bytes and count) for PackedMessages::decode(): waits up to
+     * $timeoutMs until $min messages arrived, then adds those already fetched, up to $max
+     * messages or $maxBytes bytes (0: no limit).
+     *
+     * @internal for the RdKafka drop-in, which builds its own message objects from the records
+     *
+     * @return array{0: string, 1: int}
+     *
+     * @throws KafkaBridgeException
+     */
+    public function pollPacked(int $timeoutMs, int $min, int $max, int $maxBytes): array
+    {
+        return PackedMessages::poll($this->ffi, $this->handle('pollBatch'), $timeoutMs, $min, $max, $maxBytes);
     }
 
     /**

@@ -102,6 +102,112 @@ final class Convert
     }
 
     /**
+     * As message(), for every record of a kb_consumer_poll_packed() batch. The records are read
+     * here rather than through KafkaBridge\Internal\PackedMessages::decode()'s callback: a
+     * call per message cost 0.7 us, about what reading and building the message costs.
+     *
+     * @param array{0: string, 1: int} $batch bytes and record count
+     * @param array<int, string>       $runs  set to: where each run of one partition's messages
+     *                                        starts => the partition's key()
+     *
+     * @return Message[]
+     */
+    public static function packedMessages(array $batch, ?array &$runs): array
+    {
+        list($bytes, $count) = $batch;
+        $out = [];
+        $runs = [];
+        if ($count === 0) {
+            return $out;
+        }
+        $topic = '';
+        $partition = -1;
+        // The table: ten int64 per record (see kb_packed_messages_data()), then the data.
+        $t = unpack('q' . ($count * 10), $bytes);
+        $pos = $count * 80;
+        for ($i = 1, $last = $count * 10; $i < $last; $i += 10) {
+            $m = new Message();
+            $err = $t[$i];
+            $m->err = $err;
+            $m->partition = $t[$i + 1];
+            $m->offset = $t[$i + 2];
+            $len = $t[$i + 5];
+            if ($len > 0) {
+                $m->topic_name = substr($bytes, $pos, $len);
+                $pos += $len;
+            }
+            if ($m->partition !== $partition || $m->topic_name !== $topic) {
+                $partition = $m->partition;
+                $topic = $m->topic_name;
+                $runs[count($out)] = $topic . "\0" . $partition;
+            }
+            $len = $t[$i + 6];
+            if ($len >= 0) {
+                $m->key = (string) substr($bytes, $pos, $len);
+                $pos += $len;
+            }
+            $len = $t[$i + 7];
+            if ($len >= 0) {
+                $m->payload = (string) substr($bytes, $pos, $len);
+                $pos += $len;
+            }
+            $len = $t[$i + 9];
+            if ($len >= 0) {
+                // An error entry carries the error text as payload, as librdkafka's do.
+                $m->payload = (string) substr($bytes, $pos, $len);
+                $pos += $len;
+            } elseif ($err !== 0) {
+                $m->payload = Functions::err2str($err);
+            }
+            for ($h = $t[$i + 8]; $h > 0; $h--) {
+                $len = unpack('l', $bytes, $pos)[1];
+                $name = (string) substr($bytes, $pos + 4, $len);
+                $pos += 4 + $len;
+                $len = unpack('l', $bytes, $pos)[1];
+                $pos += 4;
+                if ($len < 0) {
+                    $m->headers[$name] = null;
+                } else {
+                    $m->headers[$name] = (string) substr($bytes, $pos, $len);
+                    $pos += $len;
+                }
+            }
+            if ($err !== 0) {
+                $m->headers = [];
+            }
+            if ($m->payload !== null) {
+                $m->len = strlen($m->payload);
+                $m->timestamp = $t[$i + 4] === BridgeMessage::TIMESTAMP_NOT_AVAILABLE ? -1 : $t[$i + 3];
+            }
+            $out[] = $m;
+        }
+
+        return $out;
+    }
+
+    /**
+     * The runs of one partition's messages in $messages, as packedMessages() gives them.
+     *
+     * @param Message[] $messages
+     *
+     * @return array<int, string>
+     */
+    public static function runs(array $messages): array
+    {
+        $runs = [];
+        $last = null;
+        foreach ($messages as $i => $m) {
+            $key = $m->topic_name . "\0" . $m->partition;
+            if ($key !== $last) {
+                $runs[$i] = $key;
+                $last = $key;
+            }
+        }
+
+        return $runs;
+    }
+
+    /**
      * What KafkaConsumer::consume() returns when no message came in time: err
      * RD_KAFKA_RESP_ERR__TIMED_OUT, everything else empty.
      */
