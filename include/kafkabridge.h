@@ -1072,6 +1072,19 @@ size_t kb_event_batch_count(const kb_event_batch *batch);
 kb_err kb_event_batch_views(const kb_event_batch *batch, const kb_event_view **views);
 
 /**
+ * Points `*data` at the batch's events packed into one byte buffer and stores its length in
+ * `*len` (built on the first call, valid until `kb_event_batch_free()`), for hosts that pay for
+ * every field read across their FFI. It starts with a table of `kb_event_batch_count()` rows of
+ * ten little-endian `int64_t`: kind (a `kb_event_type`), err, message_id, partition, offset,
+ * timestamp_ms, fatal (errors) or log_level (logs), topic_len (the topic, or a log line's
+ * facility), text_len, partition_count; a length of -1 means absent. The variable-length data
+ * follows, event after event: the topic (or facility) bytes, the text bytes, then per partition
+ * five `int64_t` (partition, offset, err, topic_len, metadata_len), the topic and the metadata.
+ * Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
+ */
+kb_err kb_event_batch_packed(const kb_event_batch *batch, const uint8_t **data, size_t *len);
+
+/**
  * Frees a batch and all its events. NULL is a no-op.
  */
 kb_err kb_event_batch_free(kb_event_batch *batch);

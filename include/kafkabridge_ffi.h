@@ -240,6 +240,7 @@ kb_err kb_event_get_view(const kb_event *ev, kb_event_view *view);
 kb_err kb_event_free(kb_event *ev);
 size_t kb_event_batch_count(const kb_event_batch *batch);
 kb_err kb_event_batch_views(const kb_event_batch *batch, const kb_event_view **views);
+kb_err kb_event_batch_packed(const kb_event_batch *batch, const void **data, size_t *len);
 kb_err kb_event_batch_free(kb_event_batch *batch);
 const char *kb_version(void);
 const char *kb_librdkafka_version(void);

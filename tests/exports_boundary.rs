@@ -903,6 +903,8 @@ fn null_out_parameters_are_refused() {
 
     fails!(KB_ERR_NULL_ARGUMENT, null_out("view"), kb_event_get_view(live.event, null_mut()));
     fails!(KB_ERR_NULL_ARGUMENT, null_out("views"), kb_event_batch_views(live.event_batch, null_mut()));
+    fails!(KB_ERR_NULL_ARGUMENT, null_out("data"), kb_event_batch_packed(live.event_batch, null_mut(), &mut 0));
+    fails!(KB_ERR_NULL_ARGUMENT, null_out("len"), kb_event_batch_packed(live.event_batch, &mut null(), null_mut()));
     fails!(KB_ERR_NULL_ARGUMENT, null_out("view"), kb_message_get_view(live.message, null_mut()));
     fails!(KB_ERR_NULL_ARGUMENT, null_out("views"), kb_message_batch_views(live.message_batch, null_mut()));
     for (data, len, count) in [(true, false, false), (false, true, false), (false, false, true)] {

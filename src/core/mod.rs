@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod message;
 pub mod packed;
+pub mod packed_events;
 pub mod packed_messages;
 pub mod partitions;
 pub mod producer;

@@ -10,6 +10,7 @@ use KafkaBridge\DeliveryReport;
 use KafkaBridge\Exception\KafkaBridgeException;
 use KafkaBridge\Exception\QueueFullException;
 use KafkaBridge\Exception\TimeoutException;
+use KafkaBridge\Internal\PackedEvents;
 use KafkaBridge\Producer as BridgeProducer;
 use RdKafka\Internal\Clock;
 use RdKafka\Internal\Errors;
@@ -36,8 +37,11 @@ use RdKafka\Internal\Errors;
  */
 class Producer extends \RdKafka
 {
-    /** @var array<string, array<int, array{0: string|null, 1: string|null, 2: array<string, string|null>, 3: string|null}>> in-flight messages by client key and id, kept for the dr_msg_cb */
+    /** @var array<int, array{0: string|null, 1: string|null, 2: array<string, string|null>, 3: string|null}> in-flight messages by id (unique in the process), kept for the dr_msg_cb */
     private $inFlight = [];
+
+    /** @var bool whether a dr_msg_cb is set (the callbacks are copied at construction) */
+    private $tracksDeliveries;
 
     /**
      * @param Conf|null $conf properties and callbacks (copied)
@@ -45,10 +49,14 @@ class Producer extends \RdKafka
     public function __construct(?Conf $conf = null)
     {
         $this->init($conf, 'producer');
+        $this->tracksDeliveries = $this->dispatcher->callback('dr_msg') !== null;
         // Static: a closure bound to $this would be a reference cycle (client -> dispatcher ->
         // closure -> client) and delay the destructor to the garbage collector.
-        $this->dispatcher->setDeliveryHandler(static function (Producer $producer, DeliveryReport $report, string $key): void {
-            $producer->deliver($report, $key);
+        $this->dispatcher->setDeliveryHandler(static function (Producer $producer, DeliveryReport $report): void {
+            $producer->deliver($report->getMessageId(), $report->getTopic(), $report->getPartition(), $report->getOffset(), $report->getTimestampMs(), $report->getErr());
+        });
+        $this->dispatcher->setPackedDeliveryHandler(static function (Producer $producer, PackedEvents $events): int {
+            return $producer->deliverPacked($events);
         });
     }
 
@@ -263,7 +271,7 @@ class Producer extends \RdKafka
         if ($msgflags !== 0 && $msgflags !== 4) {
             throw new \InvalidArgumentException("Invalid value '" . $msgflags . "' for \$msgflags");
         }
-        $client = $this->client($key, $overrides);
+        $client = isset($this->clients[$key]) ? $this->clients[$key] : $this->client($key, $overrides);
         while (true) {
             try {
                 $id = $client->produce($topic, $payload, $messageKey, $headers, $partition, $timestampMs);
@@ -283,12 +291,12 @@ class Producer extends \RdKafka
                 throw Errors::convert($e);
             }
         }
-        if ($this->dispatcher->callback('dr_msg') !== null) {
+        if ($this->tracksDeliveries) {
             $map = [];
             foreach ($headers as $pair) {
                 $map[$pair[0]] = $pair[1];
             }
-            $this->inFlight[$key][$id] = [$payload, $messageKey, $map, $opaque];
+            $this->inFlight[$id] = [$payload, $messageKey, $map, $opaque];
         }
     }
 
@@ -316,10 +324,10 @@ class Producer extends \RdKafka
     protected function drainClient(Client $client, string $key, int $waitMs): int
     {
         /** @var BridgeProducer $client */
-        $events = $client->pollEvents($waitMs, 1000);
-        $this->dispatcher->add($events, $key);
+        $events = $client->pollPackedEvents($waitMs, 1000);
+        $this->dispatcher->addPacked($events, $key);
 
-        return count($events);
+        return $events->count;
     }
 
     /**
@@ -351,22 +359,46 @@ class Producer extends \RdKafka
     }
 
     /**
+     * Runs the dr_msg_cb for the run of delivery reports at the cursor of a packed batch, each
+     * read straight from the table (a report object each cost more than the callback's message).
+     *
+     * @internal for the dispatcher
+     */
+    public function deliverPacked(PackedEvents $events): int
+    {
+        $t = $events->table;
+        $taken = 0;
+        while ($events->row < $events->count) {
+            $i = $events->row * PackedEvents::FIELDS + 1;
+            if ($t[$i] !== \KafkaBridge\Event::DELIVERY) {
+                break;
+            }
+            $events->row++;
+            $topic = (string) $events->bytes($t[$i + 7]);
+            $events->bytes($t[$i + 8]); // the error text: php-rdkafka's message has only the code
+            $taken++;
+            $this->deliver($t[$i + 2], $topic, $t[$i + 3], $t[$i + 4], $t[$i + 5], $t[$i + 1]);
+        }
+
+        return $taken;
+    }
+
+    /**
      * Runs the dr_msg_cb for a delivery report with the message it reports on.
      */
-    private function deliver(DeliveryReport $report, string $key): void
+    private function deliver(int $id, string $topic, int $partition, int $offset, int $timestampMs, int $err): void
     {
+        $sent = isset($this->inFlight[$id]) ? $this->inFlight[$id] : null;
+        unset($this->inFlight[$id]);
         $cb = $this->dispatcher->callback('dr_msg');
-        $id = $report->getMessageId();
-        $sent = isset($this->inFlight[$key][$id]) ? $this->inFlight[$key][$id] : null;
-        unset($this->inFlight[$key][$id]);
         if ($cb === null) {
             return;
         }
         $message = new Message();
-        $message->err = Errors::code($report->getErr());
-        $message->topic_name = $report->getTopic();
-        $message->partition = $report->getPartition();
-        $message->offset = $report->getOffset();
+        $message->err = Errors::code($err);
+        $message->topic_name = $topic;
+        $message->partition = $partition;
+        $message->offset = $offset;
         if ($sent !== null) {
             $message->payload = $sent[0];
             $message->key = $sent[1];
@@ -375,7 +407,7 @@ class Producer extends \RdKafka
         }
         if ($message->payload !== null) {
             $message->len = strlen($message->payload);
-            $message->timestamp = $report->getTimestampMs();
+            $message->timestamp = $timestampMs;
         }
         $cb($this, $message);
     }

@@ -8,6 +8,7 @@ use FFI\CData;
 use KafkaBridge\Exception\ConfigException;
 use KafkaBridge\Exception\KafkaBridgeException;
 use KafkaBridge\Internal\Native;
+use KafkaBridge\Internal\PackedEvents;
 use KafkaBridge\Internal\PackedMessages;
 
 /**
@@ -234,7 +235,7 @@ final class Consumer extends Client
             'kb_consumer_poll_events'
         );
 
-        return Native::takeEventBatch($this->ffi, $out);
+        return PackedEvents::take($this->ffi, $out)->all();
     }
 
     /**

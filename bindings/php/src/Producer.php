@@ -11,6 +11,7 @@ use KafkaBridge\Exception\ConfigException;
 use KafkaBridge\Exception\KafkaBridgeException;
 use KafkaBridge\Internal\Arena;
 use KafkaBridge\Internal\Native;
+use KafkaBridge\Internal\PackedEvents;
 
 /**
  * A Kafka producer.
@@ -111,7 +112,7 @@ final class Producer extends Client
         $err = $this->ffi->kb_producer_produce(
             $handle,
             $topic,
-            Native::int32($partition, 'partition'),
+            $partition >= -1 && $partition <= 0x7FFFFFFF ? $partition : Native::int32($partition, 'partition'),
             $key,
             $key === null ? 0 : \strlen($key),
             $value,
@@ -418,7 +419,25 @@ final class Producer extends Client
             'kb_producer_poll_batch'
         );
 
-        return Native::takeEventBatch($this->ffi, $out);
+        return PackedEvents::take($this->ffi, $out)->all();
+    }
+
+    /**
+     * As pollEvents(), the batch left packed.
+     *
+     * @internal for the RdKafka drop-in, which reads delivery reports straight from the table
+     *
+     * @throws KafkaBridgeException
+     */
+    public function pollPackedEvents(int $timeoutMs, int $max): PackedEvents
+    {
+        $out = $this->ffi->new('kb_event_batch*');
+        Library::check(
+            $this->ffi->kb_producer_poll_batch($this->handle('pollEvents'), Native::int32($timeoutMs, 'timeout_ms'), Native::count($max, 'max'), \FFI::addr($out)),
+            'kb_producer_poll_batch'
+        );
+
+        return PackedEvents::take($this->ffi, $out);
     }
 
     /**

@@ -8,6 +8,7 @@ use KafkaBridge\CommitEvent;
 use KafkaBridge\DeliveryReport;
 use KafkaBridge\ErrorEvent;
 use KafkaBridge\Event;
+use KafkaBridge\Internal\PackedEvents;
 use KafkaBridge\LogEvent;
 use KafkaBridge\RebalanceEvent;
 use KafkaBridge\StatsEvent;
@@ -49,11 +50,14 @@ final class Dispatcher
     /** @var int|null a LOG_* mode from setLogger(), null: the log callback if set, else print */
     private $logger;
 
-    /** @var \SplQueue<array> events not yet dispatched, each [Event, context]; [null, '', 'error'|'commit', code, reason or partitions] for the drop-in's own */
+    /** @var \SplQueue<array> events not yet dispatched, each [Event or PackedEvents, context]; [null, '', 'error'|'commit', code, reason or partitions] for the drop-in's own */
     private $pending;
 
     /** @var callable|null function (object $owner, DeliveryReport $report, string $context): void, a static closure */
     private $deliveryHandler;
+
+    /** @var callable|null function (object $owner, PackedEvents $events, string $context): int, a static closure */
+    private $packedDeliveryHandler;
 
     /** @var callable|null function (object $owner, RebalanceEvent $event, string $context): void, a static closure */
     private $rebalanceHandler;
@@ -82,6 +86,16 @@ final class Dispatcher
     public function setDeliveryHandler(callable $handler): void
     {
         $this->deliveryHandler = $handler;
+    }
+
+    /**
+     * The handler for the delivery reports of a packed batch: it takes the run of reports at
+     * the batch's cursor (one at least), moving the cursor past each before its callback runs,
+     * and returns how many it took. A static closure: it gets the owner as first argument.
+     */
+    public function setPackedDeliveryHandler(callable $handler): void
+    {
+        $this->packedDeliveryHandler = $handler;
     }
 
     /** The handler for rebalances (a static closure: it gets the owner as first argument). */
@@ -129,6 +143,16 @@ final class Dispatcher
     }
 
     /**
+     * Queues a packed batch of events from the library (dispatched from its cursor on).
+     */
+    public function addPacked(PackedEvents $events, string $context): void
+    {
+        if (!$events->done()) {
+            $this->pending->enqueue([$events, $context]);
+        }
+    }
+
+    /**
      * Queues an error the drop-in itself noticed (for example a failed commit when a partition
      * is stopped), for the error callback.
      */
@@ -168,8 +192,23 @@ final class Dispatcher
     {
         $served = 0;
         while (!$this->pending->isEmpty()) {
-            $entry = $this->pending->dequeue();
+            $entry = $this->pending->bottom();
             $event = $entry[0];
+            if ($event instanceof PackedEvents) {
+                // Left queued until done: a callback that throws leaves the rest of the batch.
+                if ($event->done()) {
+                    $this->pending->dequeue();
+                } elseif ($event->kind() === Event::DELIVERY && $this->packedDeliveryHandler !== null) {
+                    $handler = $this->packedDeliveryHandler;
+                    $served += $handler($this->owner(), $event, $entry[1]);
+                } else {
+                    $one = $event->next();
+                    $served += $this->isServed($one) ? 1 : 0;
+                    $this->dispatchOne($one, $entry[1]);
+                }
+                continue;
+            }
+            $this->pending->dequeue();
             $served++;
             if ($event === null) {
                 if ($entry[2] === 'error') {

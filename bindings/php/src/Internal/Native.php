@@ -378,31 +378,6 @@ final class Native
     }
 
     /**
-     * Reads every event of a kb_event_batch (one call for the views) and frees it.
-     *
-     * @return Event[]
-     */
-    public static function takeEventBatch(\FFI $ffi, CData $batch): array
-    {
-        try {
-            $count = (int) $ffi->kb_event_batch_count($batch);
-            if ($count === 0) {
-                return [];
-            }
-            $views = $ffi->new('const kb_event_view*');
-            Library::check($ffi->kb_event_batch_views($batch, \FFI::addr($views)), 'kb_event_batch_views');
-            $events = [];
-            for ($i = 0; $i < $count; $i++) {
-                $events[] = self::event($views[$i]);
-            }
-
-            return $events;
-        } finally {
-            $ffi->kb_event_batch_free($batch);
-        }
-    }
-
-    /**
      * Reads one kb_message and frees it.
      */
     public static function takeMessage(\FFI $ffi, CData $message): Message
@@ -414,31 +389,6 @@ final class Native
             return self::message($view);
         } finally {
             $ffi->kb_message_free($message);
-        }
-    }
-
-    /**
-     * Reads every message of a kb_message_batch (one call for the views) and frees it.
-     *
-     * @return Message[]
-     */
-    public static function takeMessageBatch(\FFI $ffi, CData $batch): array
-    {
-        try {
-            $count = (int) $ffi->kb_message_batch_count($batch);
-            if ($count === 0) {
-                return [];
-            }
-            $views = $ffi->new('const kb_message_view*');
-            Library::check($ffi->kb_message_batch_views($batch, \FFI::addr($views)), 'kb_message_batch_views');
-            $messages = [];
-            for ($i = 0; $i < $count; $i++) {
-                $messages[] = self::message($views[$i]);
-            }
-
-            return $messages;
-        } finally {
-            $ffi->kb_message_batch_free($batch);
         }
     }
 }

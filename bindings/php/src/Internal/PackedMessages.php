@@ -118,7 +118,7 @@ final class PackedMessages
      * platform PHP's FFI serves (x86-64, arm64) is little-endian, but a big-endian one would
      * read garbage, so it is refused.
      */
-    private static function checkByteOrder(): void
+    public static function checkByteOrder(): void
     {
         static $checked = false;
         if (!$checked) {
