@@ -8,7 +8,6 @@ use KafkaBridge\Client;
 use KafkaBridge\Consumer as BridgeConsumer;
 use KafkaBridge\ErrorCode;
 use KafkaBridge\Exception\KafkaBridgeException;
-use KafkaBridge\Message as BridgeMessage;
 use KafkaBridge\TopicPartition as BridgeTopicPartition;
 use RdKafka\Internal\Clock;
 use RdKafka\Internal\Convert;
@@ -38,6 +37,14 @@ class Consumer extends \RdKafka
 
     /** Buffered messages of a paused partition at which it is resumed. */
     private const RESUME_AT = 100;
+
+    /**
+     * Messages fetched per library call at most (well under PAUSE_AT: one fetch must not pause
+     * the partition being read, as resuming restarts librdkafka's fetcher after a pause of up
+     * to a second), and the bytes a batch stops growing at.
+     */
+    private const BATCH_MAX = 500;
+    private const BATCH_BYTES = 1 << 20;
 
     /** @var array<string, bool> whether each client commits stored offsets automatically */
     private $autoCommit = [];
@@ -228,11 +235,15 @@ class Consumer extends \RdKafka
         $route = $this->routes[$tp];
         $buffer = $route['buffer'];
         $want = $any ? 1 : $take;
-        $this->fill([$route['client']], $timeoutMs, function () use ($buffer, $want): bool {
-            return isset($this->buffers[$buffer]) && count($this->buffers[$buffer]) >= $want && strncmp($buffer, 'p:', 2) === 0;
-        });
+        $own = strncmp($buffer, 'p:', 2) === 0;
+        if (!$own || count($this->buffers[$buffer]) < $want) {
+            // Served from the buffer while it holds enough; events wait for the next fetch.
+            $this->fill([$route['client']], $timeoutMs, function () use ($buffer, $want, $own): bool {
+                return $own && isset($this->buffers[$buffer]) && count($this->buffers[$buffer]) >= $want;
+            });
+        }
 
-        return strncmp($buffer, 'p:', 2) === 0 ? $this->take($buffer, $take) : [];
+        return $own ? $this->take($buffer, $take) : [];
     }
 
     /**
@@ -245,6 +256,9 @@ class Consumer extends \RdKafka
     public function consumeQueue(Queue $queue, int $timeoutMs): array
     {
         $buffer = 'q:' . $queue->id();
+        if (isset($this->buffers[$buffer]) && !$this->buffers[$buffer]->isEmpty()) {
+            return $this->take($buffer, 1);
+        }
         $clients = [];
         foreach ($this->routes as $route) {
             if ($route['buffer'] === $buffer) {
@@ -375,11 +389,13 @@ class Consumer extends \RdKafka
                 foreach ($keys as $key) {
                     $client = $this->clients[$key];
                     $wait = count($keys) === 1 ? Clock::remaining($deadline) : min(20, Clock::remaining($deadline));
-                    $message = $client->poll($wait);
-                    if ($message !== null) {
-                        $this->route($message);
-                        foreach ($client->pollBatch(0, 500) as $more) {
-                            $this->route($more);
+                    $batch = $client->pollPacked($wait, 1, self::BATCH_MAX, self::BATCH_BYTES);
+                    if ($batch[1] > 0) {
+                        $messages = Convert::packedMessages($batch, $runs);
+                        $starts = array_keys($runs);
+                        foreach ($starts as $n => $start) {
+                            $end = isset($starts[$n + 1]) ? $starts[$n + 1] : count($messages);
+                            $this->route($runs[$start], array_slice($messages, $start, $end - $start));
                         }
                     }
                     $this->dispatcher->add($client->events(0, 1000), $key);
@@ -398,42 +414,45 @@ class Consumer extends \RdKafka
     }
 
     /**
-     * Puts a fetched message into the buffer of its partition (pausing the partition when the
-     * buffer is full). An error entry for no started partition goes to the error callback; a
-     * message of a partition no longer started is dropped (its offset was never stored).
+     * Puts fetched messages of one partition ($tp) into its buffer (pausing the partition when
+     * the buffer is full). An error entry for no started partition goes to the error callback;
+     * messages of a partition no longer started are dropped (their offsets were never stored).
+     *
+     * @param Message[] $messages
      */
-    private function route(BridgeMessage $m): void
+    private function route(string $tp, array $messages): void
     {
-        $tp = Convert::key($m->getTopic(), $m->getPartition());
-        if (!isset($this->routes[$tp]) && $m->isError()) {
-            foreach ($this->routes as $key => $route) {
-                if ($route['topic'] === $m->getTopic()) {
-                    $tp = $key;
-                    break;
+        foreach ($messages as $message) {
+            $key = $tp;
+            if (!isset($this->routes[$key]) && $message->err !== 0) {
+                foreach ($this->routes as $started => $route) {
+                    if ($route['topic'] === $message->topic_name) {
+                        $key = $started;
+                        break;
+                    }
+                }
+                if (!isset($this->routes[$key])) {
+                    $this->dispatcher->addError($message->err, (string) $message->payload);
+                    continue;
                 }
             }
-            if (!isset($this->routes[$tp])) {
-                $this->dispatcher->addError($m->getErr(), (string) $m->getErrorText());
-
-                return;
+            if (!isset($this->routes[$key])) {
+                continue;
             }
-        }
-        if (!isset($this->routes[$tp])) {
-            return;
-        }
-        $route = $this->routes[$tp];
-        $message = Convert::message($m);
-        if ($m->getErr() === 0) {
-            $this->next[$tp] = $m->getOffset() + 1;
-        } elseif ($m->getErr() === \RD_KAFKA_RESP_ERR__PARTITION_EOF && $message->offset < 0 && isset($this->next[$tp])) {
-            // librdkafka's EOF entry carries the end offset; kafkabridge's does not.
-            $message->offset = $this->next[$tp];
-        }
-        $this->buffers[$route['buffer']]->enqueue([$tp, $message]);
-        $this->buffered[$tp]++;
-        if (!$route['paused'] && $this->buffered[$tp] >= self::PAUSE_AT) {
-            $this->clients[$route['client']]->pause([new BridgeTopicPartition($route['topic'], $route['partition'])]);
-            $this->routes[$tp]['paused'] = true;
+            if ($message->err === 0) {
+                $this->next[$key] = $message->offset + 1;
+            } elseif ($message->err === \RD_KAFKA_RESP_ERR__PARTITION_EOF && $message->offset < 0 && isset($this->next[$key])) {
+                // An EOF entry started at a logical offset, with nothing fetched yet, may lack
+                // the end offset: the one after the last message fetched.
+                $message->offset = $this->next[$key];
+            }
+            $route = $this->routes[$key];
+            $this->buffers[$route['buffer']]->enqueue([$key, $message]);
+            $this->buffered[$key]++;
+            if (!$route['paused'] && $this->buffered[$key] >= self::PAUSE_AT) {
+                $this->clients[$route['client']]->pause([new BridgeTopicPartition($route['topic'], $route['partition'])]);
+                $this->routes[$key]['paused'] = true;
+            }
         }
     }
 

@@ -72,37 +72,10 @@ final class Convert
     }
 
     /**
-     * A consumed message (or consumer error entry) with php-rdkafka's fields: an error entry
-     * carries the error text as payload, as librdkafka's do; the timestamp is set when there is
-     * a payload (-1 when the broker gave none); headers are name => value, the last value for
-     * a repeated name.
-     */
-    public static function message(BridgeMessage $m): Message
-    {
-        $message = new Message();
-        $message->err = $m->getErr();
-        $message->topic_name = $m->getTopic() === '' ? null : $m->getTopic();
-        $message->partition = $m->getPartition();
-        $message->offset = $m->getOffset();
-        $message->key = $m->getKey();
-        if ($m->getErr() !== 0) {
-            $text = $m->getErrorText();
-            $message->payload = $text === null ? Functions::err2str($m->getErr()) : $text;
-            $message->headers = [];
-        } else {
-            $message->payload = $m->getValue();
-            $message->headers = $m->getHeaders()->toArray();
-        }
-        if ($message->payload !== null) {
-            $message->len = strlen($message->payload);
-            $message->timestamp = $m->getTimestampType() === BridgeMessage::TIMESTAMP_NOT_AVAILABLE ? -1 : $m->getTimestampMs();
-        }
-
-        return $message;
-    }
-
-    /**
-     * As message(), for every record of a kb_consumer_poll_packed() batch. The records are read
+     * The messages (or consumer error entries) of a kb_consumer_poll_packed() batch with
+     * php-rdkafka's fields: an error entry carries the error text as payload, as librdkafka's
+     * do; the timestamp is set when there is a payload (-1 when the broker gave none); headers
+     * are name => value, the last value for a repeated name. The records are read
      * here rather than through KafkaBridge\Internal\PackedMessages::decode()'s callback: a
      * call per message cost 0.7 us, about what reading and building the message costs.
      *
