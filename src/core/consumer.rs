@@ -231,7 +231,8 @@ impl ConsumerClient {
                 Some(Err(e)) => batch.add_owned(consumer_error(&k, e)),
                 None => {}
             }
-            if context.rebalanced.swap(false, Ordering::Acquire) {
+            // A plain load per message; the swap only once a rebalance happened.
+            if context.rebalanced.load(Ordering::Relaxed) && context.rebalanced.swap(false, Ordering::Acquire) {
                 let revoked = std::mem::take(&mut *context.revoked.lock());
                 if drop_revoked && !revoked.is_empty() {
                     // The entry this poll returned came after the rebalance.

@@ -6,6 +6,7 @@ namespace RdKafka\Internal;
 
 use KafkaBridge\Native\Constants;
 
+use KafkaBridge\Internal\PackedMessages;
 use KafkaBridge\Message as BridgeMessage;
 use KafkaBridge\TopicPartition as BridgeTopicPartition;
 use RdKafka\Message;
@@ -132,21 +133,13 @@ final class Convert
             } elseif ($err !== 0) {
                 $m->payload = Functions::err2str($err);
             }
-            for ($h = $t[$i + 8]; $h > 0; $h--) {
-                $len = unpack('l', $bytes, $pos)[1];
-                $name = (string) substr($bytes, $pos + 4, $len);
-                $pos += 4 + $len;
-                $len = unpack('l', $bytes, $pos)[1];
-                $pos += 4;
-                if ($len < 0) {
-                    $m->headers[$name] = null;
-                } else {
-                    $m->headers[$name] = (string) substr($bytes, $pos, $len);
-                    $pos += $len;
+            if ($t[$i + 8] > 0) {
+                foreach (PackedMessages::headers($bytes, $pos, $t[$i + 8]) as $pair) {
+                    $m->headers[$pair[0]] = $pair[1];
                 }
-            }
-            if ($err !== 0) {
-                $m->headers = [];
+                if ($err !== 0) {
+                    $m->headers = [];
+                }
             }
             if ($m->payload !== null) {
                 $m->len = strlen($m->payload);

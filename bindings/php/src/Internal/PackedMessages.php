@@ -93,24 +93,36 @@ final class PackedMessages
                 $text = (string) substr($bytes, $pos, $len);
                 $pos += $len;
             }
-            $headers = [];
-            for ($h = $t[$i + 8]; $h > 0; $h--) {
-                $len = unpack('l', $bytes, $pos)[1];
-                $name = (string) substr($bytes, $pos + 4, $len);
-                $pos += 4 + $len;
-                $len = unpack('l', $bytes, $pos)[1];
-                $pos += 4;
-                if ($len < 0) {
-                    $headers[] = [$name, null];
-                } else {
-                    $headers[] = [$name, (string) substr($bytes, $pos, $len)];
-                    $pos += $len;
-                }
-            }
+            $headers = $t[$i + 8] === 0 ? [] : self::headers($bytes, $pos, $t[$i + 8]);
             $out[] = $make($t[$i], $topic, $t[$i + 1], $t[$i + 2], $key, $value, $headers, $t[$i + 3], $t[$i + 4], $text);
         }
 
         return $out;
+    }
+
+    /**
+     * Reads $count headers at $pos (moving past them) as [name, value] pairs.
+     *
+     * @return array<int, array{0: string, 1: string|null}>
+     */
+    public static function headers(string $bytes, int &$pos, int $count): array
+    {
+        $headers = [];
+        for (; $count > 0; $count--) {
+            $len = unpack('l', $bytes, $pos)[1];
+            $name = (string) substr($bytes, $pos + 4, $len);
+            $pos += 4 + $len;
+            $len = unpack('l', $bytes, $pos)[1];
+            $pos += 4;
+            if ($len < 0) {
+                $headers[] = [$name, null];
+            } else {
+                $headers[] = [$name, (string) substr($bytes, $pos, $len)];
+                $pos += $len;
+            }
+        }
+
+        return $headers;
     }
 
     /**
