@@ -638,6 +638,42 @@ static void partition_eof_names_the_topic_among_several(void) {
     CHECK_OK(kb_consumer_free(c));
 }
 
+/* The same two topics assigned at their end: no message is read, so no position tells them
+ * apart; each EOF still names its topic and its end offset. */
+static void partition_eof_at_the_end_names_topic_and_offset(void) {
+    const char *topics[2] = {kbt_topic("eofc"), kbt_topic("eofd")};
+    const int counts[2] = {3, 1};
+    kb_producer *p = new_producer();
+    CHECK(p != NULL);
+    for (int t = 0; t < 2; t++) {
+        CHECK_OK(kbt_create_topic(topics[t], 1));
+        CHECK_EQ_INT(produce_values(p, topics[t], 0, "e", 0, counts[t]), 0);
+    }
+    CHECK_OK(kb_producer_free(p));
+
+    kb_consumer *c = new_consumer(NULL, "enable.partition.eof", "true", NULL, NULL);
+    CHECK(c != NULL);
+    kb_topic_partition parts[2] = {{topics[0], 0, KB_OFFSET_END, NULL, 0, 0}, {topics[1], 0, KB_OFFSET_END, NULL, 0, 0}};
+    CHECK_OK(kb_consumer_assign(c, parts, 2));
+    int eof[2] = {0, 0};
+    long long deadline = kbt_now_ms() + WAIT_MS;
+    while (!(eof[0] && eof[1]) && kbt_now_ms() < deadline) {
+        kb_message *m = NULL;
+        kb_message_view v;
+        CHECK_OK(kb_consumer_poll(c, 100, &m));
+        if (!m) continue;
+        CHECK_OK(kb_message_get_view(m, &v));
+        int t = v.topic && strcmp(v.topic, topics[0]) == 0 ? 0 : v.topic && strcmp(v.topic, topics[1]) == 0 ? 1 : -1;
+        if (t < 0) FAIL("entry err %d without one of the topics (topic \"%s\")", v.err, v.topic ? v.topic : "(null)");
+        CHECK_EQ_INT(v.err, -191);
+        CHECK_EQ_INT(v.offset, counts[t]);
+        eof[t]++;
+        kb_message_free(m);
+    }
+    CHECK(eof[0] == 1 && eof[1] == 1);
+    CHECK_OK(kb_consumer_free(c));
+}
+
 /* ---------------------------------------------------------------- 6. bounded close */
 
 static void *close_in_thread(void *arg) {
@@ -684,5 +720,6 @@ TEST_MAIN_BEGIN
     RUN(partition_eof_is_reported);
     RUN(partition_eof_names_topic_and_offset);
     RUN(partition_eof_names_the_topic_among_several);
+    RUN(partition_eof_at_the_end_names_topic_and_offset);
     RUN(close_is_bounded_when_broker_unreachable);
 TEST_MAIN_END

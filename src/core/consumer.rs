@@ -30,6 +30,9 @@ pub struct ConsumerEvents {
     queue: Arc<EventQueue>,
     /// The end offset each partition last reported EOF at (see `name_eof`).
     eofs: Mutex<HashMap<(String, i32), i64>>,
+    /// The end offset of the partition EOF being polled, read off librdkafka's text for it just
+    /// before the crate returns the EOF with its partition only (see `name_eof`).
+    eof_offset: Mutex<Option<i64>>,
     /// Set by every rebalance; a batch poll ends at one (see `ConsumerClient::poll_into`).
     rebalanced: AtomicBool,
     /// The partitions revoked since a batch poll last looked.
@@ -49,6 +52,7 @@ impl ClientContext for ConsumerEvents {
         // which the crate reports here and also returns from the poll as the EOF entry the host
         // reads; it is the entry only, as with librdkafka's own consumer calls.
         if code == RDKafkaRespErr::RD_KAFKA_RESP_ERR__PARTITION_EOF as i32 {
+            *self.eof_offset.lock() = eof_offset(reason);
             return;
         }
         self.queue.push(Event::error(code, code == RDKafkaRespErr::RD_KAFKA_RESP_ERR__FATAL as i32, reason));
@@ -113,7 +117,13 @@ impl ConsumerClient {
         let events = Arc::new(EventQueue::new(settings.bridge.event_queue_size));
         let consumer = Kafka::from_config_and_context(
             &settings.client_config(),
-            ConsumerEvents { queue: events.clone(), eofs: Mutex::default(), rebalanced: AtomicBool::new(false), revoked: Mutex::default() },
+            ConsumerEvents {
+                queue: events.clone(),
+                eofs: Mutex::default(),
+                eof_offset: Mutex::default(),
+                rebalanced: AtomicBool::new(false),
+                revoked: Mutex::default(),
+            },
         )
         .map_err(failed("creating the consumer"))?;
         Ok(ConsumerClient { consumer: Mutex::new(Some(Arc::new(consumer))), events, settings, assign_only, closed: AtomicBool::new(false) })
@@ -446,29 +456,36 @@ impl Batch for PackedMessages {
 
 /// The rdkafka crate keeps only the partition number of an end-of-partition event; the topic is
 /// recovered from the assignment. With one assigned topic of that partition number it is that
-/// one. With several, it is the one whose position reached the end (librdkafka's cached high
-/// watermark, no request) at an offset it has not yet reported EOF at: librdkafka reports an
-/// EOF once each time a partition's fetcher reaches the end, after the messages before it. The
-/// offset is then the position (the end).
+/// one. With several, it is one whose end (librdkafka's cached high watermark, no request) is the
+/// EOF's offset and whose position (if any was read) reached it, preferring one not yet reported
+/// at that offset:
+/// librdkafka reports an EOF once each time a partition's fetcher reaches the end, after the
+/// messages before it. Two such partitions at the same end are both at their end, so either name
+/// tells the truth; the first in assignment order is taken.
 fn name_eof(k: &Kafka, partition: i32, msg: &mut Message) {
+    let offset = k.context().eof_offset.lock().take();
     let Ok(assignment) = k.assignment() else { return };
     let topics: Vec<String> = assignment.elements().into_iter().filter(|e| e.partition() == partition).map(|e| e.topic().to_string()).collect();
     let Ok(positions) = k.position() else { return };
     let position = |topic: &str| positions.find_partition(topic, partition).and_then(|e| e.offset().to_raw()).filter(|o| *o >= 0);
     let mut eofs = k.context().eofs.lock();
-    let end = |topic: &str| {
-        let (low, high) = librdkafka::cached_watermarks(k.client(), topic, partition)?;
-        let at = position(topic).unwrap_or(low);
-        (at == high && eofs.get(&(topic.to_string(), partition)) != Some(&high)).then_some(high)
-    };
     let found = match topics.as_slice() {
-        [one] => Some((one, position(one))),
+        [one] => Some((one, offset.or_else(|| position(one)))),
         _ => {
-            let mut at_end = topics.iter().filter_map(|t| end(t).map(|high| (t, Some(high))));
-            match (at_end.next(), at_end.next()) {
-                (Some(only), None) => Some(only),
-                _ => None,
-            }
+            let at_end: Vec<(&String, i64)> = topics
+                .iter()
+                .filter_map(|topic| {
+                    let (low, high) = librdkafka::cached_watermarks(k.client(), topic, partition)?;
+                    let at_end = match (offset, position(topic)) {
+                        // Assigned at the end, nothing read yet: no position.
+                        (Some(offset), at) => offset == high && at.is_none_or(|at| at == high),
+                        (None, at) => at.unwrap_or(low) == high,
+                    };
+                    at_end.then_some((topic, high))
+                })
+                .collect();
+            let unreported = at_end.iter().find(|(t, high)| eofs.get(&(t.to_string(), partition)) != Some(high));
+            unreported.or(at_end.first()).map(|&(t, high)| (t, Some(high)))
         }
     };
     let Some((topic, offset)) = found else { return };
@@ -477,4 +494,23 @@ fn name_eof(k: &Kafka, partition: i32, msg: &mut Message) {
         eofs.insert((topic.clone(), partition), offset);
     }
     msg.topic = Arc::from(cstr(topic));
+}
+
+/// The offset in librdkafka's text for a partition EOF ("... reached end of partition at offset
+/// 3 (HighwaterMark 3)"); None if the text ever reads otherwise.
+fn eof_offset(reason: &str) -> Option<i64> {
+    let (_, rest) = reason.split_once(" at offset ")?;
+    rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::eof_offset;
+
+    #[test]
+    fn eof_offset_is_read_off_librdkafkas_text() {
+        assert_eq!(eof_offset("Fetch from broker 1 reached end of partition at offset 3 (HighwaterMark 3)"), Some(3));
+        assert_eq!(eof_offset("Fetch from broker 1 reached end of partition at offset 12"), Some(12));
+        assert_eq!(eof_offset("Broker: No more messages"), None);
+    }
 }
