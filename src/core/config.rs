@@ -102,6 +102,9 @@ pub struct Settings {
     pub bridge: BridgeSettings,
 }
 
+/// `reconnect.backoff.ms` of idempotent producers unless set (see `Settings::for_producer`).
+const IDEMPOTENT_RECONNECT_BACKOFF_MS: &str = "10";
+
 impl Settings {
     /// The producer's configuration: idempotent unless the user chose otherwise.
     ///
@@ -119,6 +122,16 @@ impl Settings {
             || set(&["queuing.strategy"]).is_some_and(|v| v != "fifo");
         if !self.kafka.contains_key("enable.idempotence") && !incompatible {
             self.kafka.insert("enable.idempotence".into(), "true".into());
+        }
+        // Why: an idempotent producer sends nothing before it has a producer id, which only a
+        // broker learned from the first metadata answer may give, and librdkafka connects to that
+        // broker only once its sparse-connection pause is over: reconnect.backoff.ms / 2 (at least
+        // 11 ms) after the bootstrap connection. At the default 100 ms a new client's first
+        // delivery took 55 ms instead of 6 ms without idempotence; at 10 ms, 15 ms. Reconnects to
+        // a broker that is down still back off exponentially up to reconnect.backoff.max.ms.
+        let idempotent = self.kafka.get("enable.idempotence").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        if idempotent && !self.kafka.contains_key("reconnect.backoff.ms") {
+            self.kafka.insert("reconnect.backoff.ms".into(), IDEMPOTENT_RECONNECT_BACKOFF_MS.into());
         }
         self
     }
@@ -298,6 +311,21 @@ mod tests {
         for incompatible in [("acks", "1"), ("request.required.acks", "0"), ("max.in.flight", "6"), ("retries", "0"), ("queuing.strategy", "lifo")] {
             assert_eq!(idempotence(&[incompatible]), None, "{incompatible:?}");
         }
+    }
+
+    #[test]
+    fn idempotent_producers_reach_their_producer_id_broker_sooner_unless_told_otherwise() {
+        let backoff = |pairs: &[(&str, &str)]| {
+            let c = Config::new();
+            for (k, v) in pairs {
+                c.set(k, v).unwrap();
+            }
+            c.settings().for_producer().kafka.get("reconnect.backoff.ms").cloned()
+        };
+        assert_eq!(backoff(&[]).as_deref(), Some(IDEMPOTENT_RECONNECT_BACKOFF_MS));
+        assert_eq!(backoff(&[("enable.idempotence", "true"), ("reconnect.backoff.ms", "250")]).as_deref(), Some("250"));
+        assert_eq!(backoff(&[("enable.idempotence", "false")]), None);
+        assert_eq!(backoff(&[("acks", "1")]), None);
     }
 
     #[test]
