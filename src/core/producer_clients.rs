@@ -26,11 +26,33 @@ use crate::core::text::{cstr, TopicName};
 use crate::sys::process::fork_epoch;
 use crate::sys::runtime::Poller;
 
-/// Where a message's delivery report goes: its session, or a synchronous caller waiting for it.
-pub struct ReportTarget {
-    session: u64,
-    id: u64,
-    waiter: Option<Sender<Event>>,
+/// Where a message's delivery report goes, carried as librdkafka's per-message opaque (an integer,
+/// so producing allocates nothing for it): the message id the host sees (the session's slot in
+/// bits 40..62 over a process-wide sequence in bits 0..39, so ids are unique and increase within
+/// a session), and in bit 63 whether a synchronous caller waits for it (`ReportRouter::waiters`).
+#[derive(Clone, Copy)]
+struct ReportTag(usize);
+
+const SEQUENCE_BITS: u32 = 40;
+const SEQUENCE_MASK: u64 = (1 << SEQUENCE_BITS) - 1;
+/// Sessions live at once on one client are told apart by the low 23 bits of their id.
+const SLOT_MASK: u64 = (1 << 23) - 1;
+const WAITED: u64 = 1 << 63;
+
+impl ReportTag {
+    fn new(slot: u64, waited: bool) -> ReportTag {
+        let sequence = NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed) & SEQUENCE_MASK;
+        ReportTag((u64::from(waited) << 63 | slot << SEQUENCE_BITS | sequence) as usize)
+    }
+    fn message_id(self) -> u64 {
+        self.0 as u64 & !WAITED
+    }
+    fn slot(self) -> u64 {
+        self.0 as u64 >> SEQUENCE_BITS & SLOT_MASK
+    }
+    fn waited(self) -> bool {
+        self.0 as u64 & WAITED != 0
+    }
 }
 
 /// Receives librdkafka's callbacks on background threads and turns them into events for the
@@ -39,7 +61,10 @@ pub struct ReportRouter {
     label: String,
     /// Between requests a persistent client has no session; its errors then go to stderr.
     persistent: bool,
+    /// Attached sessions by slot (`ReportTag`).
     sessions: RwLock<HashMap<u64, Arc<EventQueue>>>,
+    /// Synchronous callers waiting for one message's report, by message id.
+    waiters: Mutex<HashMap<u64, Sender<Event>>>,
     /// Logs and errors that arrived while no session was attached (librdkafka's warnings at client
     /// creation, errors between requests): handed to the next session, the oldest dropped past
     /// PENDING_LIMIT.
@@ -100,9 +125,10 @@ impl ClientContext for ReportRouter {
 }
 
 impl ProducerContext for ReportRouter {
-    type DeliveryOpaque = Box<ReportTarget>;
+    type DeliveryOpaque = usize;
 
-    fn delivery(&self, result: &DeliveryResult<'_>, tag: Box<ReportTarget>) {
+    fn delivery(&self, result: &DeliveryResult<'_>, tag: usize) {
+        let tag = ReportTag(tag);
         let (msg, err) = match result {
             Ok(m) => (m, None),
             Err((e, m)) => (m, Some(e)),
@@ -110,7 +136,7 @@ impl ProducerContext for ReportRouter {
         let code = err.map_or(0, crate::core::error::kafka_code);
         let ev = Event {
             err: if err.is_some() && code == 0 { RDKafkaRespErr::RD_KAFKA_RESP_ERR__FAIL as i32 } else { code },
-            message_id: tag.id,
+            message_id: tag.message_id(),
             topic: Some(self.topic_name.lock().get(msg.topic())),
             partition: msg.partition(),
             offset: if err.is_some() { KB_OFFSET_INVALID } else { msg.offset() },
@@ -118,14 +144,15 @@ impl ProducerContext for ReportRouter {
             text: err.map(|e| cstr(&e.to_string())),
             ..Event::new(kb_event_type::KB_EVENT_DELIVERY)
         };
-        let ev = match &tag.waiter {
+        let waiter = if tag.waited() { self.waiters.lock().remove(&tag.message_id()) } else { None };
+        let ev = match waiter {
             Some(w) => match w.send(ev) {
                 Ok(()) => return,
                 Err(back) => back.0, // the synchronous caller gave up: report through its session
             },
             None => ev,
         };
-        if let Some(q) = self.sessions.read().get(&tag.session) {
+        if let Some(q) = self.sessions.read().get(&tag.slot()) {
             q.push_report(ev);
             return;
         }
@@ -195,6 +222,7 @@ impl ProducerClient {
             label,
             persistent: name.is_some(),
             sessions: RwLock::new(HashMap::new()),
+            waiters: Mutex::new(HashMap::new()),
             pending: Mutex::new(std::collections::VecDeque::new()),
             orphans_delivered: AtomicU64::new(0),
             orphans_failed: AtomicU64::new(0),
@@ -237,9 +265,16 @@ impl ProducerClient {
         &self.producer
     }
 
+    /// Attaches a session and returns its slot (see `ReportTag`).
     pub fn attach(&self, queue: Arc<EventQueue>) -> u64 {
-        let session = NEXT_SESSION_ID.fetch_add(1, Ordering::Relaxed);
         let mut sessions = self.router().sessions.write();
+        // After 2^23 sessions slots come round again; one still attached is skipped.
+        let session = loop {
+            let slot = NEXT_SESSION_ID.fetch_add(1, Ordering::Relaxed) & SLOT_MASK;
+            if !sessions.contains_key(&slot) {
+                break slot;
+            }
+        };
         for ev in self.router().pending.lock().drain(..) {
             queue.push(ev);
         }
@@ -259,7 +294,8 @@ impl ProducerClient {
         }
     }
 
-    /// Enqueues one message and returns its id; the report goes to `session` or to `waiter`.
+    /// Enqueues one message and returns its id; the report goes to `session` (a slot `attach`
+    /// returned) or to `waiter`.
     pub fn produce(&self, session: u64, rec: &Record<'_>, waiter: Option<Sender<Event>>) -> KbResult<u64> {
         crate::core::topic::check_topic(rec.topic)?;
         if rec.partition < -1 {
@@ -268,9 +304,12 @@ impl ProducerClient {
         if rec.timestamp_ms < 0 {
             return Err(KbError::invalid_arg(format!("timestamp_ms must be >= 0 (0 means now), got {}", rec.timestamp_ms)));
         }
-        let id = NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed);
-        let mut record: BaseRecord<'_, [u8], [u8], Box<ReportTarget>> =
-            BaseRecord::with_opaque_to(rec.topic, Box::new(ReportTarget { session, id, waiter }));
+        let tag = ReportTag::new(session, waiter.is_some());
+        let id = tag.message_id();
+        if let Some(w) = waiter {
+            self.router().waiters.lock().insert(id, w);
+        }
+        let mut record: BaseRecord<'_, [u8], [u8], usize> = BaseRecord::with_opaque_to(rec.topic, tag.0);
         if rec.partition >= 0 {
             record = record.partition(rec.partition);
         }
@@ -290,7 +329,12 @@ impl ProducerClient {
             }
             record = record.headers(h);
         }
-        self.producer.send(record).map_err(|(e, _)| KbError::kafka(&format!("producing to {:?}", rec.topic), e))?;
+        if let Err((e, _)) = self.producer.send(record) {
+            if tag.waited() {
+                self.router().waiters.lock().remove(&id);
+            }
+            return Err(KbError::kafka(&format!("producing to {:?}", rec.topic), e));
+        }
         Ok(id)
     }
 
