@@ -1216,7 +1216,9 @@ kb_err kb_producer_new(const kb_config *conf, kb_producer **out);
 kb_err kb_producer_free(kb_producer *p);
 
 /**
- * Enqueues one message without waiting and stores its id in `*message_id_out` (may be NULL).
+ * Enqueues one message without waiting and stores its id in `*message_id_out` (may be NULL;
+ * ids stay below 2^63, increase within one handle and differ between handles; they repeat only
+ * after 2^40 messages or 2^23 handles).
  * The delivery report (a KB_EVENT_DELIVERY event with the same id) arrives via
  * `kb_producer_poll()`. `partition` is a partition or KB_PARTITION_UA (-1). `key`/`value` NULL
  * means absent; binary data with NUL bytes is kept as is. `headers` may be NULL if
