@@ -292,11 +292,16 @@ class Producer extends \RdKafka
             }
         }
         if ($this->tracksDeliveries) {
-            $map = [];
-            foreach ($headers as $pair) {
-                $map[$pair[0]] = $pair[1];
+            if ($payload !== null && $messageKey === null && $headers === [] && $opaque === null) {
+                // The common case keeps the payload alone (no array per message).
+                $this->inFlight[$id] = $payload;
+            } else {
+                $map = [];
+                foreach ($headers as $pair) {
+                    $map[$pair[0]] = $pair[1];
+                }
+                $this->inFlight[$id] = [$payload, $messageKey, $map, $opaque];
             }
-            $this->inFlight[$id] = [$payload, $messageKey, $map, $opaque];
         }
     }
 
@@ -399,11 +404,14 @@ class Producer extends \RdKafka
         $message->topic_name = $topic;
         $message->partition = $partition;
         $message->offset = $offset;
-        if ($sent !== null) {
+        if (\is_array($sent)) {
             $message->payload = $sent[0];
             $message->key = $sent[1];
             $message->headers = $sent[2];
             $message->opaque = $sent[3];
+        } elseif ($sent !== null) {
+            $message->payload = $sent;
+            $message->headers = [];
         }
         if ($message->payload !== null) {
             $message->len = strlen($message->payload);

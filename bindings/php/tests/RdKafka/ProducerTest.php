@@ -71,8 +71,9 @@ final class ProducerTest extends RdKafkaTestCase
         $topic->produce(1, 0, 'v1', null, 'opaque-1');
         $topic->produce(0, 0, null, 'tombstone-key');
         $topic->produce(0, 0, "bin\0\xff", "key\0");
-        $served = self::pollUntil($producer, $reports, 4);
-        self::assertGreaterThanOrEqual(4, $served, 'poll() counts the reports it served');
+        $topic->produce(1, 0, 'value-only');
+        $served = self::pollUntil($producer, $reports, 5);
+        self::assertGreaterThanOrEqual(5, $served, 'poll() counts the reports it served');
 
         $byPayload = [];
         foreach ($reports as $report) {
@@ -93,15 +94,21 @@ final class ProducerTest extends RdKafkaTestCase
         self::assertNull($byPayload['null']->len);
         self::assertSame("key\0", $byPayload["bin\0\xff"]->key);
         self::assertSame(0, $byPayload["bin\0\xff"]->partition);
+        // A message with only a value is remembered by its payload alone: the same report.
+        self::assertSame(10, $byPayload['value-only']->len);
+        self::assertNull($byPayload['value-only']->key);
+        self::assertNull($byPayload['value-only']->opaque);
+        self::assertSame($byPayload['v0']->headers, $byPayload['value-only']->headers);
+        self::assertGreaterThan(0, $byPayload['value-only']->timestamp);
         self::assertSame(0, $producer->getOutQLen());
 
         // They are really there.
-        $read = self::readNative($topicName, 2, 4);
+        $read = self::readNative($topicName, 2, 5);
         $values = array_map(static function (\KafkaBridge\Message $m): string {
             return $m->getValue() === null ? 'null' : $m->getValue();
         }, $read);
         sort($values);
-        $expected = ['null', 'v0', 'v1', "bin\0\xff"];
+        $expected = ['null', 'v0', 'v1', "bin\0\xff", 'value-only'];
         sort($expected);
         self::assertSame($expected, $values);
     }
