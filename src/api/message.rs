@@ -119,7 +119,8 @@ pub(crate) fn return_messages(msgs: Vec<Message>, out: *mut *mut kb_message_batc
 }
 
 pub(crate) fn return_packed(batch: PackedMessages, out: *mut *mut kb_packed_messages) {
-    write_out(out, PACKED_MESSAGES.insert(Arc::new((batch.to_bytes(), batch.count()))));
+    let count = batch.count();
+    write_out(out, PACKED_MESSAGES.insert(Arc::new((batch.into_bytes(), count))));
 }
 
 /// Fills `*view` with the message's fields, borrowed until `kb_message_free(msg)`.

@@ -199,7 +199,7 @@ impl ConsumerClient {
     /// without waiting, up to `max` messages or until the batch holds `max_bytes` (0: no limit;
     /// a message is never split), packed as `core::packed_messages` describes.
     pub fn poll_packed(&self, timeout: Duration, min: usize, max: usize, max_bytes: usize) -> KbResult<PackedMessages> {
-        let mut batch = PackedMessages::default();
+        let mut batch = PackedMessages::with_capacity(max, max_bytes);
         self.poll_into(&mut batch, timeout, min, max, max_bytes)?;
         Ok(batch)
     }

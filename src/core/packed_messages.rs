@@ -23,37 +23,71 @@ const ABSENT: i64 = -1;
 
 /// A batch being packed. Records can be left out again (`retain`), which the consumer does for
 /// the partitions a rebalance took away.
+///
+/// The data is written after room for the table (`reserved` rows), so that the finished buffer
+/// is this same allocation with the table written into its head: the bytes of the messages are
+/// copied once, from librdkafka, and moved again only when the batch ends up shorter than the
+/// room reserved.
 #[derive(Default)]
 pub struct PackedMessages {
     rows: Vec<[i64; FIELDS]>,
+    /// `reserved` rows of room for the table, then the records' data.
     data: Vec<u8>,
+    reserved: usize,
     /// Where each record's data starts in `data`.
     starts: Vec<usize>,
 }
+
+/// Most table rows and data bytes reserved up front, whatever the caller's bounds.
+const MAX_RESERVED_ROWS: usize = 4096;
+const MAX_RESERVED_DATA: usize = 4 << 20;
 
 fn len_of(field: Option<&[u8]>) -> i64 {
     field.map_or(ABSENT, |b| b.len() as i64)
 }
 
 impl PackedMessages {
+    /// A batch expected to hold up to `rows` records and about `bytes` bytes of data (0: unknown).
+    pub fn with_capacity(rows: usize, bytes: usize) -> PackedMessages {
+        let reserved = rows.min(MAX_RESERVED_ROWS);
+        let bytes = if bytes == 0 { 0 } else { bytes.min(MAX_RESERVED_DATA) };
+        let mut data = Vec::with_capacity(reserved * ROW_LEN + bytes);
+        data.resize(reserved * ROW_LEN, 0);
+        PackedMessages { rows: Vec::with_capacity(reserved), data, reserved, starts: Vec::with_capacity(reserved) }
+    }
+
     pub fn count(&self) -> usize {
         self.rows.len()
     }
 
     /// The size of the packed buffer.
     pub fn byte_len(&self) -> usize {
-        self.rows.len() * ROW_LEN + self.data.len()
+        self.rows.len() * ROW_LEN + self.data_len()
+    }
+
+    fn data_len(&self) -> usize {
+        self.data.len() - self.reserved * ROW_LEN
     }
 
     /// The packed buffer: the table, then the data.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.byte_len());
-        for row in &self.rows {
-            for field in row {
-                out.extend_from_slice(&field.to_le_bytes());
+    pub fn into_bytes(self) -> Vec<u8> {
+        let (room, table) = (self.reserved * ROW_LEN, self.rows.len() * ROW_LEN);
+        let mut out = self.data;
+        if table <= room {
+            // In place: the data moves down only if fewer rows came than were reserved.
+            out.copy_within(room.., table);
+            out.truncate(out.len() - (room - table));
+        } else {
+            let mut grown = Vec::with_capacity(table + out.len() - room);
+            grown.resize(table, 0);
+            grown.extend_from_slice(&out[room..]);
+            out = grown;
+        }
+        for (row, at) in self.rows.iter().zip(out.chunks_exact_mut(ROW_LEN)) {
+            for (field, bytes) in row.iter().zip(at.chunks_exact_mut(8)) {
+                bytes.copy_from_slice(&field.to_le_bytes());
             }
         }
-        out.extend_from_slice(&self.data);
         out
     }
 
@@ -107,7 +141,7 @@ impl PackedMessages {
     /// Keeps only the records for which `keep(topic, partition)` holds.
     pub fn retain(&mut self, mut keep: impl FnMut(&[u8], i32) -> bool) {
         let ends: Vec<usize> = self.starts.iter().skip(1).copied().chain([self.data.len()]).collect();
-        let mut kept = PackedMessages::default();
+        let mut kept = PackedMessages::with_capacity(self.reserved, self.data_len());
         for ((row, &start), end) in self.rows.iter().zip(&self.starts).zip(ends) {
             let topic = &self.data[start..start + row[5] as usize];
             if keep(topic, row[1] as i32) {
@@ -151,8 +185,9 @@ mod tests {
     fn layout() {
         let mut p = PackedMessages::default();
         p.add_owned(&message("t", 3, 42));
-        let b = p.to_bytes();
-        assert_eq!(b.len(), p.byte_len());
+        let len = p.byte_len();
+        let b = p.into_bytes();
+        assert_eq!(b.len(), len);
         let row: Vec<i64> = (0..FIELDS).map(|i| field(&b, 0, i)).collect();
         assert_eq!(row, [0, 3, 42, 1_700_000_000_000, 1, 1, 2, -1, 2, -1]);
         // Topic and key, then headers "h" = "v" and "n" = null.
@@ -162,15 +197,30 @@ mod tests {
     }
 
     #[test]
+    fn the_buffer_is_the_same_whether_the_table_had_room_or_not() {
+        let pack = |mut p: PackedMessages| {
+            for offset in 0..3 {
+                p.add_owned(&message("t", 0, offset));
+            }
+            p.into_bytes()
+        };
+        let grown = pack(PackedMessages::default());
+        assert_eq!(pack(PackedMessages::with_capacity(3, 100)), grown);
+        assert_eq!(pack(PackedMessages::with_capacity(10, 0)), grown);
+        assert_eq!(pack(PackedMessages::with_capacity(2, 1)), grown);
+        assert_eq!(field(&grown, 2, 2), 2);
+    }
+
+    #[test]
     fn retain_leaves_out_whole_records() {
-        let mut p = PackedMessages::default();
+        let mut p = PackedMessages::with_capacity(4, 0);
         for (topic, partition, offset) in [("a", 0, 1), ("b", 0, 2), ("a", 1, 3), ("a", 0, 4)] {
             p.add_owned(&message(topic, partition, offset));
         }
-        let one_record_data = p.data.len() / 4;
+        let one_record_data = p.data_len() / 4;
         p.retain(|topic, partition| !(topic == b"a" && partition == 0));
         assert_eq!(p.count(), 2);
-        let b = p.to_bytes();
+        let b = p.into_bytes();
         assert_eq!([field(&b, 0, 2), field(&b, 1, 2)], [2, 3]);
         assert_eq!(b.len(), 2 * ROW_LEN + 2 * one_record_data);
         assert_eq!(&b[2 * ROW_LEN..2 * ROW_LEN + 1], b"b");
