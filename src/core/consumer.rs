@@ -458,10 +458,9 @@ impl Batch for PackedMessages {
 /// recovered from the assignment. With one assigned topic of that partition number it is that
 /// one. With several, it is one whose end (librdkafka's cached high watermark, no request) is the
 /// EOF's offset and whose position (if any was read) reached it, preferring one not yet reported
-/// at that offset:
-/// librdkafka reports an EOF once each time a partition's fetcher reaches the end, after the
-/// messages before it. Two such partitions at the same end are both at their end, so either name
-/// tells the truth; the first in assignment order is taken.
+/// at that offset: librdkafka reports an EOF once each time a partition's fetcher reaches the
+/// end, after the messages before it. Two such partitions at the same end are both at their end,
+/// so either name tells the truth; the first in assignment order is taken.
 fn name_eof(k: &Kafka, partition: i32, msg: &mut Message) {
     let offset = k.context().eof_offset.lock().take();
     let Ok(assignment) = k.assignment() else { return };
