@@ -296,15 +296,18 @@ mod tests {
         assert!(c.set("bridge.nope", "1").is_err());
     }
 
+    /// The value of `key` in the producer configuration made from `pairs`.
+    fn producer_setting(pairs: &[(&str, &str)], key: &str) -> Option<String> {
+        let c = Config::new();
+        for (k, v) in pairs {
+            c.set(k, v).unwrap();
+        }
+        c.settings().for_producer().kafka.get(key).cloned()
+    }
+
     #[test]
     fn producers_are_idempotent_unless_the_user_chose_otherwise() {
-        let idempotence = |pairs: &[(&str, &str)]| {
-            let c = Config::new();
-            for (k, v) in pairs {
-                c.set(k, v).unwrap();
-            }
-            c.settings().for_producer().kafka.get("enable.idempotence").cloned()
-        };
+        let idempotence = |pairs: &[(&str, &str)]| producer_setting(pairs, "enable.idempotence");
         assert_eq!(idempotence(&[("bootstrap.servers", "a:1")]).as_deref(), Some("true"));
         assert_eq!(idempotence(&[("acks", "all")]).as_deref(), Some("true"));
         assert_eq!(idempotence(&[("enable.idempotence", "false")]).as_deref(), Some("false"));
@@ -315,13 +318,7 @@ mod tests {
 
     #[test]
     fn idempotent_producers_reach_their_producer_id_broker_sooner_unless_told_otherwise() {
-        let backoff = |pairs: &[(&str, &str)]| {
-            let c = Config::new();
-            for (k, v) in pairs {
-                c.set(k, v).unwrap();
-            }
-            c.settings().for_producer().kafka.get("reconnect.backoff.ms").cloned()
-        };
+        let backoff = |pairs: &[(&str, &str)]| producer_setting(pairs, "reconnect.backoff.ms");
         assert_eq!(backoff(&[]).as_deref(), Some(IDEMPOTENT_RECONNECT_BACKOFF_MS));
         assert_eq!(backoff(&[("enable.idempotence", "true"), ("reconnect.backoff.ms", "250")]).as_deref(), Some("250"));
         assert_eq!(backoff(&[("enable.idempotence", "false")]), None);

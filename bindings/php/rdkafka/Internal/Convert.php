@@ -133,12 +133,10 @@ final class Convert
             } elseif ($err !== 0) {
                 $m->payload = Functions::err2str($err);
             }
+            // Error entries carry no headers (the library packs none for them).
             if ($t[$i + 8] > 0) {
                 foreach (PackedMessages::headers($bytes, $pos, $t[$i + 8]) as $pair) {
                     $m->headers[$pair[0]] = $pair[1];
-                }
-                if ($err !== 0) {
-                    $m->headers = [];
                 }
             }
             if ($m->payload !== null) {
