@@ -143,6 +143,15 @@ typedef enum {
    * The result of an offset commit: `err` and the committed `partitions`.
    */
   KB_EVENT_COMMIT = 6,
+  /**
+   * The client wants a SASL/OAUTHBEARER token (`sasl.mechanism=OAUTHBEARER`, neither
+   * `sasl.oauthbearer.method=oidc` nor `enable.sasl.oauthbearer.unsecure.jwt=true`): `text`
+   * is `sasl.oauthbearer.config`. Answer with kb_producer_oauthbearer_set_token() (or the
+   * consumer's), or with ..._set_token_failure(). Raised when the client is created, at 80% of
+   * the remaining lifetime of the token last set, and 10 seconds after a failure; not again
+   * until answered.
+   */
+  KB_EVENT_OAUTHBEARER_TOKEN_REFRESH = 7,
 } kb_event_type;
 
 /**
@@ -993,6 +1002,33 @@ kb_err kb_consumer_pause(kb_consumer *c, const kb_topic_partition *parts, size_t
 kb_err kb_consumer_resume(kb_consumer *c, const kb_topic_partition *parts, size_t count);
 
 /**
+ * Hands the client the SASL/OAUTHBEARER token to authenticate with, for example in answer to a
+ * KB_EVENT_OAUTHBEARER_TOKEN_REFRESH event (at any time, from any thread). `lifetime_ms` is when
+ * the token expires, in milliseconds since the epoch; the client asks for the next one at 80% of
+ * what is left of it. `principal` is the principal name; `extensions` holds `extension_count`
+ * strings, SASL extension keys and values in turn (NULL with 0: none). librdkafka copies
+ * everything; the caller keeps its strings. Errors: RD_KAFKA_RESP_ERR__INVALID_ARG (an expired
+ * token, a bad extension; the message says which), RD_KAFKA_RESP_ERR__STATE (the client is not
+ * configured with `sasl.mechanism=OAUTHBEARER`), KB_ERR_INVALID_ARGUMENT (an odd
+ * `extension_count`), KB_ERR_NULL_ARGUMENT, KB_ERR_BAD_UTF8, KB_ERR_INVALID_HANDLE.
+ */
+kb_err kb_consumer_oauthbearer_set_token(kb_consumer *h,
+                                         const char *token,
+                                         int64_t lifetime_ms,
+                                         const char *principal,
+                                         const char *const *extensions,
+                                         size_t extension_count);
+
+/**
+ * Tells the client no SASL/OAUTHBEARER token could be had, with why (`reason`, copied):
+ * librdkafka reports it as an RD_KAFKA_RESP_ERR__AUTHENTICATION error event ("Failed to acquire
+ * SASL OAUTHBEARER token: <reason>") and the client raises the next
+ * KB_EVENT_OAUTHBEARER_TOKEN_REFRESH 10 seconds later. Errors: RD_KAFKA_RESP_ERR__STATE (not
+ * configured for OAUTHBEARER), KB_ERR_NULL_ARGUMENT, KB_ERR_BAD_UTF8, KB_ERR_INVALID_HANDLE.
+ */
+kb_err kb_consumer_oauthbearer_set_token_failure(kb_consumer *h, const char *reason);
+
+/**
  * Leaves the group (revoking the assignment, committing if `enable.auto.commit`) and destroys
  * the client, within `bridge.close.timeout.ms` even when the brokers are unreachable. Later
  * calls on the handle give KB_ERR_INVALID_STATE; it must still be freed. Errors:
@@ -1338,6 +1374,33 @@ kb_err kb_producer_purge(kb_producer *p, int32_t flags);
  * this handle's queue (php-rdkafka's getOutQLen()).
  */
 kb_err kb_producer_queue_len(kb_producer *p, int64_t *len_out);
+
+/**
+ * Hands the client the SASL/OAUTHBEARER token to authenticate with, for example in answer to a
+ * KB_EVENT_OAUTHBEARER_TOKEN_REFRESH event (at any time, from any thread). `lifetime_ms` is when
+ * the token expires, in milliseconds since the epoch; the client asks for the next one at 80% of
+ * what is left of it. `principal` is the principal name; `extensions` holds `extension_count`
+ * strings, SASL extension keys and values in turn (NULL with 0: none). librdkafka copies
+ * everything; the caller keeps its strings. Errors: RD_KAFKA_RESP_ERR__INVALID_ARG (an expired
+ * token, a bad extension; the message says which), RD_KAFKA_RESP_ERR__STATE (the client is not
+ * configured with `sasl.mechanism=OAUTHBEARER`), KB_ERR_INVALID_ARGUMENT (an odd
+ * `extension_count`), KB_ERR_NULL_ARGUMENT, KB_ERR_BAD_UTF8, KB_ERR_INVALID_HANDLE.
+ */
+kb_err kb_producer_oauthbearer_set_token(kb_producer *h,
+                                         const char *token,
+                                         int64_t lifetime_ms,
+                                         const char *principal,
+                                         const char *const *extensions,
+                                         size_t extension_count);
+
+/**
+ * Tells the client no SASL/OAUTHBEARER token could be had, with why (`reason`, copied):
+ * librdkafka reports it as an RD_KAFKA_RESP_ERR__AUTHENTICATION error event ("Failed to acquire
+ * SASL OAUTHBEARER token: <reason>") and the client raises the next
+ * KB_EVENT_OAUTHBEARER_TOKEN_REFRESH 10 seconds later. Errors: RD_KAFKA_RESP_ERR__STATE (not
+ * configured for OAUTHBEARER), KB_ERR_NULL_ARGUMENT, KB_ERR_BAD_UTF8, KB_ERR_INVALID_HANDLE.
+ */
+kb_err kb_producer_oauthbearer_set_token_failure(kb_producer *h, const char *reason);
 
 /**
  * Fills `*out` with facts about the handle and its client (see `kb_producer_info`).

@@ -7,6 +7,7 @@ typedef enum {
   KB_EVENT_STATS = 4,
   KB_EVENT_REBALANCE = 5,
   KB_EVENT_COMMIT = 6,
+  KB_EVENT_OAUTHBEARER_TOKEN_REFRESH = 7,
 } kb_event_type;
 typedef struct kb_admin kb_admin;
 typedef struct kb_config kb_config;
@@ -228,6 +229,13 @@ kb_err kb_consumer_seek(kb_consumer *c,
                         int32_t timeout_ms);
 kb_err kb_consumer_pause(kb_consumer *c, const kb_topic_partition *parts, size_t count);
 kb_err kb_consumer_resume(kb_consumer *c, const kb_topic_partition *parts, size_t count);
+kb_err kb_consumer_oauthbearer_set_token(kb_consumer *h,
+                                         const char *token,
+                                         int64_t lifetime_ms,
+                                         const char *principal,
+                                         const char *const *extensions,
+                                         size_t extension_count);
+kb_err kb_consumer_oauthbearer_set_token_failure(kb_consumer *h, const char *reason);
 kb_err kb_consumer_close(kb_consumer *c);
 kb_err kb_consumer_free(kb_consumer *c);
 const char *kb_err_name(kb_err code);
@@ -307,6 +315,13 @@ kb_err kb_producer_poll_batch(kb_producer *p, int32_t timeout_ms, size_t max, kb
 kb_err kb_producer_flush(kb_producer *p, int32_t timeout_ms);
 kb_err kb_producer_purge(kb_producer *p, int32_t flags);
 kb_err kb_producer_queue_len(kb_producer *p, int64_t *len_out);
+kb_err kb_producer_oauthbearer_set_token(kb_producer *h,
+                                         const char *token,
+                                         int64_t lifetime_ms,
+                                         const char *principal,
+                                         const char *const *extensions,
+                                         size_t extension_count);
+kb_err kb_producer_oauthbearer_set_token_failure(kb_producer *h, const char *reason);
 kb_err kb_producer_get_info(kb_producer *p, kb_producer_info *out);
 kb_err kb_producer_init_transactions(kb_producer *p,
                                      int32_t timeout_ms);

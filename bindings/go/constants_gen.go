@@ -44,6 +44,7 @@ const (
 	rdKafkaRespErrPurgeInflight            int32 = -151 // RD_KAFKA_RESP_ERR__PURGE_INFLIGHT: RD_KAFKA_RESP_ERR__PURGE_INFLIGHT: purged while in flight.
 	rdKafkaRespErrFatal                    int32 = -150 // RD_KAFKA_RESP_ERR__FATAL: RD_KAFKA_RESP_ERR__FATAL: the client hit a fatal error.
 	rdKafkaRespErrNotConfigured            int32 = -145 // RD_KAFKA_RESP_ERR__NOT_CONFIGURED: RD_KAFKA_RESP_ERR__NOT_CONFIGURED: a feature that is not configured (e.g. transactions).
+	rdKafkaRespErrAuthentication           int32 = -169 // RD_KAFKA_RESP_ERR__AUTHENTICATION: Authentication failure
 	rdKafkaRespErrUnknownTopicOrPart       int32 = 3    // RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART: RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART: the broker does not know the topic or partition.
 	rdKafkaRespErrMsgSizeTooLarge          int32 = 10   // RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: the message is larger than allowed.
 	rdKafkaRespErrTopicException           int32 = 17   // RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION: RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION: an invalid topic name.
@@ -55,12 +56,13 @@ const (
 
 // Event types (kb_event_type).
 const (
-	kbEventDelivery  int32 = 1 // KB_EVENT_DELIVERY: A produced message was delivered or failed: `message_id`, `topic`, `partition`, `offset`, `timestamp_ms`, `err` (0 on success) and `text` (the error message).
-	kbEventError     int32 = 2 // KB_EVENT_ERROR: A client-level error (`err`, `text`, `fatal`), for example all brokers down.
-	kbEventLog       int32 = 3 // KB_EVENT_LOG: A librdkafka log line: `log_level` (syslog levels 0..7), `facility`, `text`.
-	kbEventStats     int32 = 4 // KB_EVENT_STATS: Statistics JSON in `text` (enable with the `statistics.interval.ms` property).
-	kbEventRebalance int32 = 5 // KB_EVENT_REBALANCE: A consumer group rebalance: `err` is RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS (-175) or RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS (-174); `partitions` lists them. kafkabridge has already applied the (incremental) assignment when you see this event.
-	kbEventCommit    int32 = 6 // KB_EVENT_COMMIT: The result of an offset commit: `err` and the committed `partitions`.
+	kbEventDelivery                int32 = 1 // KB_EVENT_DELIVERY: A produced message was delivered or failed: `message_id`, `topic`, `partition`, `offset`, `timestamp_ms`, `err` (0 on success) and `text` (the error message).
+	kbEventError                   int32 = 2 // KB_EVENT_ERROR: A client-level error (`err`, `text`, `fatal`), for example all brokers down.
+	kbEventLog                     int32 = 3 // KB_EVENT_LOG: A librdkafka log line: `log_level` (syslog levels 0..7), `facility`, `text`.
+	kbEventStats                   int32 = 4 // KB_EVENT_STATS: Statistics JSON in `text` (enable with the `statistics.interval.ms` property).
+	kbEventRebalance               int32 = 5 // KB_EVENT_REBALANCE: A consumer group rebalance: `err` is RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS (-175) or RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS (-174); `partitions` lists them. kafkabridge has already applied the (incremental) assignment when you see this event.
+	kbEventCommit                  int32 = 6 // KB_EVENT_COMMIT: The result of an offset commit: `err` and the committed `partitions`.
+	kbEventOauthbearerTokenRefresh int32 = 7 // KB_EVENT_OAUTHBEARER_TOKEN_REFRESH: The client wants a SASL/OAUTHBEARER token (`sasl.mechanism=OAUTHBEARER`, neither `sasl.oauthbearer.method=oidc` nor `enable.sasl.oauthbearer.unsecure.jwt=true`): `text` is `sasl.oauthbearer.config`. Answer with kb_producer_oauthbearer_set_token() (or the consumer's), or with ..._set_token_failure(). Raised when the client is created, at 80% of the remaining lifetime of the token last set, and 10 seconds after a failure; not again until answered.
 )
 
 // Logical offsets.

@@ -71,6 +71,8 @@ const (
 	EventStats     = EventKind(kbEventStats)
 	EventRebalance = EventKind(kbEventRebalance)
 	EventCommit    = EventKind(kbEventCommit)
+	// EventOAuthBearerTokenRefresh: the client wants a token (see OAuthBearerToken).
+	EventOAuthBearerTokenRefresh = EventKind(kbEventOauthbearerTokenRefresh)
 )
 
 func (k EventKind) String() string {
@@ -87,12 +89,14 @@ func (k EventKind) String() string {
 		return "rebalance"
 	case EventCommit:
 		return "commit"
+	case EventOAuthBearerTokenRefresh:
+		return "oauthbearer token refresh"
 	}
 	return "unknown"
 }
 
 // Event is a delivery report, client error, log line, statistics JSON,
-// rebalance or commit result, copied out of the library.
+// rebalance, commit result or token refresh request, copied out of the library.
 type Event struct {
 	Kind       EventKind
 	Err        error // nil on success
@@ -102,7 +106,7 @@ type Event struct {
 	Partition  int32
 	Offset     int64
 	Timestamp  time.Time
-	Text       string // error message, log line or statistics JSON
+	Text       string // error message, log line, statistics JSON or sasl.oauthbearer.config
 	LogLevel   int32
 	Facility   string
 	Partitions []TopicPartition

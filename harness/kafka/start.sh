@@ -90,6 +90,11 @@ listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_USER="$KAFKA_SASL_PASSWORD";
 listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+# OAUTHBEARER on SASL_PLAINTEXT only, with Kafka's unsecured token validator: any unsigned JWS
+# whose scope includes "required-scope" (tokens made by the client under test); the login part
+# is the broker's own token, which it never uses (inter-broker traffic is PLAINTEXT).
+listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,OAUTHBEARER
+listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="kb-broker" unsecuredValidatorRequiredScope="required-scope";
 listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_USER="$KAFKA_SASL_PASSWORD";
 listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 # TLS on the SASL_SSL listener only: key and certificate from make_certs, no client certificates.
@@ -196,10 +201,11 @@ if ! make_certs; then
 fi
 write_config
 
-# A cluster id is 16 random bytes in URL-safe base64 without padding.
+# A cluster id is 16 random bytes in URL-safe base64 without padding; it may begin with "-", so
+# it is passed as --cluster-id=<id>.
 cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
 log "formatting $DATA_DIR (cluster id $cluster_id)"
-if ! kafka_tool kafka.tools.StorageTool format --cluster-id "$cluster_id" \
+if ! kafka_tool kafka.tools.StorageTool format --cluster-id="$cluster_id" \
     --add-scram "SCRAM-SHA-256=[name=$KAFKA_SASL_USER,password=$KAFKA_SASL_PASSWORD]" \
     --config "$PROPS" >>"$LOG_FILE" 2>&1 </dev/null; then
   log "formatting the storage failed"

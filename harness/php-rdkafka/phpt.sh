@@ -2,7 +2,8 @@
 # Runs php-rdkafka's own phpt suite (the `tests/` folder of the checkout in PHP_RDKAFKA_SRC) on
 # the RdKafka\ drop-in, with the extension not loaded: the drop-in's autoload.php is prepended to
 # every test, TEST_KAFKA_BROKERS points at the broker in KAFKA_BROKERS (the tests that need one
-# skip without it) and TEST_KAFKA_OAUTH_BROKERS at its OAUTHBEARER listener when there is one.
+# skip without it) and TEST_KAFKA_OAUTH_BROKERS at its OAUTHBEARER listener, KAFKA_SASL_BROKERS
+# (harness/kafka's SASL_PLAINTEXT listener, which takes the unsigned tokens the test makes).
 #
 #   PHP_RDKAFKA_SRC=/path/to/php-rdkafka KAFKA_BROKERS=127.0.0.1:9092 bash harness/php-rdkafka/phpt.sh
 #
@@ -46,7 +47,7 @@ total=$(find "$dir/tests" -name '*.phpt' | wc -l)
 export TEST_PHP_EXECUTABLE=$(command -v php)
 export KAFKABRIDGE_LIB=${KAFKABRIDGE_LIB:-$root/target/release/libkafkabridge.so}
 [ -z "${KAFKA_BROKERS:-}" ] || export TEST_KAFKA_BROKERS=$KAFKA_BROKERS
-[ -z "${KAFKA_OAUTH_BROKERS:-}" ] || export TEST_KAFKA_OAUTH_BROKERS=$KAFKA_OAUTH_BROKERS
+[ -z "${KAFKA_SASL_BROKERS:-}" ] || export TEST_KAFKA_OAUTH_BROKERS=$KAFKA_SASL_BROKERS
 unset TEST_KAFKA_BROKER_VERSION
 
 # A just-started broker answers the first idempotent producer's id request with "coordinator load

@@ -7,7 +7,7 @@ use crate::api::config::{kb_config, settings_arg};
 use crate::api::event::{kb_event, kb_event_batch, return_event, return_events};
 use crate::api::message::{kb_message, kb_message_batch, kb_packed_messages, return_message, return_messages, return_packed, MESSAGES};
 use crate::api::partition_list::{kb_partition_list, kb_topic_partition, list_arg, return_list};
-use crate::boundary::{check_not_null, guard, slice_arg, str_arg, timeout_arg, write_out, Registry};
+use crate::boundary::{check_not_null, guard, slice_arg, str_arg, str_pairs_arg, timeout_arg, write_out, Registry};
 use crate::core::consumer::ConsumerClient;
 use crate::core::error::{kb_err, KbResult};
 
@@ -277,6 +277,46 @@ pub extern "C" fn kb_consumer_resume(c: *mut kb_consumer, parts: *const kb_topic
     guard(|| {
         let tpl = list_arg(parts, count, false)?;
         CONSUMERS.get(c)?.pause(&tpl, false)
+    })
+}
+
+/// Hands the client the SASL/OAUTHBEARER token to authenticate with, for example in answer to a
+/// KB_EVENT_OAUTHBEARER_TOKEN_REFRESH event (at any time, from any thread). `lifetime_ms` is when
+/// the token expires, in milliseconds since the epoch; the client asks for the next one at 80% of
+/// what is left of it. `principal` is the principal name; `extensions` holds `extension_count`
+/// strings, SASL extension keys and values in turn (NULL with 0: none). librdkafka copies
+/// everything; the caller keeps its strings. Errors: RD_KAFKA_RESP_ERR__INVALID_ARG (an expired
+/// token, a bad extension; the message says which), RD_KAFKA_RESP_ERR__STATE (the client is not
+/// configured with `sasl.mechanism=OAUTHBEARER`), KB_ERR_INVALID_ARGUMENT (an odd
+/// `extension_count`), KB_ERR_NULL_ARGUMENT, KB_ERR_BAD_UTF8, KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub extern "C" fn kb_consumer_oauthbearer_set_token(
+    h: *mut kb_consumer,
+    token: *const c_char,
+    lifetime_ms: i64,
+    principal: *const c_char,
+    extensions: *const *const c_char,
+    extension_count: usize,
+) -> kb_err {
+    guard(|| {
+        let s = CONSUMERS.get(h)?;
+        let token = str_arg(token, "token")?;
+        let principal = str_arg(principal, "principal")?;
+        let extensions = str_pairs_arg(extensions, extension_count, "extensions")?;
+        s.oauthbearer_set_token(token, lifetime_ms, principal, &extensions)
+    })
+}
+
+/// Tells the client no SASL/OAUTHBEARER token could be had, with why (`reason`, copied):
+/// librdkafka reports it as an RD_KAFKA_RESP_ERR__AUTHENTICATION error event ("Failed to acquire
+/// SASL OAUTHBEARER token: <reason>") and the client raises the next
+/// KB_EVENT_OAUTHBEARER_TOKEN_REFRESH 10 seconds later. Errors: RD_KAFKA_RESP_ERR__STATE (not
+/// configured for OAUTHBEARER), KB_ERR_NULL_ARGUMENT, KB_ERR_BAD_UTF8, KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub extern "C" fn kb_consumer_oauthbearer_set_token_failure(h: *mut kb_consumer, reason: *const c_char) -> kb_err {
+    guard(|| {
+        let s = CONSUMERS.get(h)?;
+        s.oauthbearer_set_token_failure(str_arg(reason, "reason")?)
     })
 }
 

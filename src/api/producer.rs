@@ -10,7 +10,7 @@ use crate::api::consumer::{kb_consumer, CONSUMERS};
 use crate::api::event::{kb_event, kb_event_batch, return_event, return_events};
 use crate::api::message::kb_header;
 use crate::api::partition_list::{kb_topic_partition, list_arg};
-use crate::boundary::{bytes_arg, check_not_null, guard, slice_arg, str_arg, timeout_arg, write_out, write_out_at, Registry};
+use crate::boundary::{bytes_arg, check_not_null, guard, slice_arg, str_arg, str_pairs_arg, timeout_arg, write_out, write_out_at, Registry};
 use crate::core::error::{kb_err, KbResult};
 use crate::core::producer::ProducerSession;
 use crate::core::producer_clients::{HeaderRef, Record};
@@ -330,6 +330,46 @@ pub extern "C" fn kb_producer_queue_len(p: *mut kb_producer, len_out: *mut i64) 
         check_not_null!(len_out);
         write_out(len_out, PRODUCERS.get(p)?.queue_len());
         Ok(())
+    })
+}
+
+/// Hands the client the SASL/OAUTHBEARER token to authenticate with, for example in answer to a
+/// KB_EVENT_OAUTHBEARER_TOKEN_REFRESH event (at any time, from any thread). `lifetime_ms` is when
+/// the token expires, in milliseconds since the epoch; the client asks for the next one at 80% of
+/// what is left of it. `principal` is the principal name; `extensions` holds `extension_count`
+/// strings, SASL extension keys and values in turn (NULL with 0: none). librdkafka copies
+/// everything; the caller keeps its strings. Errors: RD_KAFKA_RESP_ERR__INVALID_ARG (an expired
+/// token, a bad extension; the message says which), RD_KAFKA_RESP_ERR__STATE (the client is not
+/// configured with `sasl.mechanism=OAUTHBEARER`), KB_ERR_INVALID_ARGUMENT (an odd
+/// `extension_count`), KB_ERR_NULL_ARGUMENT, KB_ERR_BAD_UTF8, KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub extern "C" fn kb_producer_oauthbearer_set_token(
+    h: *mut kb_producer,
+    token: *const c_char,
+    lifetime_ms: i64,
+    principal: *const c_char,
+    extensions: *const *const c_char,
+    extension_count: usize,
+) -> kb_err {
+    guard(|| {
+        let s = PRODUCERS.get(h)?;
+        let token = str_arg(token, "token")?;
+        let principal = str_arg(principal, "principal")?;
+        let extensions = str_pairs_arg(extensions, extension_count, "extensions")?;
+        s.oauthbearer_set_token(token, lifetime_ms, principal, &extensions)
+    })
+}
+
+/// Tells the client no SASL/OAUTHBEARER token could be had, with why (`reason`, copied):
+/// librdkafka reports it as an RD_KAFKA_RESP_ERR__AUTHENTICATION error event ("Failed to acquire
+/// SASL OAUTHBEARER token: <reason>") and the client raises the next
+/// KB_EVENT_OAUTHBEARER_TOKEN_REFRESH 10 seconds later. Errors: RD_KAFKA_RESP_ERR__STATE (not
+/// configured for OAUTHBEARER), KB_ERR_NULL_ARGUMENT, KB_ERR_BAD_UTF8, KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub extern "C" fn kb_producer_oauthbearer_set_token_failure(h: *mut kb_producer, reason: *const c_char) -> kb_err {
+    guard(|| {
+        let s = PRODUCERS.get(h)?;
+        s.oauthbearer_set_token_failure(str_arg(reason, "reason")?)
     })
 }
 

@@ -45,6 +45,18 @@ pub fn slice_arg<'a, T>(ptr: *const T, count: usize, what: &str) -> KbResult<&'a
     Ok(unsafe { std::slice::from_raw_parts(ptr, count) })
 }
 
+/// Borrows `count` C strings as key/value pairs (key, value, key, value...); `count` must be even.
+pub fn str_pairs_arg<'a>(ptr: *const *const c_char, count: usize, what: &str) -> KbResult<Vec<(&'a str, &'a str)>> {
+    if count % 2 != 0 {
+        return Err(KbError::invalid_arg(format!("{what} holds keys and values in turn, so its count must be even, not {count}")));
+    }
+    slice_arg(ptr, count, what)?
+        .chunks_exact(2)
+        .enumerate()
+        .map(|(i, kv)| Ok((str_arg(kv[0], &format!("{what}[{}]", 2 * i))?, str_arg(kv[1], &format!("{what}[{}]", 2 * i + 1))?)))
+        .collect()
+}
+
 /// Writes an out-parameter; callers refuse a NULL one first (`check_not_null!`), and a NULL
 /// that slips through is left alone rather than written.
 pub fn write_out<T>(out: *mut T, value: T) {

@@ -7,7 +7,7 @@ mod guard;
 mod owner;
 pub mod registry;
 
-pub use args::{bytes_arg, copy_to_buf, slice_arg, str_arg, timeout_arg, write_out, write_out_at};
+pub use args::{bytes_arg, copy_to_buf, slice_arg, str_arg, str_pairs_arg, timeout_arg, write_out, write_out_at};
 pub(crate) use guard::check_not_null;
 pub use guard::{guard, guard_count, guard_value};
 pub use owner::WithViews;

@@ -20,6 +20,7 @@ use crate::core::config::Settings;
 use crate::core::error::{kafka_code, KbError, KbResult};
 use crate::core::events::{kb_event_type, Event, EventQueue};
 use crate::core::message::Message;
+use crate::core::oauth::{self, TokenRefresh};
 use crate::core::packed_messages::PackedMessages;
 use crate::core::partitions::{entries, PartitionEntry};
 use crate::core::text::{cstr, TopicName};
@@ -37,6 +38,8 @@ pub struct ConsumerEvents {
     rebalanced: AtomicBool,
     /// The partitions revoked since a batch poll last looked.
     revoked: Mutex<Vec<(String, i32)>>,
+    /// Set when the host supplies the OAUTHBEARER token (shared with `ConsumerClient`).
+    oauth: Option<Arc<TokenRefresh>>,
 }
 
 impl ClientContext for ConsumerEvents {
@@ -53,6 +56,9 @@ impl ClientContext for ConsumerEvents {
         // reads; it is the entry only, as with librdkafka's own consumer calls.
         if code == RDKafkaRespErr::RD_KAFKA_RESP_ERR__PARTITION_EOF as i32 {
             *self.eof_offset.lock() = eof_offset(reason);
+            return;
+        }
+        if self.oauth.as_ref().is_some_and(|r| r.is_echo(code, reason)) {
             return;
         }
         self.queue.push(Event::error(code, code == RDKafkaRespErr::RD_KAFKA_RESP_ERR__FATAL as i32, reason));
@@ -96,6 +102,8 @@ pub struct ConsumerClient {
     /// Created without `group.id`: manual assignment only.
     assign_only: bool,
     closed: AtomicBool,
+    /// Set when the host supplies the OAUTHBEARER token.
+    oauth: Option<Arc<TokenRefresh>>,
 }
 
 const ASSIGN_ONLY_GROUP: &str = "kafkabridge.assign-only";
@@ -115,6 +123,7 @@ impl ConsumerClient {
             settings.kafka.insert("enable.auto.commit".into(), "false".into());
         }
         let events = Arc::new(EventQueue::new(settings.bridge.event_queue_size));
+        let oauth = TokenRefresh::for_settings(&settings).map(Arc::new);
         let consumer = Kafka::from_config_and_context(
             &settings.client_config(),
             ConsumerEvents {
@@ -123,10 +132,14 @@ impl ConsumerClient {
                 eof_offset: Mutex::default(),
                 rebalanced: AtomicBool::new(false),
                 revoked: Mutex::default(),
+                oauth: oauth.clone(),
             },
         )
         .map_err(failed("creating the consumer"))?;
-        Ok(ConsumerClient { consumer: Mutex::new(Some(Arc::new(consumer))), events, settings, assign_only, closed: AtomicBool::new(false) })
+        if let Some(r) = &oauth {
+            events.push_always(r.event());
+        }
+        Ok(ConsumerClient { consumer: Mutex::new(Some(Arc::new(consumer))), events, settings, assign_only, closed: AtomicBool::new(false), oauth })
     }
 
     /// The librdkafka consumer, unless closed.
@@ -141,9 +154,33 @@ impl ConsumerClient {
         Ok(())
     }
 
-    /// Rebalances, commit results, errors, logs and statistics.
+    /// Rebalances, commit results, errors, logs, statistics and token refreshes (raised here and
+    /// by message polls when one is due; a poll waiting for messages does not wake for one).
     pub fn events(&self) -> &EventQueue {
+        self.raise_due_refresh();
         &self.events
+    }
+
+    fn raise_due_refresh(&self) {
+        if let Some(r) = &self.oauth {
+            if r.take_due() {
+                self.events.push_always(r.event());
+            }
+        }
+    }
+
+    /// Hands the client its SASL/OAUTHBEARER token (see `core::oauth::set_token`).
+    pub fn oauthbearer_set_token(&self, token: &str, lifetime_ms: i64, principal: &str, extensions: &[(&str, &str)]) -> KbResult<()> {
+        oauth::set_token(self.live()?.client(), self.oauth.as_deref(), token, lifetime_ms, principal, extensions)
+    }
+
+    /// Tells the client no OAUTHBEARER token could be had (see `core::oauth::set_token_failure`);
+    /// the error it raises is in `events()` when this returns.
+    pub fn oauthbearer_set_token_failure(&self, reason: &str) -> KbResult<()> {
+        if let Some(text) = oauth::set_token_failure(self.live()?.client(), self.oauth.as_deref(), reason)? {
+            self.events.push(Event::error(RDKafkaRespErr::RD_KAFKA_RESP_ERR__AUTHENTICATION as i32, false, &text));
+        }
+        Ok(())
     }
 
     /// Topic names starting with `^` are regular expressions.
@@ -185,6 +222,7 @@ impl ConsumerClient {
 
     /// Waits up to `timeout` for one message (or a consumer error in its place).
     pub fn poll(&self, timeout: Duration) -> KbResult<Option<Message>> {
+        self.raise_due_refresh();
         Ok(poll_one(&*self.live()?, timeout, &mut TopicName::default()))
     }
 
@@ -212,6 +250,7 @@ impl ConsumerClient {
     /// holds messages back (the PHP drop-in serves one at a time from a batch) stores offsets
     /// only for what it handed on, so nothing is skipped.
     fn poll_into(&self, batch: &mut impl Batch, timeout: Duration, min: usize, max: usize, max_bytes: usize) -> KbResult<()> {
+        self.raise_due_refresh();
         let k = self.live()?;
         let context = k.context();
         let drop_revoked = self.settings.kafka.get("enable.auto.offset.store").is_some_and(|v| v == "false");

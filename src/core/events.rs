@@ -1,5 +1,6 @@
-//! Events: delivery reports, client errors, logs, statistics, rebalances and commit results,
-//! recorded on background threads into a per-handle queue and drained by the host's poll call.
+//! Events: delivery reports, client errors, logs, statistics, rebalances, commit results and
+//! OAUTHBEARER token refreshes, recorded on background threads into a per-handle queue and
+//! drained by the host's poll call.
 //! Nothing here ever calls into the host.
 
 use std::ffi::{CStr, CString};
@@ -32,6 +33,13 @@ pub enum kb_event_type {
     KB_EVENT_REBALANCE = 5,
     /// The result of an offset commit: `err` and the committed `partitions`.
     KB_EVENT_COMMIT = 6,
+    /// The client wants a SASL/OAUTHBEARER token (`sasl.mechanism=OAUTHBEARER`, neither
+    /// `sasl.oauthbearer.method=oidc` nor `enable.sasl.oauthbearer.unsecure.jwt=true`): `text`
+    /// is `sasl.oauthbearer.config`. Answer with kb_producer_oauthbearer_set_token() (or the
+    /// consumer's), or with ..._set_token_failure(). Raised when the client is created, at 80% of
+    /// the remaining lifetime of the token last set, and 10 seconds after a failure; not again
+    /// until answered.
+    KB_EVENT_OAUTHBEARER_TOKEN_REFRESH = 7,
 }
 
 /// One recorded event (owned data).

@@ -1,6 +1,7 @@
 //! Kafka behaviour with no raw pointers, a plain Rust API (the proxy's too): settings, events and
 //! their queues, producers (client table, report routing, sessions, synchronous waits, packed
-//! batches, exit flush), consumers (and their packed batches), cluster queries, admin, topic rules. Uses `sys` only.
+//! batches, exit flush), consumers (and their packed batches), cluster queries, admin, topic
+//! rules, OAUTHBEARER tokens from the host. Uses `sys` only.
 
 pub mod admin;
 pub mod cluster;
@@ -9,6 +10,7 @@ pub mod consumer;
 pub mod error;
 pub mod events;
 pub mod message;
+pub mod oauth;
 pub mod packed;
 pub mod packed_events;
 pub mod packed_messages;

@@ -14,6 +14,7 @@ use rdkafka::TopicPartitionList;
 use crate::core::config::Settings;
 use crate::core::error::{KbError, KbResult};
 use crate::core::events::{Event, EventQueue};
+use crate::core::oauth;
 use crate::core::packed;
 use crate::core::producer_clients::{self, ProducerClient, Record};
 use crate::sys::librdkafka::{self, millis};
@@ -67,9 +68,25 @@ impl ProducerSession {
         &self.client
     }
 
-    /// This session's delivery reports, errors, logs and statistics.
+    /// This session's delivery reports, errors, logs, statistics and token refreshes (raised
+    /// here, before the host reads, when one is due).
     pub fn events(&self) -> &EventQueue {
+        self.client.router().raise_due_refresh();
         &self.events
+    }
+
+    /// Hands the client its SASL/OAUTHBEARER token (see `core::oauth::set_token`).
+    pub fn oauthbearer_set_token(&self, token: &str, lifetime_ms: i64, principal: &str, extensions: &[(&str, &str)]) -> KbResult<()> {
+        oauth::set_token(self.client.producer().client(), self.client.router().oauth.as_ref(), token, lifetime_ms, principal, extensions)
+    }
+
+    /// Tells the client no OAUTHBEARER token could be had (see `core::oauth::set_token_failure`);
+    /// the error it raises reaches this session's queue before this returns.
+    pub fn oauthbearer_set_token_failure(&self, reason: &str) -> KbResult<()> {
+        if let Some(text) = oauth::set_token_failure(self.client.producer().client(), self.client.router().oauth.as_ref(), reason)? {
+            self.client.router().broadcast(|| Event::error(RDKafkaRespErr::RD_KAFKA_RESP_ERR__AUTHENTICATION as i32, false, &text));
+        }
+        Ok(())
     }
 
     /// Enqueues one message and returns its id; its report comes through `events()`.

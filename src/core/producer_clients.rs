@@ -21,6 +21,7 @@ use rdkafka::types::RDKafkaRespErr;
 use crate::core::config::Settings;
 use crate::core::error::{KbError, KbResult, KB_ERR_CONFIG_CONFLICT};
 use crate::core::events::{kb_event_type, Event, EventQueue};
+use crate::core::oauth::TokenRefresh;
 use crate::core::partitions::KB_OFFSET_INVALID;
 use crate::core::text::{cstr, TopicName};
 use crate::sys::process::fork_epoch;
@@ -75,6 +76,8 @@ pub struct ReportRouter {
     last_error: Mutex<Option<(i32, String)>>,
     /// Delivery reports of a run of messages to one topic share its C string.
     topic_name: Mutex<TopicName>,
+    /// Set when the host supplies the OAUTHBEARER token.
+    pub oauth: Option<TokenRefresh>,
 }
 
 const PENDING_LIMIT: usize = 1000;
@@ -82,19 +85,37 @@ const PENDING_LIMIT: usize = 1000;
 impl ReportRouter {
     /// Gives an event to every session; returns false (and keeps it for the next session) if
     /// there is none.
-    fn broadcast(&self, make: impl Fn() -> Event) -> bool {
+    pub fn broadcast(&self, make: impl Fn() -> Event) -> bool {
+        self.broadcast_by(make, EventQueue::push)
+    }
+
+    /// `broadcast` with the queue's push: `EventQueue::push_always` for events that must not be
+    /// dropped, which the pending list then keeps too (dropping the oldest other event).
+    fn broadcast_by(&self, make: impl Fn() -> Event, push: fn(&EventQueue, Event)) -> bool {
         let sessions = self.sessions.read();
         for q in sessions.values() {
-            q.push(make());
+            push(q, make());
         }
         if sessions.is_empty() {
             let mut pending = self.pending.lock();
             if pending.len() >= PENDING_LIMIT {
-                pending.pop_front();
+                let keep = |e: &Event| e.kind == kb_event_type::KB_EVENT_OAUTHBEARER_TOKEN_REFRESH;
+                if let Some(i) = pending.iter().position(|e| !keep(e)) {
+                    pending.remove(i);
+                }
             }
             pending.push_back(make());
         }
         !sessions.is_empty()
+    }
+
+    /// Gives the sessions a token refresh event when one is due (see `core::oauth`).
+    pub fn raise_due_refresh(&self) {
+        if let Some(r) = &self.oauth {
+            if r.take_due() {
+                self.broadcast_by(|| r.event(), EventQueue::push_always);
+            }
+        }
     }
 }
 
@@ -116,6 +137,9 @@ impl ClientContext for ReportRouter {
                 return;
             }
             *last = Some((code, reason.to_string()));
+        }
+        if self.oauth.as_ref().is_some_and(|r| r.is_echo(code, reason)) {
+            return;
         }
         let fatal = code == RDKafkaRespErr::RD_KAFKA_RESP_ERR__FATAL as i32;
         if !self.broadcast(|| Event::error(code, fatal, reason)) && (self.persistent || fatal) {
@@ -228,12 +252,16 @@ impl ProducerClient {
             orphans_failed: AtomicU64::new(0),
             last_error: Mutex::new(None),
             topic_name: Mutex::new(TopicName::default()),
+            oauth: TokenRefresh::for_settings(&settings),
         };
         let resolved = settings.clone().for_producer();
         let producer =
             BaseProducer::from_config_and_context(&resolved.client_config(), router).map_err(|e| KbError::kafka("creating the producer", e))?;
+        if let Some(r) = &producer.context().oauth {
+            producer.context().broadcast_by(|| r.event(), EventQueue::push_always);
+        }
         let producer = Arc::new(producer);
-        let poller = Poller::spawn("kb-producer", producer.clone());
+        let poller = Poller::spawn("kb-producer", producer.clone(), |p| p.context().raise_due_refresh());
         if resolved.kafka.get("enable.idempotence").is_some_and(|v| v == "true") && !resolved.kafka.contains_key("transactional.id") {
             nudge_producer_id(producer.clone());
         }

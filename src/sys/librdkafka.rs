@@ -186,6 +186,47 @@ pub fn commit_transaction<C: ClientContext>(client: &Client<C>, timeout_ms: i32)
     unsafe { take_error(rd::rd_kafka_commit_transaction(client.native_ptr(), timeout_ms)) }
 }
 
+/// `rd_kafka_oauthbearer_set_token`: hands librdkafka the SASL/OAUTHBEARER token to
+/// authenticate with (`lifetime_ms`: when it expires, in ms since the epoch); `extensions` are
+/// key, value, key, value... Refused with librdkafka's code and text (an expired token, a bad
+/// extension, OAUTHBEARER not configured).
+pub fn oauthbearer_set_token<C: ClientContext>(
+    client: &Client<C>,
+    token: &CStr,
+    lifetime_ms: i64,
+    principal: &CStr,
+    extensions: &[&CStr],
+) -> Result<(), (RDKafkaRespErr, String)> {
+    let mut ext: Vec<*const std::ffi::c_char> = extensions.iter().map(|e| e.as_ptr()).collect();
+    let mut errstr = [0 as std::ffi::c_char; 512];
+    // SAFETY: a live client; the strings and the pointer array outlive the call (librdkafka
+    // copies them), and `errstr` is a writable buffer of the size given.
+    let err = unsafe {
+        rd::rd_kafka_oauthbearer_set_token(
+            client.native_ptr(),
+            token.as_ptr(),
+            lifetime_ms,
+            principal.as_ptr(),
+            ext.as_mut_ptr(),
+            ext.len(),
+            errstr.as_mut_ptr(),
+            errstr.len(),
+        )
+    };
+    if err == RDKafkaRespErr::RD_KAFKA_RESP_ERR_NO_ERROR {
+        return Ok(());
+    }
+    // SAFETY: librdkafka NUL-terminates what it writes into `errstr` (zeroed before).
+    Err((err, unsafe { CStr::from_ptr(errstr.as_ptr()) }.to_string_lossy().into_owned()))
+}
+
+/// `rd_kafka_oauthbearer_set_token_failure`: tells librdkafka no token could be had, with why;
+/// it reports that as an `_AUTHENTICATION` error and asks again 10 seconds later.
+pub fn oauthbearer_set_token_failure<C: ClientContext>(client: &Client<C>, reason: &CStr) -> RDKafkaRespErr {
+    // SAFETY: a live client and a NUL-terminated string librdkafka copies.
+    unsafe { rd::rd_kafka_oauthbearer_set_token_failure(client.native_ptr(), reason.as_ptr()) }
+}
+
 /// The version of the librdkafka linked in, e.g. "2.12.1".
 pub fn version() -> &'static CStr {
     // SAFETY: librdkafka returns a static NUL-terminated string.

@@ -30,13 +30,23 @@ unsafe impl Send for RawClient {}
 
 impl Poller {
     /// Serves `producer`'s events on a new thread (rdkafka's `poll` with a zero timeout: the
-    /// callbacks of what is queued, without blocking). The thread holds the producer until it ends.
-    pub fn spawn<C: ProducerContext + 'static>(name: &str, producer: Arc<BaseProducer<C>>) -> Poller {
-        Self::spawn_with(name, producer, SAFETY_NET_MS)
+    /// callbacks of what is queued, without blocking), then runs `after_serving` (cheap, never
+    /// blocking). The thread holds the producer until it ends.
+    pub fn spawn<C: ProducerContext + 'static>(
+        name: &str,
+        producer: Arc<BaseProducer<C>>,
+        after_serving: impl Fn(&BaseProducer<C>) + Send + 'static,
+    ) -> Poller {
+        Self::spawn_with(name, producer, after_serving, SAFETY_NET_MS)
     }
 
     /// `spawn` with the poll(2) timeout that bounds a missed doorbell (-1: none, for tests).
-    fn spawn_with<C: ProducerContext + 'static>(name: &str, producer: Arc<BaseProducer<C>>, safety_net_ms: libc::c_int) -> Poller {
+    fn spawn_with<C: ProducerContext + 'static>(
+        name: &str,
+        producer: Arc<BaseProducer<C>>,
+        after_serving: impl Fn(&BaseProducer<C>) + Send + 'static,
+        safety_net_ms: libc::c_int,
+    ) -> Poller {
         let stop = Pipe::new();
         let stop_read = stop.read;
         let rk = RawClient(producer.client().native_ptr());
@@ -44,9 +54,13 @@ impl Poller {
             .name(name.into())
             .spawn(move || {
                 let rk = rk;
+                let serve = || {
+                    producer.poll(Duration::ZERO);
+                    after_serving(&producer);
+                };
                 // SAFETY: `producer` keeps the client alive until the end of this closure, after
                 // the queue handle taken inside is destroyed.
-                unsafe { serve_until_stopped(rk.0, stop_read, &|| producer.poll(Duration::ZERO), safety_net_ms) };
+                unsafe { serve_until_stopped(rk.0, stop_read, &serve, safety_net_ms) };
                 drop(producer);
             })
             .expect("spawning a kafkabridge poll thread");
@@ -221,7 +235,7 @@ mod tests {
             .set("socket.blocking.max.ms", "100") // deprecated: librdkafka warns at creation
             .create_with_context(LogLines(parking_lot::Mutex::new(tx)))
             .expect("creating a producer");
-        let poller = Poller::spawn_with("kb-test", Arc::new(producer), -1);
+        let poller = Poller::spawn_with("kb-test", Arc::new(producer), |_| {}, -1);
         // The warning may come behind other lines (a refused connection). The deadline makes a
         // regression fail instead of hang; it is not a measure of speed.
         let deadline = std::time::Instant::now() + Duration::from_secs(30);

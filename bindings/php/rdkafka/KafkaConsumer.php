@@ -13,6 +13,7 @@ use RdKafka\Internal\Clock;
 use RdKafka\Internal\Convert;
 use RdKafka\Internal\Dispatcher;
 use RdKafka\Internal\Errors;
+use RdKafka\Internal\Tokens;
 
 /**
  * php-rdkafka's high-level consumer (consumer groups) on kafkabridge.
@@ -548,6 +549,35 @@ class KafkaConsumer
         } catch (KafkaBridgeException $e) {
             throw Errors::convert($e);
         }
+    }
+
+    /**
+     * Hands the client its SASL/OAUTHBEARER token, as RdKafka::oauthbearerSetToken() does (a
+     * kafkabridge addition: php-rdkafka 6.0.4's KafkaConsumer has no way to answer its token
+     * refresh callback).
+     *
+     * @param array<string, string> $extensions SASL extensions, name => value
+     *
+     * @throws Exception for an expired token, a bad extension, or without OAUTHBEARER
+     *
+     * @return void
+     */
+    public function oauthbearerSetToken(string $token_value, int $lifetime_ms, string $principal_name, array $extensions = [])
+    {
+        Tokens::set([$this->open()], $token_value, $lifetime_ms, $principal_name, $extensions);
+    }
+
+    /**
+     * Tells the client no token could be had, as RdKafka::oauthbearerSetTokenFailure() does (a
+     * kafkabridge addition).
+     *
+     * @throws Exception without OAUTHBEARER
+     *
+     * @return void
+     */
+    public function oauthbearerSetTokenFailure(string $error)
+    {
+        Tokens::fail([$this->open()], $error);
     }
 
     /**

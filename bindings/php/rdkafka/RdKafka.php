@@ -10,6 +10,7 @@ use RdKafka\Internal\Clock;
 use RdKafka\Internal\Convert;
 use RdKafka\Internal\Dispatcher;
 use RdKafka\Internal\Errors;
+use RdKafka\Internal\Tokens;
 use RdKafka\Metadata;
 use RdKafka\TopicConf;
 
@@ -18,7 +19,8 @@ use RdKafka\TopicConf;
  * the global namespace as in the extension, implemented on kafkabridge.
  *
  * A kafkabridge client is created from one configuration, so the drop-in creates its clients
- * lazily, on the first call that needs one (produce, consumeStart, poll, getMetadata, ...),
+ * lazily, on the first call that needs one (produce, consumeStart, poll, getMetadata, ...; at
+ * construction with an OAUTHBEARER token refresh callback, which the client calls at once),
  * from the Conf plus what addBrokers() and setLogLevel() added by then. A topic whose TopicConf
  * changes properties of the Conf gets a client of its own (see RdKafka\TopicConf). Settings
  * librdkafka refuses therefore surface as an RdKafka\Exception from that first call rather
@@ -100,6 +102,11 @@ abstract class RdKafka
     {
         $this->confSettings = $conf === null ? [] : $conf->settings();
         $this->dispatcher = new Dispatcher($this, $conf === null ? [] : $conf->callbacks(), $type);
+        if ($this->dispatcher->callback('oauthbearer_token_refresh') !== null) {
+            // The client asks for its first token when created: at once, as the extension's,
+            // so that the first poll() runs the refresh callback.
+            $this->openDefaultClient();
+        }
     }
 
     /**
@@ -376,6 +383,40 @@ abstract class RdKafka
     public function resumePartitions(array $topic_partitions)
     {
         throw new RdKafka\Exception('resuming partitions is only supported on a consumer with kafkabridge', RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED);
+    }
+
+    /**
+     * Hands the clients their SASL/OAUTHBEARER token (`sasl.mechanism=OAUTHBEARER`), usually
+     * from the callback of Conf::setOauthbearerTokenRefreshCb().
+     *
+     * @param string                $token_value    the token
+     * @param int                   $lifetime_ms    when it expires, in milliseconds since the epoch
+     * @param string                $principal_name the principal it is for
+     * @param array<string, string> $extensions     SASL extensions, name => value
+     *
+     * @throws RdKafka\Exception for an expired token, a bad extension, or without OAUTHBEARER
+     *
+     * @return void
+     */
+    public function oauthbearerSetToken(string $token_value, int $lifetime_ms, string $principal_name, array $extensions = [])
+    {
+        Tokens::set($this->clients === [] ? [$this->defaultClient()] : $this->clients, $token_value, $lifetime_ms, $principal_name, $extensions);
+    }
+
+    /**
+     * Tells the clients no token could be had: the error callback gets
+     * RD_KAFKA_RESP_ERR__AUTHENTICATION ("Failed to acquire SASL OAUTHBEARER token: $error") in
+     * the next poll(), and the refresh callback runs again 10 seconds later.
+     *
+     * @param string $error why
+     *
+     * @throws RdKafka\Exception without OAUTHBEARER
+     *
+     * @return void
+     */
+    public function oauthbearerSetTokenFailure(string $error)
+    {
+        Tokens::fail($this->clients === [] ? [$this->defaultClient()] : $this->clients, $error);
     }
 
     /**

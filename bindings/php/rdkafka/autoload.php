@@ -66,6 +66,7 @@ if (!defined('KAFKABRIDGE_RDKAFKA_AUTOLOAD')) {
             'rdkafka\\internal\\functions' => 'Internal/Functions.php',
             'rdkafka\\internal\\madebytheclient' => 'Internal/MadeByTheClient.php',
             'rdkafka\\internal\\settings' => 'Internal/Settings.php',
+            'rdkafka\\internal\\tokens' => 'Internal/Tokens.php',
         ];
         $lower = strtolower(ltrim($class, '\\'));
         if (isset($classes[$lower])) {

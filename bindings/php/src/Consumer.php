@@ -399,6 +399,34 @@ final class Consumer extends Client
         return $this->handle('nativeHandle');
     }
 
+    /**
+     * Hands the client its SASL/OAUTHBEARER token, for example in answer to an
+     * OAuthBearerRefreshEvent. The client asks for the next one at 80% of what is left of its
+     * lifetime.
+     *
+     * @param int                   $lifetimeMs when the token expires, in milliseconds since the epoch
+     * @param array<string, string> $extensions SASL extensions, name => value
+     *
+     * @throws KafkaBridgeException ErrorCode::INVALID_ARG for an expired token or a bad extension,
+     *                              ErrorCode::STATE if `sasl.mechanism` is not OAUTHBEARER
+     */
+    public function setOAuthBearerToken(string $token, int $lifetimeMs, string $principal, array $extensions = []): void
+    {
+        Native::setOAuthBearerToken($this->ffi, 'kb_consumer_oauthbearer_set_token', $this->handle('setOAuthBearerToken'), $token, $lifetimeMs, $principal, $extensions);
+    }
+
+    /**
+     * Tells the client no token could be had: reported as an ErrorEvent with
+     * ErrorCode::AUTHENTICATION ("Failed to acquire SASL OAUTHBEARER token: $reason"); the client
+     * asks again 10 seconds later.
+     *
+     * @throws KafkaBridgeException ErrorCode::STATE if `sasl.mechanism` is not OAUTHBEARER
+     */
+    public function setOAuthBearerTokenFailure(string $reason): void
+    {
+        Library::check($this->ffi->kb_consumer_oauthbearer_set_token_failure($this->handle('setOAuthBearerTokenFailure'), Native::name($reason, 'reason')), 'kb_consumer_oauthbearer_set_token_failure');
+    }
+
     protected function freeHandle(CData $handle): int
     {
         return $this->ffi->kb_consumer_free($handle);

@@ -33,6 +33,7 @@ final class ErrorCode
     public const PARTITION_EOF = C::RD_KAFKA_RESP_ERR__PARTITION_EOF;
     public const UNKNOWN_TOPIC = C::RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
     public const TRANSPORT = C::RD_KAFKA_RESP_ERR__TRANSPORT;
+    public const AUTHENTICATION = C::RD_KAFKA_RESP_ERR__AUTHENTICATION;
     public const NOT_CONFIGURED = C::RD_KAFKA_RESP_ERR__NOT_CONFIGURED;
 
     // Broker errors.

@@ -10,7 +10,7 @@ use KafkaBridge\Native\Constants;
  * Something a client reports, drained with Producer::poll()/pollEvents() or
  * Consumer::pollEvent()/events(). The library never calls into PHP: events are queued per
  * handle and read on the calling thread. Each kind has a subclass (DeliveryReport, ErrorEvent,
- * LogEvent, StatsEvent, RebalanceEvent, CommitEvent); a kind this binding does not know yet
+ * LogEvent, StatsEvent, RebalanceEvent, CommitEvent, OAuthBearerRefreshEvent); a kind this binding does not know yet
  * comes back as a plain Event.
  */
 class Event
@@ -32,6 +32,9 @@ class Event
 
     /** The result of an offset commit: CommitEvent. */
     public const COMMIT = Constants::KB_EVENT_COMMIT;
+
+    /** The client wants a SASL/OAUTHBEARER token: OAuthBearerRefreshEvent. */
+    public const OAUTHBEARER_TOKEN_REFRESH = Constants::KB_EVENT_OAUTHBEARER_TOKEN_REFRESH;
 
     /** @var int */
     private $type;

@@ -42,6 +42,38 @@ abstract class KafkaTestCase extends TestCase
     }
 
     /**
+     * The real broker's SASL_PLAINTEXT listener (it also takes OAUTHBEARER tokens made by
+     * unsignedToken()): KAFKA_SASL_BROKERS, else the harness's PLAINTEXT port + 2.
+     */
+    protected static function saslBrokers(): string
+    {
+        $set = getenv('KAFKA_SASL_BROKERS');
+        if (is_string($set) && $set !== '') {
+            return $set;
+        }
+        $plain = self::brokers();
+        $colon = (int) strrpos($plain, ':');
+
+        return substr($plain, 0, $colon) . ':' . ((int) substr($plain, $colon + 1) + 2);
+    }
+
+    /**
+     * An unsigned OAUTHBEARER token (JWS) for principal "admin" with $scope, expiring $seconds
+     * from now; returns [token, expiry in ms since the epoch]. The test broker takes those whose
+     * scope includes "required-scope".
+     *
+     * @return array{0: string, 1: int}
+     */
+    protected static function unsignedToken(string $scope, int $seconds): array
+    {
+        $now = time();
+        $claims = json_encode(['sub' => 'admin', 'iat' => $now - 10, 'exp' => $now + $seconds, 'scope' => $scope]);
+        $encoded = rtrim(strtr(base64_encode((string) $claims), '+/', '-_'), '=');
+
+        return ['eyJhbGciOiJub25lIn0.' . $encoded . '.', ($now + $seconds) * 1000];
+    }
+
+    /**
      * For tests that need a cluster but nothing only a real broker has (topic creation,
      * broker-side errors): the real broker when KAFKA_BROKERS is set, so the full suite keeps
      * running them there, else one embedded mock cluster for the whole run (the broker-less

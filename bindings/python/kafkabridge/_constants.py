@@ -37,6 +37,7 @@ RD_KAFKA_RESP_ERR__PURGE_QUEUE = -152  #: RD_KAFKA_RESP_ERR__PURGE_QUEUE: purged
 RD_KAFKA_RESP_ERR__PURGE_INFLIGHT = -151  #: RD_KAFKA_RESP_ERR__PURGE_INFLIGHT: purged while in flight.
 RD_KAFKA_RESP_ERR__FATAL = -150  #: RD_KAFKA_RESP_ERR__FATAL: the client hit a fatal error.
 RD_KAFKA_RESP_ERR__NOT_CONFIGURED = -145  #: RD_KAFKA_RESP_ERR__NOT_CONFIGURED: a feature that is not configured (e.g. transactions).
+RD_KAFKA_RESP_ERR__AUTHENTICATION = -169  #: Authentication failure
 RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART = 3  #: RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART: the broker does not know the topic or partition.
 RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE = 10  #: RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: the message is larger than allowed.
 RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION = 17  #: RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION: an invalid topic name.
@@ -52,6 +53,7 @@ KB_EVENT_LOG = 3  #: A librdkafka log line: `log_level` (syslog levels 0..7), `f
 KB_EVENT_STATS = 4  #: Statistics JSON in `text` (enable with the `statistics.interval.ms` property).
 KB_EVENT_REBALANCE = 5  #: A consumer group rebalance: `err` is RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS (-175) or RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS (-174); `partitions` lists them. kafkabridge has already applied the (incremental) assignment when you see this event.
 KB_EVENT_COMMIT = 6  #: The result of an offset commit: `err` and the committed `partitions`.
+KB_EVENT_OAUTHBEARER_TOKEN_REFRESH = 7  #: The client wants a SASL/OAUTHBEARER token (`sasl.mechanism=OAUTHBEARER`, neither `sasl.oauthbearer.method=oidc` nor `enable.sasl.oauthbearer.unsecure.jwt=true`): `text` is `sasl.oauthbearer.config`. Answer with kb_producer_oauthbearer_set_token() (or the consumer's), or with ..._set_token_failure(). Raised when the client is created, at 80% of the remaining lifetime of the token last set, and 10 seconds after a failure; not again until answered.
 
 # Logical offsets
 KB_OFFSET_BEGINNING = -2  #: Start from the earliest offset (librdkafka's RD_KAFKA_OFFSET_BEGINNING).

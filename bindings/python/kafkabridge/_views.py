@@ -10,7 +10,7 @@ from ._marshal import _Keep, _bytes_at, _cstr, _dec, _topic_str, _topic_str_cach
 from ._native import lib as _lib
 from .errors import ERR_ASSIGN_PARTITIONS, _check, _error_from
 from .types import (CommitEvent, DeliveryReport, ErrorEvent, Event, LogEvent, Message,
-                    RebalanceEvent, StatsEvent, TopicPartition)
+                    OAuthBearerRefreshEvent, RebalanceEvent, StatsEvent, TopicPartition)
 
 
 def _tp_array(parts: Sequence[TopicPartition], keep: _Keep) -> Tuple[Any, int]:
@@ -91,6 +91,8 @@ def _event_from_view(v: _n.kb_event_view) -> Event:
         return LogEvent(v.err, v.log_level, _dec(v.facility) or "", text)
     if kind == 4:
         return StatsEvent(v.err, text)
+    if kind == 7:
+        return OAuthBearerRefreshEvent(v.err, text)
     parts = _tp_from(v.partitions, v.partition_count) if v.partition_count else []
     if kind == 5:
         return RebalanceEvent(v.err, v.err == ERR_ASSIGN_PARTITIONS, parts)

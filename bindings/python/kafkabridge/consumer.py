@@ -9,6 +9,7 @@ from . import _native as _n
 from ._handle import _Native
 from ._marshal import _Keep, _cstr, _ms, _ms_cache
 from ._metadata import _MetadataMixin
+from ._oauth import _OAuthBearerMixin
 from ._native import lib as _lib
 from ._views import _messages_from_views, _offsets, _take_event_batch, _take_partition_list, _tp_array
 from .config import ConfigLike, _merged, _with_config
@@ -35,8 +36,9 @@ def _new_poll_buf() -> Tuple[c_void_p, Any, Any]:
     out = c_void_p()
     return out, ctypes.pointer(out), _MessageView1()
 
-class Consumer(_MetadataMixin, _Native):
+class Consumer(_MetadataMixin, _OAuthBearerMixin, _Native):
     _free_fn = "kb_consumer_free"
+    _oauth_prefix = "kb_consumer"
 
     def __init__(self, config: ConfigLike = None, **kwargs: Any) -> None:
         super().__init__()

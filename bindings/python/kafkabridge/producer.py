@@ -15,6 +15,7 @@ from ._marshal import (_CACHE_MAX, _INT32_MAX, _INT64_0, _SIZE_0, _data_arg, _he
                        _int64_arg, _Keep, _ms, _record_data, _size_arg, _size_args, _topic_arg,
                        _topic_bytes_cache)
 from ._metadata import _MetadataMixin
+from ._oauth import _OAuthBearerMixin
 from ._native import lib as _lib
 from ._views import _offsets, _take_event, _take_event_batch, _tp_array
 from .config import ConfigLike, _merged, _with_config
@@ -138,9 +139,10 @@ def _batch_result(code: int, ids: array, accepted: int) -> List[int]:
         raise err
     return ids.tolist()
 
-class Producer(_MetadataMixin, _Native):
+class Producer(_MetadataMixin, _OAuthBearerMixin, _Native):
     """A producer. With `bridge.persistent.name` it is a session on a process-wide client."""
     _free_fn = "kb_producer_free"
+    _oauth_prefix = "kb_producer"
 
     def __init__(self, config: ConfigLike = None, **kwargs: Any) -> None:
         super().__init__()

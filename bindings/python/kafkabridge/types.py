@@ -115,6 +115,13 @@ class CommitEvent(Event):
     error: Optional[KafkaBridgeError]
     partitions: List[TopicPartition]
 
+
+@dataclass
+class OAuthBearerRefreshEvent(Event):
+    """The client wants a SASL/OAUTHBEARER token: answer with set_oauthbearer_token() or
+    set_oauthbearer_token_failure()."""
+    config: str  # sasl.oauthbearer.config ("" if not set)
+
 @dataclass
 class BrokerMetadata:
     id: int

@@ -10,6 +10,7 @@ use KafkaBridge\ErrorEvent;
 use KafkaBridge\Event;
 use KafkaBridge\Internal\PackedEvents;
 use KafkaBridge\LogEvent;
+use KafkaBridge\OAuthBearerRefreshEvent;
 use KafkaBridge\RebalanceEvent;
 use KafkaBridge\StatsEvent;
 
@@ -335,6 +336,14 @@ final class Dispatcher
             if ($cb !== null) {
                 $json = $event->getJson();
                 $cb($this->owner(), $json, strlen($json));
+            }
+
+            return;
+        }
+        if ($event instanceof OAuthBearerRefreshEvent) {
+            $cb = $this->callback('oauthbearer_token_refresh');
+            if ($cb !== null) {
+                $cb($this->owner(), $event->getConfig());
             }
 
             return;

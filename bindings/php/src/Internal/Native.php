@@ -15,6 +15,7 @@ use KafkaBridge\Headers;
 use KafkaBridge\Library;
 use KafkaBridge\LogEvent;
 use KafkaBridge\Message;
+use KafkaBridge\OAuthBearerRefreshEvent;
 use KafkaBridge\RebalanceEvent;
 use KafkaBridge\StatsEvent;
 use KafkaBridge\TopicPartition;
@@ -245,6 +246,26 @@ final class Native
     }
 
     /**
+     * Calls kb_producer_oauthbearer_set_token or kb_consumer_oauthbearer_set_token ($function)
+     * with $extensions (name => value) as the C array of names and values in turn.
+     *
+     * @param array<string, string> $extensions
+     *
+     * @throws KafkaBridgeException
+     */
+    public static function setOAuthBearerToken(\FFI $ffi, string $function, CData $handle, string $token, int $lifetimeMs, string $principal, array $extensions): void
+    {
+        $strings = [];
+        foreach ($extensions as $key => $value) {
+            $strings[] = (string) $key;
+            $strings[] = $value;
+        }
+        list($array, $count, $arena) = self::nameArray($ffi, $strings, 'OAUTHBEARER extension');
+        Library::check($ffi->$function($handle, self::name($token, 'token'), $lifetimeMs, self::name($principal, 'principal'), $array, $count), $function);
+        unset($arena);
+    }
+
+    /**
      * Copies $count kb_topic_partition structs (a view) into TopicPartition objects.
      *
      * @return TopicPartition[]
@@ -357,6 +378,8 @@ final class Native
                 return new RebalanceEvent($err, self::readTopicPartitions($view->partitions, $view->partition_count), $text);
             case Event::COMMIT:
                 return new CommitEvent($err, self::readTopicPartitions($view->partitions, $view->partition_count), $text);
+            case Event::OAUTHBEARER_TOKEN_REFRESH:
+                return new OAuthBearerRefreshEvent((string) $text);
             default:
                 return new Event($kind, $err, $text);
         }

@@ -11,6 +11,7 @@ use KafkaBridge\ErrorEvent;
 use KafkaBridge\Event;
 use KafkaBridge\Library;
 use KafkaBridge\LogEvent;
+use KafkaBridge\OAuthBearerRefreshEvent;
 use KafkaBridge\RebalanceEvent;
 use KafkaBridge\StatsEvent;
 use KafkaBridge\TopicPartition;
@@ -128,6 +129,8 @@ final class PackedEvents
                 return new RebalanceEvent($err, $partitions, $text);
             case Event::COMMIT:
                 return new CommitEvent($err, $partitions, $text);
+            case Event::OAUTHBEARER_TOKEN_REFRESH:
+                return new OAuthBearerRefreshEvent((string) $text);
             default:
                 return new Event($kind, $err, $text);
         }

@@ -79,6 +79,8 @@ final class Constants
     public const RD_KAFKA_RESP_ERR__FATAL = -150;
     /** RD_KAFKA_RESP_ERR__NOT_CONFIGURED: a feature that is not configured (e.g. transactions). */
     public const RD_KAFKA_RESP_ERR__NOT_CONFIGURED = -145;
+    /** Authentication failure */
+    public const RD_KAFKA_RESP_ERR__AUTHENTICATION = -169;
     /** RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART: the broker does not know the topic or partition. */
     public const RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART = 3;
     /** RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: the message is larger than allowed. */
@@ -107,6 +109,8 @@ final class Constants
     public const KB_EVENT_REBALANCE = 5;
     /** The result of an offset commit: `err` and the committed `partitions`. */
     public const KB_EVENT_COMMIT = 6;
+    /** The client wants a SASL/OAUTHBEARER token (`sasl.mechanism=OAUTHBEARER`, neither `sasl.oauthbearer.method=oidc` nor `enable.sasl.oauthbearer.unsecure.jwt=true`): `text` is `sasl.oauthbearer.config`. Answer with kb_producer_oauthbearer_set_token() (or the consumer's), or with ..._set_token_failure(). Raised when the client is created, at 80% of the remaining lifetime of the token last set, and 10 seconds after a failure; not again until answered. */
+    public const KB_EVENT_OAUTHBEARER_TOKEN_REFRESH = 7;
 
     // Logical offsets
     /** Start from the earliest offset (librdkafka's RD_KAFKA_OFFSET_BEGINNING). */
