@@ -165,7 +165,8 @@ typedef struct kb_admin kb_admin;
 typedef struct kb_config kb_config;
 
 /**
- * A Kafka consumer handle.
+ * A Kafka consumer handle. With `bridge.persistent.name` set it is a session of a process-wide
+ * group member that outlives the handle; otherwise it owns a consumer of its own.
  */
 typedef struct kb_consumer kb_consumer;
 
@@ -311,6 +312,42 @@ typedef struct {
   const char *protocol;
   size_t member_count;
 } kb_group_info;
+
+/**
+ * What `kb_consumer_get_info()` reports: proof of a persistent consumer's reuse and buffer.
+ */
+typedef struct {
+  /**
+   * 1 if the handle is a session of a persistent (named) consumer.
+   */
+  int32_t persistent;
+  /**
+   * 1 if this session attached to a member that already existed (no new group join).
+   */
+  int32_t reused;
+  /**
+   * Milliseconds since the member (or the private consumer) was created.
+   */
+  uint64_t age_ms;
+  /**
+   * Sessions that have ended on the member.
+   */
+  uint64_t sessions_served;
+  /**
+   * Messages and bytes (keys and values) the member holds for the next session.
+   */
+  uint64_t buffered_messages;
+  uint64_t buffered_bytes;
+  /**
+   * Partitions the member paused because its buffer was full.
+   */
+  uint64_t paused_partitions;
+  /**
+   * Offsets handed to sessions that had not been committed when their session ended: those
+   * messages were handed out again to the next session.
+   */
+  uint64_t redelivered;
+} kb_consumer_info;
 
 /**
  * A borrowed view of one event; every pointer is owned by the event (or batch) it came from and
@@ -781,7 +818,8 @@ kb_err kb_config_new(kb_config **out);
  * librdkafka; `bridge.*` keys are kafkabridge's own:
  *
  * - `bridge.persistent.name` (default empty): producers opened with a non-empty name share one
- *   process-wide client of that name that survives `kb_producer_free()`.
+ *   process-wide client of that name that survives `kb_producer_free()`; consumers become
+ *   sessions of a process-wide group member (see `kb_consumer_new()`).
  * - `bridge.close.timeout.ms` (default 5000): how long freeing a private producer flushes, and
  *   how long `kb_consumer_close()` waits to leave the group.
  * - `bridge.exit.flush.timeout.ms` (default 5000): flush bound for live producers at process exit.
@@ -789,6 +827,9 @@ kb_err kb_config_new(kb_config **out);
  *   produce fails with KB_ERR_EVENT_QUEUE_FULL and logs/statistics are dropped and counted.
  * - `bridge.commit.timeout.ms` (default 10000): how long a synchronous `kb_consumer_commit()`
  *   waits for the broker's answer before it returns RD_KAFKA_RESP_ERR__TIMED_OUT.
+ * - `bridge.consumer.buffer.messages` (default 1000) and `bridge.consumer.buffer.bytes`
+ *   (default 8388608): what a persistent consumer prefetches between sessions before it pauses
+ *   its partitions.
  *
  * Errors: KB_ERR_UNKNOWN_CONFIG (-1009) for an unknown key,
  * RD_KAFKA_RESP_ERR__INVALID_ARG (-186) for a bad value, each with librdkafka's message in
@@ -830,8 +871,25 @@ kb_err kb_config_free(kb_config *conf);
  * Creates a consumer from `conf` into `*out`; free it with `kb_consumer_free()`. With
  * `group.id` it can subscribe and commit; without it, only manual assignment
  * (`kb_consumer_assign()`) is possible, and subscribe/commit give KB_ERR_INVALID_STATE.
- * Errors: RD_KAFKA_RESP_ERR__INVALID_ARG for settings librdkafka refuses, KB_ERR_NULL_ARGUMENT,
- * KB_ERR_INVALID_HANDLE.
+ *
+ * With `bridge.persistent.name` (and `group.id`) the handle is a session of the process-wide
+ * group member of that name, created on first use, that stays in its group after
+ * `kb_consumer_free()`; one session at a time. Between sessions the member keeps being served
+ * and prefetches up to `bridge.consumer.buffer.messages` / `.bytes`, pausing its partitions
+ * when full; a session's polls hand out the buffered messages first. Offsets are stored (with
+ * `enable.auto.offset.store`, the default) only for messages handed to a session, so only
+ * those are committed. Freeing the session commits what it was handed (with
+ * `enable.auto.commit`, the default) and moves each partition it read back to its committed
+ * offset: the next session continues exactly after the last committed message, and a message
+ * a session was handed but did not commit is handed out again (counted in
+ * `kb_consumer_info.redelivered`). Subscribing a session to the member's current subscription
+ * changes nothing (no rebalance). Buffered messages of a revoked partition are dropped
+ * uncommitted; its new owner reads them.
+ *
+ * Errors: RD_KAFKA_RESP_ERR__INVALID_ARG for settings librdkafka refuses, KB_ERR_CONFIG_CONFLICT
+ * when the persistent member exists with other settings (the message names the keys),
+ * KB_ERR_INVALID_STATE while another session of it is open, KB_ERR_INVALID_ARGUMENT for a
+ * persistent name without `group.id`, KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
  */
 kb_err kb_consumer_new(const kb_config *conf, kb_consumer **out);
 
@@ -1030,14 +1088,22 @@ kb_err kb_consumer_oauthbearer_set_token_failure(kb_consumer *h, const char *rea
 
 /**
  * Leaves the group (revoking the assignment, committing if `enable.auto.commit`) and destroys
- * the client, within `bridge.close.timeout.ms` even when the brokers are unreachable. Later
- * calls on the handle give KB_ERR_INVALID_STATE; it must still be freed. Errors:
- * RD_KAFKA_RESP_ERR__TIMED_OUT if leaving did not finish in time (the client is abandoned).
+ * the client, within `bridge.close.timeout.ms` even when the brokers are unreachable; a
+ * persistent session ends instead (its member stays in the group). Later calls on the handle
+ * give KB_ERR_INVALID_STATE; it must still be freed. Errors: RD_KAFKA_RESP_ERR__TIMED_OUT if
+ * leaving did not finish in time (the client is abandoned); a session's commit error.
  */
 kb_err kb_consumer_close(kb_consumer *c);
 
 /**
- * Closes the consumer if needed (as `kb_consumer_close()`) and frees the handle. NULL is a no-op.
+ * Fills `*out` with facts about the handle (see `kb_consumer_info`); a private consumer reports
+ * zeros but for `age_ms`. Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
+ */
+kb_err kb_consumer_get_info(kb_consumer *c, kb_consumer_info *out);
+
+/**
+ * Closes the consumer if needed (as `kb_consumer_close()`) and frees the handle; a persistent
+ * session ends (see `kb_consumer_new()`), its member stays. NULL is a no-op.
  */
 kb_err kb_consumer_free(kb_consumer *c);
 
@@ -1136,10 +1202,12 @@ const char *kb_version(void);
 const char *kb_librdkafka_version(void);
 
 /**
- * Flushes and drops every persistent producer client (each within its
- * `bridge.close.timeout.ms`). Handles still open keep their client until freed; later opens
- * create new clients. Call it before unloading, or rely on the automatic flush at exit.
- * Errors: RD_KAFKA_RESP_ERR__TIMED_OUT if a client could not deliver everything in time.
+ * Flushes and drops every persistent producer client, and makes every persistent consumer
+ * leave its group (each within its `bridge.close.timeout.ms`). Producer handles still open keep
+ * their client until freed; an open consumer session gets KB_ERR_INVALID_STATE from then on.
+ * Later opens create new clients. Call it before unloading, or rely on the automatic flush at
+ * exit. Errors: RD_KAFKA_RESP_ERR__TIMED_OUT if a client could not deliver everything, or a
+ * consumer leave its group, in time.
  */
 kb_err kb_shutdown(void);
 

@@ -67,6 +67,16 @@ typedef struct {
   size_t member_count;
 } kb_group_info;
 typedef struct {
+  int32_t persistent;
+  int32_t reused;
+  uint64_t age_ms;
+  uint64_t sessions_served;
+  uint64_t buffered_messages;
+  uint64_t buffered_bytes;
+  uint64_t paused_partitions;
+  uint64_t redelivered;
+} kb_consumer_info;
+typedef struct {
   kb_event_type kind;
   kb_err err;
   int32_t fatal;
@@ -237,6 +247,7 @@ kb_err kb_consumer_oauthbearer_set_token(kb_consumer *h,
                                          size_t extension_count);
 kb_err kb_consumer_oauthbearer_set_token_failure(kb_consumer *h, const char *reason);
 kb_err kb_consumer_close(kb_consumer *c);
+kb_err kb_consumer_get_info(kb_consumer *c, kb_consumer_info *out);
 kb_err kb_consumer_free(kb_consumer *c);
 const char *kb_err_name(kb_err code);
 const char *kb_err_description(kb_err code);

@@ -26,7 +26,7 @@ fn with_client<T>(handle: *const c_void, f: &dyn Fn(&dyn ClusterClient) -> KbRes
         return f(PRODUCERS.get(handle.cast())?.client().producer().client());
     }
     if CONSUMERS.owns(handle) {
-        return f(CONSUMERS.get(handle.cast())?.live()?.client());
+        return f(CONSUMERS.get(handle.cast())?.client()?.live()?.client());
     }
     if ADMINS.owns(handle) {
         return f(ADMINS.get(handle.cast())?.client());

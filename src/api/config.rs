@@ -39,7 +39,8 @@ pub extern "C" fn kb_config_new(out: *mut *mut kb_config) -> kb_err {
 /// librdkafka; `bridge.*` keys are kafkabridge's own:
 ///
 /// - `bridge.persistent.name` (default empty): producers opened with a non-empty name share one
-///   process-wide client of that name that survives `kb_producer_free()`.
+///   process-wide client of that name that survives `kb_producer_free()`; consumers become
+///   sessions of a process-wide group member (see `kb_consumer_new()`).
 /// - `bridge.close.timeout.ms` (default 5000): how long freeing a private producer flushes, and
 ///   how long `kb_consumer_close()` waits to leave the group.
 /// - `bridge.exit.flush.timeout.ms` (default 5000): flush bound for live producers at process exit.
@@ -47,6 +48,9 @@ pub extern "C" fn kb_config_new(out: *mut *mut kb_config) -> kb_err {
 ///   produce fails with KB_ERR_EVENT_QUEUE_FULL and logs/statistics are dropped and counted.
 /// - `bridge.commit.timeout.ms` (default 10000): how long a synchronous `kb_consumer_commit()`
 ///   waits for the broker's answer before it returns RD_KAFKA_RESP_ERR__TIMED_OUT.
+/// - `bridge.consumer.buffer.messages` (default 1000) and `bridge.consumer.buffer.bytes`
+///   (default 8388608): what a persistent consumer prefetches between sessions before it pauses
+///   its partitions.
 ///
 /// Errors: KB_ERR_UNKNOWN_CONFIG (-1009) for an unknown key,
 /// RD_KAFKA_RESP_ERR__INVALID_ARG (-186) for a bad value, each with librdkafka's message in

@@ -8,24 +8,63 @@ use crate::api::event::{kb_event, kb_event_batch, return_event, return_events};
 use crate::api::message::{kb_message, kb_message_batch, kb_packed_messages, return_message, return_messages, return_packed, MESSAGES};
 use crate::api::partition_list::{kb_partition_list, kb_topic_partition, list_arg, return_list};
 use crate::boundary::{check_not_null, guard, slice_arg, str_arg, str_pairs_arg, timeout_arg, write_out, Registry};
-use crate::core::consumer::ConsumerClient;
+use crate::core::consumer_session::ConsumerSession;
 use crate::core::error::{kb_err, KbResult};
 
-/// A Kafka consumer handle.
+/// A Kafka consumer handle. With `bridge.persistent.name` set it is a session of a process-wide
+/// group member that outlives the handle; otherwise it owns a consumer of its own.
 pub struct kb_consumer(());
 
-pub(crate) static CONSUMERS: Registry<kb_consumer, ConsumerClient> = Registry::new(0x03, "kb_consumer");
+/// What `kb_consumer_get_info()` reports: proof of a persistent consumer's reuse and buffer.
+#[repr(C)]
+pub struct kb_consumer_info {
+    /// 1 if the handle is a session of a persistent (named) consumer.
+    pub persistent: i32,
+    /// 1 if this session attached to a member that already existed (no new group join).
+    pub reused: i32,
+    /// Milliseconds since the member (or the private consumer) was created.
+    pub age_ms: u64,
+    /// Sessions that have ended on the member.
+    pub sessions_served: u64,
+    /// Messages and bytes (keys and values) the member holds for the next session.
+    pub buffered_messages: u64,
+    pub buffered_bytes: u64,
+    /// Partitions the member paused because its buffer was full.
+    pub paused_partitions: u64,
+    /// Offsets handed to sessions that had not been committed when their session ended: those
+    /// messages were handed out again to the next session.
+    pub redelivered: u64,
+}
+
+pub(crate) static CONSUMERS: Registry<kb_consumer, ConsumerSession> = Registry::new(0x03, "kb_consumer");
 
 /// Creates a consumer from `conf` into `*out`; free it with `kb_consumer_free()`. With
 /// `group.id` it can subscribe and commit; without it, only manual assignment
 /// (`kb_consumer_assign()`) is possible, and subscribe/commit give KB_ERR_INVALID_STATE.
-/// Errors: RD_KAFKA_RESP_ERR__INVALID_ARG for settings librdkafka refuses, KB_ERR_NULL_ARGUMENT,
-/// KB_ERR_INVALID_HANDLE.
+///
+/// With `bridge.persistent.name` (and `group.id`) the handle is a session of the process-wide
+/// group member of that name, created on first use, that stays in its group after
+/// `kb_consumer_free()`; one session at a time. Between sessions the member keeps being served
+/// and prefetches up to `bridge.consumer.buffer.messages` / `.bytes`, pausing its partitions
+/// when full; a session's polls hand out the buffered messages first. Offsets are stored (with
+/// `enable.auto.offset.store`, the default) only for messages handed to a session, so only
+/// those are committed. Freeing the session commits what it was handed (with
+/// `enable.auto.commit`, the default) and moves each partition it read back to its committed
+/// offset: the next session continues exactly after the last committed message, and a message
+/// a session was handed but did not commit is handed out again (counted in
+/// `kb_consumer_info.redelivered`). Subscribing a session to the member's current subscription
+/// changes nothing (no rebalance). Buffered messages of a revoked partition are dropped
+/// uncommitted; its new owner reads them.
+///
+/// Errors: RD_KAFKA_RESP_ERR__INVALID_ARG for settings librdkafka refuses, KB_ERR_CONFIG_CONFLICT
+/// when the persistent member exists with other settings (the message names the keys),
+/// KB_ERR_INVALID_STATE while another session of it is open, KB_ERR_INVALID_ARGUMENT for a
+/// persistent name without `group.id`, KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
 #[no_mangle]
 pub extern "C" fn kb_consumer_new(conf: *const kb_config, out: *mut *mut kb_consumer) -> kb_err {
     guard(|| {
         check_not_null!(out);
-        let consumer = ConsumerClient::open(settings_arg(conf)?)?;
+        let consumer = ConsumerSession::open(settings_arg(conf)?)?;
         write_out(out, CONSUMERS.insert(Arc::new(consumer)));
         Ok(())
     })
@@ -49,7 +88,7 @@ pub extern "C" fn kb_consumer_subscribe(c: *mut kb_consumer, topics: *const *con
 /// Leaves the subscription (and the group's assignment).
 #[no_mangle]
 pub extern "C" fn kb_consumer_unsubscribe(c: *mut kb_consumer) -> kb_err {
-    guard(|| CONSUMERS.get(c)?.unsubscribe())
+    guard(|| CONSUMERS.get(c)?.client()?.unsubscribe())
 }
 
 /// Stores the subscribed topics (partition -1) as a list in `*out` (free with `kb_partition_list_free()`).
@@ -57,7 +96,7 @@ pub extern "C" fn kb_consumer_unsubscribe(c: *mut kb_consumer) -> kb_err {
 pub extern "C" fn kb_consumer_subscription(c: *mut kb_consumer, out: *mut *mut kb_partition_list) -> kb_err {
     guard(|| {
         check_not_null!(out);
-        return_list(CONSUMERS.get(c)?.subscription()?, out);
+        return_list(CONSUMERS.get(c)?.client()?.subscription()?, out);
         Ok(())
     })
 }
@@ -68,7 +107,7 @@ pub extern "C" fn kb_consumer_subscription(c: *mut kb_consumer, out: *mut *mut k
 pub extern "C" fn kb_consumer_assign(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
     guard(|| {
         let tpl = list_arg(parts, count, true)?;
-        CONSUMERS.get(c)?.assign(if count == 0 { None } else { Some(&tpl) })
+        CONSUMERS.get(c)?.client()?.assign(if count == 0 { None } else { Some(&tpl) })
     })
 }
 
@@ -77,7 +116,7 @@ pub extern "C" fn kb_consumer_assign(c: *mut kb_consumer, parts: *const kb_topic
 pub extern "C" fn kb_consumer_incremental_assign(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
     guard(|| {
         let tpl = list_arg(parts, count, true)?;
-        CONSUMERS.get(c)?.incremental_assign(&tpl, true)
+        CONSUMERS.get(c)?.client()?.incremental_assign(&tpl, true)
     })
 }
 
@@ -86,7 +125,7 @@ pub extern "C" fn kb_consumer_incremental_assign(c: *mut kb_consumer, parts: *co
 pub extern "C" fn kb_consumer_incremental_unassign(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
     guard(|| {
         let tpl = list_arg(parts, count, false)?;
-        CONSUMERS.get(c)?.incremental_assign(&tpl, false)
+        CONSUMERS.get(c)?.client()?.incremental_assign(&tpl, false)
     })
 }
 
@@ -95,7 +134,7 @@ pub extern "C" fn kb_consumer_incremental_unassign(c: *mut kb_consumer, parts: *
 pub extern "C" fn kb_consumer_assignment(c: *mut kb_consumer, out: *mut *mut kb_partition_list) -> kb_err {
     guard(|| {
         check_not_null!(out);
-        return_list(CONSUMERS.get(c)?.assignment()?, out);
+        return_list(CONSUMERS.get(c)?.client()?.assignment()?, out);
         Ok(())
     })
 }
@@ -165,7 +204,7 @@ pub extern "C" fn kb_consumer_poll_event(c: *mut kb_consumer, timeout_ms: i32, o
     guard(|| {
         check_not_null!(out);
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
-        return_event(CONSUMERS.get(c)?.events().pop(timeout), out);
+        return_event(CONSUMERS.get(c)?.client()?.events().pop(timeout), out);
         Ok(())
     })
 }
@@ -176,7 +215,7 @@ pub extern "C" fn kb_consumer_poll_events(c: *mut kb_consumer, timeout_ms: i32, 
     guard(|| {
         check_not_null!(out);
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
-        return_events(CONSUMERS.get(c)?.events().pop_batch(timeout, max), out);
+        return_events(CONSUMERS.get(c)?.client()?.events().pop_batch(timeout, max), out);
         Ok(())
     })
 }
@@ -190,7 +229,8 @@ pub extern "C" fn kb_consumer_poll_events(c: *mut kb_consumer, timeout_ms: i32, 
 #[no_mangle]
 pub extern "C" fn kb_consumer_commit(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize, async_: i32) -> kb_err {
     guard(|| {
-        let consumer = CONSUMERS.get(c)?;
+        let session = CONSUMERS.get(c)?;
+        let consumer = session.client()?;
         let tpl = if parts.is_null() && count == 0 { None } else { Some(list_arg(parts, count, true)?) };
         consumer.commit(tpl.as_ref(), async_ != 0)
     })
@@ -200,7 +240,8 @@ pub extern "C" fn kb_consumer_commit(c: *mut kb_consumer, parts: *const kb_topic
 #[no_mangle]
 pub extern "C" fn kb_consumer_commit_message(c: *mut kb_consumer, msg: *const kb_message, async_: i32) -> kb_err {
     guard(|| {
-        let consumer = CONSUMERS.get(c)?;
+        let session = CONSUMERS.get(c)?;
+        let consumer = session.client()?;
         consumer.commit_message(&MESSAGES.get(msg)?.data()[0], async_ != 0)
     })
 }
@@ -213,7 +254,7 @@ pub extern "C" fn kb_consumer_commit_message(c: *mut kb_consumer, msg: *const kb
 pub extern "C" fn kb_consumer_store_offset(c: *mut kb_consumer, topic: *const c_char, partition: i32, offset: i64) -> kb_err {
     guard(|| {
         let topic = str_arg(topic, "topic")?;
-        CONSUMERS.get(c)?.store_offset(topic, partition, offset)
+        CONSUMERS.get(c)?.client()?.store_offset(topic, partition, offset)
     })
 }
 
@@ -230,7 +271,8 @@ pub extern "C" fn kb_consumer_committed(
 ) -> kb_err {
     guard(|| {
         check_not_null!(out);
-        let consumer = CONSUMERS.get(c)?;
+        let session = CONSUMERS.get(c)?;
+        let consumer = session.client()?;
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
         let tpl = if count == 0 { None } else { Some(list_arg(parts, count, false)?) };
         return_list(consumer.committed(tpl, timeout)?, out);
@@ -244,7 +286,7 @@ pub extern "C" fn kb_consumer_committed(
 pub extern "C" fn kb_consumer_position(c: *mut kb_consumer, out: *mut *mut kb_partition_list) -> kb_err {
     guard(|| {
         check_not_null!(out);
-        return_list(CONSUMERS.get(c)?.position()?, out);
+        return_list(CONSUMERS.get(c)?.client()?.position()?, out);
         Ok(())
     })
 }
@@ -257,7 +299,7 @@ pub extern "C" fn kb_consumer_seek(c: *mut kb_consumer, topic: *const c_char, pa
     guard(|| {
         let topic = str_arg(topic, "topic")?;
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
-        CONSUMERS.get(c)?.seek(topic, partition, offset, timeout)
+        CONSUMERS.get(c)?.client()?.seek(topic, partition, offset, timeout)
     })
 }
 
@@ -267,7 +309,7 @@ pub extern "C" fn kb_consumer_seek(c: *mut kb_consumer, topic: *const c_char, pa
 pub extern "C" fn kb_consumer_pause(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
     guard(|| {
         let tpl = list_arg(parts, count, false)?;
-        CONSUMERS.get(c)?.pause(&tpl, true)
+        CONSUMERS.get(c)?.client()?.pause(&tpl, true)
     })
 }
 
@@ -276,7 +318,7 @@ pub extern "C" fn kb_consumer_pause(c: *mut kb_consumer, parts: *const kb_topic_
 pub extern "C" fn kb_consumer_resume(c: *mut kb_consumer, parts: *const kb_topic_partition, count: usize) -> kb_err {
     guard(|| {
         let tpl = list_arg(parts, count, false)?;
-        CONSUMERS.get(c)?.pause(&tpl, false)
+        CONSUMERS.get(c)?.client()?.pause(&tpl, false)
     })
 }
 
@@ -300,6 +342,7 @@ pub extern "C" fn kb_consumer_oauthbearer_set_token(
 ) -> kb_err {
     guard(|| {
         let s = CONSUMERS.get(h)?;
+        let s = s.client()?;
         let token = str_arg(token, "token")?;
         let principal = str_arg(principal, "principal")?;
         let extensions = str_pairs_arg(extensions, extension_count, "extensions")?;
@@ -316,20 +359,59 @@ pub extern "C" fn kb_consumer_oauthbearer_set_token(
 pub extern "C" fn kb_consumer_oauthbearer_set_token_failure(h: *mut kb_consumer, reason: *const c_char) -> kb_err {
     guard(|| {
         let s = CONSUMERS.get(h)?;
-        s.oauthbearer_set_token_failure(str_arg(reason, "reason")?)
+        s.client()?.oauthbearer_set_token_failure(str_arg(reason, "reason")?)
     })
 }
 
 /// Leaves the group (revoking the assignment, committing if `enable.auto.commit`) and destroys
-/// the client, within `bridge.close.timeout.ms` even when the brokers are unreachable. Later
-/// calls on the handle give KB_ERR_INVALID_STATE; it must still be freed. Errors:
-/// RD_KAFKA_RESP_ERR__TIMED_OUT if leaving did not finish in time (the client is abandoned).
+/// the client, within `bridge.close.timeout.ms` even when the brokers are unreachable; a
+/// persistent session ends instead (its member stays in the group). Later calls on the handle
+/// give KB_ERR_INVALID_STATE; it must still be freed. Errors: RD_KAFKA_RESP_ERR__TIMED_OUT if
+/// leaving did not finish in time (the client is abandoned); a session's commit error.
 #[no_mangle]
 pub extern "C" fn kb_consumer_close(c: *mut kb_consumer) -> kb_err {
     guard(|| CONSUMERS.get(c)?.close())
 }
 
-/// Closes the consumer if needed (as `kb_consumer_close()`) and frees the handle. NULL is a no-op.
+/// Fills `*out` with facts about the handle (see `kb_consumer_info`); a private consumer reports
+/// zeros but for `age_ms`. Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
+#[no_mangle]
+pub extern "C" fn kb_consumer_get_info(c: *mut kb_consumer, out: *mut kb_consumer_info) -> kb_err {
+    guard(|| {
+        check_not_null!(out);
+        let session = CONSUMERS.get(c)?;
+        let info = match session.member() {
+            None => kb_consumer_info {
+                persistent: 0,
+                reused: 0,
+                age_ms: session.age().as_millis() as u64,
+                sessions_served: 0,
+                buffered_messages: 0,
+                buffered_bytes: 0,
+                paused_partitions: 0,
+                redelivered: 0,
+            },
+            Some(s) => {
+                let b = s.member().buffer();
+                kb_consumer_info {
+                    persistent: 1,
+                    reused: s.reused as i32,
+                    age_ms: s.member().created.elapsed().as_millis() as u64,
+                    sessions_served: b.sessions_served,
+                    buffered_messages: b.messages.len() as u64,
+                    buffered_bytes: b.bytes as u64,
+                    paused_partitions: b.paused.len() as u64,
+                    redelivered: b.redelivered,
+                }
+            }
+        };
+        write_out(out, info);
+        Ok(())
+    })
+}
+
+/// Closes the consumer if needed (as `kb_consumer_close()`) and frees the handle; a persistent
+/// session ends (see `kb_consumer_new()`), its member stays. NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn kb_consumer_free(c: *mut kb_consumer) -> kb_err {
     guard(|| match CONSUMERS.remove(c)? {

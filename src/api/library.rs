@@ -17,11 +17,16 @@ pub extern "C" fn kb_librdkafka_version() -> *const c_char {
     guard_value(c"".as_ptr(), || crate::sys::librdkafka::version().as_ptr())
 }
 
-/// Flushes and drops every persistent producer client (each within its
-/// `bridge.close.timeout.ms`). Handles still open keep their client until freed; later opens
-/// create new clients. Call it before unloading, or rely on the automatic flush at exit.
-/// Errors: RD_KAFKA_RESP_ERR__TIMED_OUT if a client could not deliver everything in time.
+/// Flushes and drops every persistent producer client, and makes every persistent consumer
+/// leave its group (each within its `bridge.close.timeout.ms`). Producer handles still open keep
+/// their client until freed; an open consumer session gets KB_ERR_INVALID_STATE from then on.
+/// Later opens create new clients. Call it before unloading, or rely on the automatic flush at
+/// exit. Errors: RD_KAFKA_RESP_ERR__TIMED_OUT if a client could not deliver everything, or a
+/// consumer leave its group, in time.
 #[no_mangle]
 pub extern "C" fn kb_shutdown() -> kb_err {
-    guard(crate::core::producer_clients::shutdown_persistent)
+    guard(|| {
+        let consumers = crate::core::consumer_clients::shutdown_persistent();
+        crate::core::producer_clients::shutdown_persistent().and(consumers)
+    })
 }

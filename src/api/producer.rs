@@ -449,7 +449,7 @@ pub extern "C" fn kb_producer_send_offsets_to_transaction(
     guard(|| {
         let timeout = timeout_arg(timeout_ms, "timeout_ms")?;
         let tpl = list_arg(offsets, count, true)?;
-        let group = CONSUMERS.get(consumer)?.group_metadata()?;
+        let group = CONSUMERS.get(consumer)?.client()?.group_metadata()?;
         PRODUCERS.get(p)?.send_offsets_to_transaction(&tpl, &group, timeout)
     })
 }

@@ -14,7 +14,8 @@ use crate::sys::conf::{ConfRefusal, NativeConf};
 /// kafkabridge's own settings, all under the `bridge.` prefix.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BridgeSettings {
-    /// `bridge.persistent.name`: non-empty attaches producers to a process-wide client of this name.
+    /// `bridge.persistent.name`: non-empty attaches producers and consumers to a process-wide
+    /// client of this name.
     pub persistent_name: Option<String>,
     /// `bridge.close.timeout.ms`: bound on the flush when a private producer is freed and on
     /// consumer close. Default 5000.
@@ -25,6 +26,11 @@ pub struct BridgeSettings {
     pub event_queue_size: usize,
     /// `bridge.commit.timeout.ms`: bound on a synchronous consumer commit. Default 10000.
     pub commit_timeout_ms: u64,
+    /// `bridge.consumer.buffer.messages`: messages a persistent consumer prefetches between
+    /// sessions before it pauses its partitions. Default 1000.
+    pub consumer_buffer_messages: usize,
+    /// `bridge.consumer.buffer.bytes`: the same bound in bytes of keys and values. Default 8 MiB.
+    pub consumer_buffer_bytes: usize,
 }
 
 impl Default for BridgeSettings {
@@ -35,12 +41,21 @@ impl Default for BridgeSettings {
             exit_flush_timeout_ms: 5000,
             event_queue_size: 100_000,
             commit_timeout_ms: 10_000,
+            consumer_buffer_messages: 1000,
+            consumer_buffer_bytes: 8 << 20,
         }
     }
 }
 
-const BRIDGE_KEYS: &[&str] =
-    &["bridge.persistent.name", "bridge.close.timeout.ms", "bridge.exit.flush.timeout.ms", "bridge.event.queue.size", "bridge.commit.timeout.ms"];
+const BRIDGE_KEYS: &[&str] = &[
+    "bridge.persistent.name",
+    "bridge.close.timeout.ms",
+    "bridge.exit.flush.timeout.ms",
+    "bridge.event.queue.size",
+    "bridge.commit.timeout.ms",
+    "bridge.consumer.buffer.messages",
+    "bridge.consumer.buffer.bytes",
+];
 
 impl BridgeSettings {
     fn apply(&mut self, key: &str, value: &str) -> KbResult<()> {
@@ -58,6 +73,8 @@ impl BridgeSettings {
             "bridge.exit.flush.timeout.ms" => self.exit_flush_timeout_ms = number(3_600_000)?,
             "bridge.event.queue.size" => self.event_queue_size = number(100_000_000)?.max(1) as usize,
             "bridge.commit.timeout.ms" => self.commit_timeout_ms = number(3_600_000)?,
+            "bridge.consumer.buffer.messages" => self.consumer_buffer_messages = number(10_000_000)?.max(1) as usize,
+            "bridge.consumer.buffer.bytes" => self.consumer_buffer_bytes = number(1 << 40)?.max(1) as usize,
             _ => {
                 return Err(KbError::new(
                     crate::core::error::KB_ERR_UNKNOWN_CONFIG,
@@ -226,6 +243,8 @@ impl Config {
                 "bridge.exit.flush.timeout.ms" => Some(d.exit_flush_timeout_ms.to_string()),
                 "bridge.event.queue.size" => Some(d.event_queue_size.to_string()),
                 "bridge.commit.timeout.ms" => Some(d.commit_timeout_ms.to_string()),
+                "bridge.consumer.buffer.messages" => Some(d.consumer_buffer_messages.to_string()),
+                "bridge.consumer.buffer.bytes" => Some(d.consumer_buffer_bytes.to_string()),
                 _ => None,
             };
         }

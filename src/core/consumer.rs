@@ -40,6 +40,9 @@ pub struct ConsumerEvents {
     revoked: Mutex<Vec<(String, i32)>>,
     /// Set when the host supplies the OAUTHBEARER token (shared with `ConsumerClient`).
     oauth: Option<Arc<TokenRefresh>>,
+    /// Every partition revoked since `ConsumerClient::take_revocations` last looked; kept only
+    /// for a persistent consumer, whose buffer must forget them.
+    revocations: Option<Mutex<Vec<(String, i32)>>>,
 }
 
 impl ClientContext for ConsumerEvents {
@@ -76,7 +79,11 @@ impl ConsumerContext for ConsumerEvents {
             }
         };
         if let Rebalance::Revoke(tpl) = rebalance {
-            self.revoked.lock().extend(tpl.elements().iter().map(|e| (e.topic().to_string(), e.partition())));
+            let parts = tpl.elements().iter().map(|e| (e.topic().to_string(), e.partition())).collect::<Vec<_>>();
+            if let Some(r) = &self.revocations {
+                r.lock().extend(parts.iter().cloned());
+            }
+            self.revoked.lock().extend(parts);
         }
         self.rebalanced.store(true, Ordering::Release);
         self.queue.push_always(Event { err, partitions: parts, ..Event::new(kb_event_type::KB_EVENT_REBALANCE) });
@@ -102,6 +109,7 @@ pub struct ConsumerClient {
     /// Created without `group.id`: manual assignment only.
     assign_only: bool,
     closed: AtomicBool,
+    pub created: Instant,
     /// Set when the host supplies the OAUTHBEARER token.
     oauth: Option<Arc<TokenRefresh>>,
 }
@@ -114,7 +122,12 @@ fn failed(what: &str) -> impl FnOnce(KafkaError) -> KbError + '_ {
 
 impl ConsumerClient {
     /// Creates the consumer. Without `group.id` it can only be assigned partitions manually.
-    pub fn open(mut settings: Settings) -> KbResult<ConsumerClient> {
+    pub fn open(settings: Settings) -> KbResult<ConsumerClient> {
+        Self::open_with(settings, false)
+    }
+
+    /// `open`, keeping the revoked partitions for `take_revocations` if `track_revocations`.
+    pub fn open_with(mut settings: Settings, track_revocations: bool) -> KbResult<ConsumerClient> {
         let assign_only = !settings.kafka.contains_key("group.id");
         if assign_only {
             // librdkafka's consumer needs a group even for manual assignment; this one is never
@@ -133,13 +146,28 @@ impl ConsumerClient {
                 rebalanced: AtomicBool::new(false),
                 revoked: Mutex::default(),
                 oauth: oauth.clone(),
+                revocations: track_revocations.then(Mutex::default),
             },
         )
         .map_err(failed("creating the consumer"))?;
         if let Some(r) = &oauth {
             events.push_always(r.event());
         }
-        Ok(ConsumerClient { consumer: Mutex::new(Some(Arc::new(consumer))), events, settings, assign_only, closed: AtomicBool::new(false), oauth })
+        Ok(ConsumerClient {
+            consumer: Mutex::new(Some(Arc::new(consumer))),
+            events,
+            settings,
+            assign_only,
+            closed: AtomicBool::new(false),
+            created: Instant::now(),
+            oauth,
+        })
+    }
+
+    /// The partitions revoked since the last call (see `open_with`).
+    pub fn take_revocations(&self) -> Vec<(String, i32)> {
+        let Ok(k) = self.live() else { return Vec::new() };
+        k.context().revocations.as_ref().map(|r| std::mem::take(&mut *r.lock())).unwrap_or_default()
     }
 
     /// The librdkafka consumer, unless closed.

@@ -1,5 +1,6 @@
 //! Background threads and process-wide hooks: the poll thread that serves each client's
-//! librdkafka events, a minimal `block_on` for rdkafka's admin futures, and the exit flush.
+//! librdkafka events, the doorbell a persistent consumer's keeper waits on, a minimal
+//! `block_on` for rdkafka's admin futures, and the exit flush.
 
 use std::future::Future;
 use std::pin::pin;
@@ -9,6 +10,7 @@ use std::thread::{self, JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
 use rdkafka::bindings as rdsys;
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::producer::{BaseProducer, Producer, ProducerContext};
 
 /// A thread that serves one client's librdkafka main queue until stopped; it never calls into
@@ -115,6 +117,65 @@ impl Drop for Poller {
         self.stop.ring();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
+        }
+    }
+}
+
+/// A wait for a consumer's queue that does not sit inside librdkafka: a thread that serves a
+/// consumer between other callers' polls waits here (not holding the consumer), and wakes when
+/// an event arrives on the consumer queue, when `wake()` is called, or after a timeout.
+pub struct ConsumerDoorbell {
+    queue: *mut rdsys::rd_kafka_queue_t,
+    bell: Pipe,
+    wakeup: Pipe,
+}
+
+// SAFETY: the queue handle is used only to disable its doorbell and release it, which librdkafka
+// allows from any thread.
+unsafe impl Send for ConsumerDoorbell {}
+// SAFETY: as for Send; `wait` and `wake` touch only the pipes, whose reads and writes are
+// thread-safe system calls.
+unsafe impl Sync for ConsumerDoorbell {}
+
+impl ConsumerDoorbell {
+    /// Rings for `consumer`'s queue. It must be dropped before the consumer is destroyed.
+    pub fn new<C: ConsumerContext>(consumer: &BaseConsumer<C>) -> ConsumerDoorbell {
+        let bell = Pipe::new();
+        // SAFETY: a live client; the queue handle is released in drop, and the pipe outlives its
+        // registration (disabled first).
+        let queue = unsafe {
+            let queue = rdsys::rd_kafka_queue_get_consumer(consumer.client().native_ptr());
+            rdsys::rd_kafka_queue_io_event_enable(queue, bell.write, b"1".as_ptr().cast(), 1);
+            queue
+        };
+        ConsumerDoorbell { queue, bell, wakeup: Pipe::new() }
+    }
+
+    /// Waits up to `timeout` for the queue's doorbell or `wake()`. librdkafka rings only when an
+    /// event makes the queue non-empty: the caller drains it after each wait.
+    pub fn wait(&self, timeout: Duration) {
+        let mut fds = [
+            libc::pollfd { fd: self.bell.read, events: libc::POLLIN, revents: 0 },
+            libc::pollfd { fd: self.wakeup.read, events: libc::POLLIN, revents: 0 },
+        ];
+        // SAFETY: two valid pollfd entries for descriptors we own.
+        unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout.as_millis().min(i32::MAX as u128) as libc::c_int) };
+        self.bell.drain();
+        self.wakeup.drain();
+    }
+
+    /// Ends a `wait` in progress (or the next one) at once.
+    pub fn wake(&self) {
+        self.wakeup.ring();
+    }
+}
+
+impl Drop for ConsumerDoorbell {
+    fn drop(&mut self) {
+        // SAFETY: the consumer is still alive (the type's contract); the handle is released once.
+        unsafe {
+            rdsys::rd_kafka_queue_io_event_enable(self.queue, -1, std::ptr::null(), 0);
+            rdsys::rd_kafka_queue_destroy(self.queue);
         }
     }
 }

@@ -40,6 +40,48 @@ final class Consumer extends Client
     }
 
     /**
+     * A session of the process-wide group member named $name (needs `group.id`), created on
+     * first use and kept in its group between sessions (in PHP-FPM: between the requests of a
+     * worker), prefetching for the next session. close() (or the destructor) commits what the
+     * session was handed (with enable.auto.commit, the default) and ends the session; the next
+     * one continues after the last committed message. One session at a time; the same name with
+     * different settings throws a ConfigConflictException naming the differing keys.
+     *
+     *     $consumer = Consumer::persistent('orders-reader', ['group.id' => 'orders', ...]);
+     *     $consumer->subscribe(['orders']);          // the same subscription: no rebalance
+     *     foreach ($consumer->pollBatch(100, 10) as $message) { ... }
+     *     $consumer->close();
+     *
+     * @param Config|array<string, string|int|float|bool> $config (a Config is copied, not changed)
+     *
+     * @throws KafkaBridgeException an InvalidStateException while another session is open
+     */
+    public static function persistent(string $name, $config = []): self
+    {
+        $conf = $config instanceof Config ? clone $config : Config::from($config);
+        $conf->set(Config::PERSISTENT_NAME, $name);
+
+        return new self($conf);
+    }
+
+    /**
+     * Facts about the handle: reuse of a persistent member, its buffer, sessions served.
+     *
+     * @throws KafkaBridgeException
+     */
+    public function info(): ConsumerInfo
+    {
+        $i = $this->ffi->new('kb_consumer_info');
+        Library::check($this->ffi->kb_consumer_get_info($this->handle('info'), \FFI::addr($i)), 'kb_consumer_get_info');
+        $facts = [];
+        foreach (['persistent', 'reused', 'age_ms', 'sessions_served', 'buffered_messages', 'buffered_bytes', 'paused_partitions', 'redelivered'] as $field) {
+            $facts[$field] = (int) $i->$field;
+        }
+
+        return new ConsumerInfo($facts);
+    }
+
+    /**
      * Subscribes to topics, replacing any subscription. Names starting with "^" are regular
      * expressions.
      *

@@ -154,6 +154,40 @@ final class ConsumerTest extends KafkaTestCase
         $again->close();
     }
 
+    /**
+     * Consumer::persistent(): the second session reuses the member (no new join), is handed what
+     * the member prefetched, continuing after the first session's messages (committed when it
+     * closed); a second open session of the same member is refused.
+     */
+    public function testPersistentSessionsContinueWhereTheLastOneCommitted(): void
+    {
+        $topic = self::uniqueName('persistent-consumer');
+        self::createTopic($topic);
+        $values = self::produceValues($topic, 0, 'p', 0, 12);
+        $config = self::config(['group.id' => self::uniqueName('group'), 'auto.offset.reset' => 'earliest']);
+        $name = self::uniqueName('reader');
+
+        $first = Consumer::persistent($name, $config);
+        $first->subscribe([$topic]);
+        self::assertSame(array_slice($values, 0, 4), self::values(self::consume($first, 4)));
+        try {
+            Consumer::persistent($name, $config);
+            self::fail('a second session of the member opened while the first one was open');
+        } catch (InvalidStateException $e) {
+            self::assertStringContainsString('in use by another handle', $e->getMessage());
+        }
+        $first->close();
+
+        $second = Consumer::persistent($name, $config);
+        $second->subscribe([$topic]);
+        $info = $second->info();
+        self::assertTrue($info->isPersistent());
+        self::assertTrue($info->isReused());
+        self::assertSame(1, $info->getSessionsServed());
+        self::assertSame(array_slice($values, 4), self::values(self::consume($second, 8)));
+        $second->close();
+    }
+
     public function testManualAssignmentSeekPositionPauseResume(): void
     {
         $topic = self::uniqueName('manual');

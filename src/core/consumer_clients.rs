@@ -1,0 +1,340 @@
+//! Persistent consumers (`bridge.persistent.name`): a process-wide group member per name, created
+//! on first use, to which one session at a time attaches (`core::consumer_session`). Between
+//! sessions a keeper thread serves the member, so that it stays in its group (rebalances, polls
+//! within `max.poll.interval.ms`), and prefetches into a bounded buffer
+//! (`bridge.consumer.buffer.messages` and `.bytes`), pausing the assigned partitions once it is
+//! full and resuming them as a session drains it. The next session is handed the buffered
+//! messages first.
+//!
+//! Nothing is lost: the member's librdkafka consumer never stores offsets by itself
+//! (`enable.auto.offset.store=false` underneath), so librdkafka commits only what sessions were
+//! handed (stored as it is handed out, unless the configuration turns storing off) or committed
+//! themselves. Buffered messages of a revoked partition are dropped uncommitted: the partition's
+//! new owner reads them.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use once_cell::sync::Lazy;
+use parking_lot::{Condvar, Mutex, MutexGuard};
+
+use crate::core::config::Settings;
+use crate::core::consumer::ConsumerClient;
+use crate::core::error::{KbError, KbResult, KB_ERR_CONFIG_CONFLICT};
+use crate::core::message::Message;
+use crate::core::partitions::{to_list, PartitionRef};
+use crate::sys::process::fork_epoch;
+use crate::sys::runtime::ConsumerDoorbell;
+
+/// How long the keeper waits for the consumer's doorbell before it polls anyway (timers,
+/// `max.poll.interval.ms`). It waits outside librdkafka, so a session never waits for it.
+const KEEPER_SLICE: Duration = Duration::from_millis(100);
+
+pub struct PersistentConsumer {
+    pub name: String,
+    /// The settings the first session gave; later sessions must give the same.
+    pub settings: Settings,
+    /// What the keeper waits on; dropped (after the keeper ended) before the consumer closes,
+    /// and declared before it for the same reason.
+    doorbell: Mutex<Option<Arc<ConsumerDoorbell>>>,
+    pub client: ConsumerClient,
+    /// The configuration's `enable.auto.offset.store` (default true): each message's offset is
+    /// stored as it is handed to a session.
+    pub store_handed: bool,
+    /// The configuration's `enable.auto.commit` (default true): a session's end commits what it
+    /// was handed.
+    pub commit_at_end: bool,
+    buffer: Mutex<Buffer>,
+    /// Signalled when a session ends (the keeper takes over) or the member is shut down.
+    detached: Condvar,
+    /// Held by whoever polls librdkafka: the keeper between sessions, the session's calls.
+    polling: Mutex<()>,
+    keeper: Mutex<Option<JoinHandle<()>>>,
+    stop: AtomicBool,
+    pub epoch: u64,
+    pub created: Instant,
+}
+
+/// What the member holds for the next session.
+#[derive(Default)]
+pub struct Buffer {
+    pub attached: bool,
+    pub messages: VecDeque<Message>,
+    /// Bytes of keys and values in `messages`.
+    pub bytes: usize,
+    /// Partitions paused because the buffer is full.
+    pub paused: Vec<(String, i32)>,
+    pub sessions_served: u64,
+    /// Offsets handed to sessions that had not been committed when their session ended (the
+    /// messages are handed out again).
+    pub redelivered: u64,
+}
+
+fn size(m: &Message) -> usize {
+    m.key.as_ref().map_or(0, Vec::len) + m.value.as_ref().map_or(0, Vec::len)
+}
+
+impl PersistentConsumer {
+    fn create(name: String, settings: Settings) -> KbResult<Arc<PersistentConsumer>> {
+        let flag = |key: &str| settings.kafka.get(key).is_none_or(|v| v == "true");
+        let (store_handed, commit_at_end) = (flag("enable.auto.offset.store"), flag("enable.auto.commit"));
+        let mut underneath = settings.clone();
+        underneath.kafka.insert("enable.auto.offset.store".into(), "false".into());
+        let client = ConsumerClient::open_with(underneath, true)?;
+        let doorbell = Arc::new(ConsumerDoorbell::new(&*client.live()?));
+        let pc = Arc::new(PersistentConsumer {
+            name,
+            settings,
+            doorbell: Mutex::new(Some(doorbell)),
+            client,
+            store_handed,
+            commit_at_end,
+            buffer: Mutex::default(),
+            detached: Condvar::new(),
+            polling: Mutex::new(()),
+            keeper: Mutex::new(None),
+            stop: AtomicBool::new(false),
+            epoch: fork_epoch(),
+            created: Instant::now(),
+        });
+        let keeper = pc.clone();
+        let thread = std::thread::Builder::new()
+            .name("kb-consumer".into())
+            .spawn(move || keeper.keep())
+            .map_err(|e| KbError::state(format!("starting the persistent consumer's thread: {e}")))?;
+        *pc.keeper.lock() = Some(thread);
+        Ok(pc)
+    }
+
+    pub fn buffer(&self) -> MutexGuard<'_, Buffer> {
+        self.buffer.lock()
+    }
+
+    fn is_full(&self, b: &Buffer) -> bool {
+        b.messages.len() >= self.settings.bridge.consumer_buffer_messages || b.bytes >= self.settings.bridge.consumer_buffer_bytes
+    }
+
+    /// Serves the member while no session is attached, until `shut_down`: drains the consumer
+    /// queue without waiting, then waits on its doorbell.
+    fn keep(&self) {
+        loop {
+            {
+                let mut b = self.buffer.lock();
+                while b.attached && !self.stop.load(Ordering::SeqCst) {
+                    self.detached.wait(&mut b);
+                }
+            }
+            if self.stop.load(Ordering::SeqCst) {
+                return;
+            }
+            if !self.drain() {
+                continue;
+            }
+            let doorbell = self.doorbell.lock().clone();
+            if let Some(d) = doorbell {
+                d.wait(KEEPER_SLICE);
+            }
+        }
+    }
+
+    /// Takes what the consumer queue holds into the buffer (serving rebalances on the way), and
+    /// pauses the assignment once the buffer is full: full, it still polls (paused partitions
+    /// give nothing) to serve the group. False if a session attached meanwhile.
+    fn drain(&self) -> bool {
+        let _polling = self.polling.lock();
+        loop {
+            let room = {
+                let b = self.buffer.lock();
+                if b.attached {
+                    return false;
+                }
+                self.settings.bridge.consumer_buffer_messages.saturating_sub(b.messages.len())
+            };
+            let fetched = self.client.poll_batch(Duration::ZERO, room.max(1)).unwrap_or_default();
+            let mut b = self.buffer.lock();
+            self.forget_revoked(&mut b);
+            let got = !fetched.is_empty();
+            for m in fetched {
+                b.bytes += size(&m);
+                b.messages.push_back(m);
+            }
+            if self.is_full(&b) {
+                self.pause_assignment(&mut b);
+            }
+            if !got {
+                return true;
+            }
+        }
+    }
+
+    /// Drops what the buffer holds of partitions revoked since it last looked.
+    pub fn forget_revoked(&self, b: &mut Buffer) {
+        let revoked = self.client.take_revocations();
+        if revoked.is_empty() {
+            return;
+        }
+        let gone = |t: &[u8], p: i32| revoked.iter().any(|(rt, rp)| *rp == p && rt.as_bytes() == t);
+        let mut bytes = b.bytes;
+        b.messages.retain(|m| {
+            let keep = !gone(m.topic.to_bytes(), m.partition);
+            if !keep {
+                bytes -= size(m);
+            }
+            keep
+        });
+        b.bytes = bytes;
+        b.paused.retain(|(t, p)| !gone(t.as_bytes(), *p));
+    }
+
+    /// Drops the buffered messages of one partition (rewound to an earlier offset).
+    pub fn forget_partition(&self, b: &mut Buffer, topic: &str, partition: i32) {
+        let mut bytes = b.bytes;
+        b.messages.retain(|m| {
+            let keep = !(m.partition == partition && m.topic.to_bytes() == topic.as_bytes());
+            if !keep {
+                bytes -= size(m);
+            }
+            keep
+        });
+        b.bytes = bytes;
+    }
+
+    /// Pauses the assigned partitions not yet paused.
+    fn pause_assignment(&self, b: &mut Buffer) {
+        let Ok(assigned) = self.client.assignment() else { return };
+        let new: Vec<(String, i32)> =
+            assigned.iter().map(|e| (e.topic.to_string_lossy().into_owned(), e.partition)).filter(|tp| !b.paused.contains(tp)).collect();
+        if !new.is_empty() && self.set_paused(&new, true).is_ok() {
+            b.paused.extend(new);
+        }
+    }
+
+    /// Takes up to `max` buffered messages (and at most `max_bytes` bytes but at least one, 0:
+    /// no limit), resuming the paused partitions once the buffer has room again.
+    pub fn take_buffered(&self, max: usize, max_bytes: usize) -> Vec<Message> {
+        let mut b = self.buffer.lock();
+        let mut out = Vec::new();
+        let mut bytes = 0;
+        while out.len() < max {
+            let Some(next) = b.messages.front() else { break };
+            if max_bytes != 0 && !out.is_empty() && bytes + size(next) > max_bytes {
+                break;
+            }
+            let m = b.messages.pop_front().expect("the front exists");
+            bytes += size(&m);
+            out.push(m);
+        }
+        b.bytes -= bytes;
+        if !b.paused.is_empty() && !self.is_full(&b) {
+            let paused = std::mem::take(&mut b.paused);
+            if self.set_paused(&paused, false).is_err() {
+                b.paused = paused;
+            }
+        }
+        out
+    }
+
+    fn set_paused(&self, parts: &[(String, i32)], pause: bool) -> KbResult<()> {
+        let refs: Vec<PartitionRef<'_>> =
+            parts.iter().map(|(topic, partition)| PartitionRef { topic, partition: *partition, offset: 0, metadata: None }).collect();
+        self.client.pause(&to_list(&refs, false)?, pause)
+    }
+
+    /// Attaches a session: refused while another is attached. The keeper's poll in progress is
+    /// cut short; it polls no more until the session ends.
+    pub fn attach(&self) -> KbResult<()> {
+        {
+            let mut b = self.buffer.lock();
+            if b.attached {
+                return Err(KbError::state(format!(
+                    "persistent consumer {:?} is in use by another handle: free that one first (one session at a time)",
+                    self.name
+                )));
+            }
+            b.attached = true;
+        }
+        Ok(())
+    }
+
+    /// Runs a session's call that polls librdkafka (never at the same time as the keeper).
+    pub fn polling<T>(&self, f: impl FnOnce() -> T) -> T {
+        let _polling = self.polling.lock();
+        let out = f();
+        self.forget_revoked(&mut self.buffer.lock());
+        out
+    }
+
+    /// Ends the attached session; the keeper takes over.
+    pub fn detach(&self, redelivered: u64) {
+        let mut b = self.buffer.lock();
+        b.attached = false;
+        b.sessions_served += 1;
+        b.redelivered += redelivered;
+        self.detached.notify_all();
+    }
+
+    /// Stops the keeper and leaves the group (within `bridge.close.timeout.ms`).
+    fn shut_down(&self) -> KbResult<()> {
+        self.stop.store(true, Ordering::SeqCst);
+        self.detached.notify_all();
+        if let Some(d) = self.doorbell.lock().as_ref() {
+            d.wake();
+        }
+        if let Some(keeper) = self.keeper.lock().take() {
+            let _ = keeper.join();
+        }
+        // The doorbell holds a handle of the consumer's queue: released before the consumer.
+        self.doorbell.lock().take();
+        self.client.close()
+    }
+}
+
+struct Persistent {
+    epoch: u64,
+    members: HashMap<String, Arc<PersistentConsumer>>,
+}
+
+static PERSISTENT: Lazy<Mutex<Persistent>> = Lazy::new(|| Mutex::new(Persistent { epoch: 0, members: HashMap::new() }));
+
+/// The persistent consumer of `settings`' name, created on first use; and whether it existed.
+pub fn open(name: &str, settings: Settings) -> KbResult<(Arc<PersistentConsumer>, bool)> {
+    let mut p = PERSISTENT.lock();
+    let epoch = fork_epoch();
+    if p.epoch != epoch {
+        // Forked child: the parent's members have no threads here. Abandon them untouched.
+        for (_, c) in p.members.drain() {
+            crate::sys::process::abandon(c);
+        }
+        p.epoch = epoch;
+    }
+    if let Some(existing) = p.members.get(name) {
+        if existing.settings != settings {
+            let keys = existing.settings.differing_keys(&settings);
+            return Err(KbError::new(
+                KB_ERR_CONFIG_CONFLICT,
+                format!("persistent consumer {name:?} already exists with a different configuration; differing keys: {}", keys.join(", ")),
+            ));
+        }
+        return Ok((existing.clone(), true));
+    }
+    let member = PersistentConsumer::create(name.to_string(), settings)?;
+    p.members.insert(name.to_string(), member.clone());
+    Ok((member, false))
+}
+
+/// Every persistent consumer leaves its group (each within its close timeout) and is dropped.
+pub fn shutdown_persistent() -> KbResult<()> {
+    let members: Vec<_> = PERSISTENT.lock().members.drain().map(|(_, c)| c).collect();
+    let mut failed = None;
+    for m in members {
+        if m.epoch != fork_epoch() {
+            crate::sys::process::abandon(m);
+        } else if let Err(e) = m.shut_down() {
+            failed = Some(e);
+        }
+    }
+    failed.map_or(Ok(()), Err)
+}
