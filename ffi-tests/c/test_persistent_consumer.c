@@ -2,7 +2,9 @@
  * continues exactly after the last committed message (handing out again what the previous one
  * did not commit, and counting it); between sessions the member prefetches into a bounded
  * buffer, pausing its partitions when the buffer is full and resuming them as a session drains
- * it; a revocation drops the buffer uncommitted and the partition's new owner reads it. */
+ * it; a revocation drops the buffer uncommitted and the partition's new owner reads it; a fork
+ * child never touches the parent's member; at exit a member commits and leaves its group. */
+#include <sys/wait.h>
 #include "kbtest.h"
 
 /* Produces `n` messages "m<i>" to `partition` of `topic` and waits for their reports. */
@@ -226,10 +228,87 @@ static void one_session_at_a_time_and_a_group_is_required(void) {
     kb_config_free(conf);
 }
 
+static void a_fork_child_never_touches_the_parents_member(void) {
+    const char *topic = kbt_topic("pc-fork");
+    const char *name = kbt_topic("pc-name");
+    const char *group = kbt_topic("pc-group");
+    CHECK_OK(kbt_create_topic(topic, 1));
+    CHECK_OK(produce_n(topic, 0, 6));
+    kbt_msg m[6];
+    kb_consumer *c = session(name, group, topic, "true", "100");
+    CHECK(c != NULL);
+    CHECK_EQ_INT(kbt_consume(c, m, 2, 30000), 2);
+    fflush(NULL);
+    pid_t child = fork();
+    if (child == 0) {
+        /* Exit codes say which step failed. */
+        kb_message *msg = NULL;
+        if (kb_consumer_poll(c, 0, &msg) != KB_ERR_INVALID_HANDLE) kbt_child_exit(10);
+        kb_config *conf = kbt_config("group.id", kbt_topic("pc-child-group"), "bridge.persistent.name", name, NULL);
+        kb_consumer *fresh = NULL;
+        if (!conf || kb_consumer_new(conf, &fresh) != 0) kbt_child_exit(11);
+        kb_consumer_info i;
+        if (kb_consumer_get_info(fresh, &i) != 0 || i.reused != 0) kbt_child_exit(12);
+        kbt_child_exit(0);
+    }
+    int status = 0;
+    CHECK(waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status));
+    CHECK_EQ_INT(WEXITSTATUS(status), 0);
+    /* The parent's session goes on where it was. */
+    CHECK_EQ_INT(kbt_consume(c, m, 4, 30000), 4);
+    CHECK_EQ_INT(m[0].offset, 2);
+    CHECK_EQ_INT(m[3].offset, 5);
+    CHECK_OK(kb_consumer_free(c));
+}
+
+/* The path of a helper program built next to this test. */
+static const char *helper_path(const char *helper) {
+    static char path[4096];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n < 0) return helper;
+    path[n] = 0;
+    char *slash = strrchr(path, '/');
+    snprintf(slash + 1, sizeof path - (size_t)(slash + 1 - path), "%s", helper);
+    return path;
+}
+
+/* A process that read 5 messages and returned from main: the group's committed offset is 5,
+ * and a new member is assigned the partition at once (had the old one not left, the group would
+ * wait out its session timeout, 45 s) and reads the rest. */
+static void at_exit_a_member_commits_and_leaves_its_group(void) {
+    const char *topic = kbt_topic("pc-exit");
+    const char *group = kbt_topic("pc-group");
+    CHECK_OK(kbt_create_topic(topic, 1));
+    CHECK_OK(produce_n(topic, 0, 8));
+    fflush(NULL);
+    pid_t child = fork();
+    if (child == 0) {
+        execl(helper_path("helper_exit_consumer"), "helper_exit_consumer", topic, group, "5", (char *)NULL);
+        kbt_child_exit(127);
+    }
+    int status = 0;
+    CHECK(waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status));
+    CHECK_EQ_INT(WEXITSTATUS(status), 0);
+    kb_config *conf = kbt_config("group.id", group, "auto.offset.reset", "earliest", NULL);
+    kb_consumer *next = NULL;
+    CHECK_OK(kb_consumer_new(conf, &next));
+    kb_config_free(conf);
+    CHECK_OK(kb_consumer_subscribe(next, &topic, 1));
+    kbt_msg m[8];
+    size_t got = kbt_consume(next, m, 3, 20000);
+    CHECK_EQ_INT(got, 3);
+    CHECK_EQ_INT(m[0].offset, 5);
+    kb_consumer_free(next);
+}
+
 TEST_MAIN_BEGIN
     RUN(the_next_session_continues_after_the_last_committed_message);
     RUN(with_auto_commit_a_session_end_commits_what_it_was_handed);
     RUN(a_full_buffer_pauses_and_a_draining_session_resumes);
     RUN(a_revocation_drops_the_buffer_and_the_new_owner_reads_it);
     RUN(one_session_at_a_time_and_a_group_is_required);
+    RUN(a_fork_child_never_touches_the_parents_member);
+    RUN(at_exit_a_member_commits_and_leaves_its_group);
 TEST_MAIN_END

@@ -54,7 +54,9 @@ pub(crate) static CONSUMERS: Registry<kb_consumer, ConsumerSession> = Registry::
 /// a session was handed but did not commit is handed out again (counted in
 /// `kb_consumer_info.redelivered`). Subscribing a session to the member's current subscription
 /// changes nothing (no rebalance). Buffered messages of a revoked partition are dropped
-/// uncommitted; its new owner reads them.
+/// uncommitted; its new owner reads them. A member made before `fork()` is never used in the
+/// child (a fresh one is made there); at normal process exit every member commits what was
+/// stored and leaves its group within `bridge.close.timeout.ms`.
 ///
 /// Errors: RD_KAFKA_RESP_ERR__INVALID_ARG for settings librdkafka refuses, KB_ERR_CONFIG_CONFLICT
 /// when the persistent member exists with other settings (the message names the keys),

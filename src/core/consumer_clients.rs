@@ -106,6 +106,8 @@ impl PersistentConsumer {
             .spawn(move || keeper.keep())
             .map_err(|e| KbError::state(format!("starting the persistent consumer's thread: {e}")))?;
         *pc.keeper.lock() = Some(thread);
+        // Members of this process leave their groups (committing what was stored) at exit.
+        crate::sys::runtime::run_at_exit(leave_all_at_exit);
         Ok(pc)
     }
 
@@ -337,4 +339,19 @@ pub fn shutdown_persistent() -> KbResult<()> {
         }
     }
     failed.map_or(Ok(()), Err)
+}
+
+/// At normal process exit: every persistent consumer of this process commits what was stored
+/// for its sessions (with `enable.auto.commit`) and leaves its group, within
+/// `bridge.close.timeout.ms`; what could not leave in time is said on stderr.
+pub fn leave_all_at_exit() {
+    let epoch = fork_epoch();
+    let members: Vec<_> = PERSISTENT.lock().members.drain().map(|(_, m)| m).collect();
+    for m in members {
+        if m.epoch != epoch {
+            crate::sys::process::abandon(m);
+        } else if let Err(e) = m.shut_down() {
+            eprintln!("kafkabridge: at exit, persistent consumer {:?}: {}", m.name, e.message);
+        }
+    }
 }

@@ -247,21 +247,28 @@ pub fn block_on<F: Future>(fut: F, timeout: Duration) -> Option<F::Output> {
     }
 }
 
-static EXIT_HOOK: once_cell::sync::OnceCell<fn()> = once_cell::sync::OnceCell::new();
+static EXIT_HOOKS: parking_lot::Mutex<Vec<fn()>> = parking_lot::Mutex::new(Vec::new());
 
-/// Registers `hook` (the first one given; later calls are no-ops) to run once at normal process
-/// exit, inside a panic boundary. Taking a function keeps this module free of what it runs.
+/// Registers `hook` (once; registering it again is a no-op) to run at normal process exit, in
+/// the order registered, each inside a panic boundary. Taking functions keeps this module free
+/// of what they run.
 pub fn run_at_exit(hook: fn()) {
     extern "C" fn at_exit() {
-        if let Some(hook) = EXIT_HOOK.get() {
+        let hooks = EXIT_HOOKS.lock().clone();
+        for hook in hooks {
             let _ = std::panic::catch_unwind(hook);
         }
     }
-    if EXIT_HOOK.set(hook).is_ok() {
+    let mut hooks = EXIT_HOOKS.lock();
+    if hooks.contains(&hook) {
+        return;
+    }
+    if hooks.is_empty() {
         // SAFETY: `at_exit` is a plain extern "C" fn that lives as long as the process (the
         // library is linked -z nodelete, so it is never unmapped).
         unsafe { libc::atexit(at_exit) };
     }
+    hooks.push(hook);
 }
 
 #[cfg(test)]

@@ -162,6 +162,35 @@ final class KafkaConsumerTest extends RdKafkaTestCase
      * group committed further) gets them; nothing fetched from the committed position slips
      * through.
      */
+    /**
+     * bridge.persistent.name in the Conf: the next KafkaConsumer object is a session of the same
+     * group member and continues after the messages the first one returned, although that one
+     * had fetched a whole batch (what it fetched but did not return is handed out again).
+     */
+    public function testPersistentNameContinuesAfterWhatTheLastObjectReturned(): void
+    {
+        $name = self::uniqueName('rdk-kc-persistent');
+        self::createTopic($name, 1);
+        self::produceMany($name, 0, 10, 'p');
+        $settings = ['group.id' => self::uniqueName('rdk-kc-group'), 'auto.offset.reset' => 'earliest', 'bridge.persistent.name' => self::uniqueName('member')];
+        $read = function (int $want) use ($name, $settings): array {
+            $consumer = new KafkaConsumer($this->conf($settings));
+            $consumer->subscribe([$name]);
+            $values = [];
+            $deadline = self::nowMs() + self::WAIT_MS;
+            while (count($values) < $want && self::nowMs() < $deadline) {
+                $message = $consumer->consume(200);
+                if ($message->err === RD_KAFKA_RESP_ERR_NO_ERROR) {
+                    $values[] = $message->payload;
+                }
+            }
+
+            return $values; // the consumer object goes here: the session ends
+        };
+        self::assertSame(['p0', 'p1', 'p2'], $read(3));
+        self::assertSame(['p3', 'p4', 'p5', 'p6', 'p7', 'p8', 'p9'], $read(7));
+    }
+
     public function testRebalanceCallbackWithExplicitOffsetsIsApplied(): void
     {
         $name = self::uniqueName('rdk-kc-seek');
