@@ -15,9 +15,10 @@ from .library import LIBRARY_PATH, librdkafka_version, shutdown, version
 from .mock_cluster import MockCluster
 from .producer import Producer
 from .types import (OFFSET_BEGINNING, OFFSET_END, OFFSET_INVALID, OFFSET_STORED, PARTITION_UA,
-                    BrokerMetadata, ClusterMetadata, CommitEvent, Delivery, DeliveryReport, ErrorEvent,
-                    Event, LogEvent, Message, OAuthBearerRefreshEvent, PartitionMetadata, ProducerInfo,
-                    RebalanceEvent, Record, StatsEvent, TopicMetadata, TopicPartition)
+                    BrokerMetadata, ClusterMetadata, CommitEvent, ConsumerInfo, Delivery,
+                    DeliveryReport, ErrorEvent, Event, LogEvent, Message, OAuthBearerRefreshEvent,
+                    PartitionMetadata, ProducerInfo, RebalanceEvent, Record, StatsEvent,
+                    TopicMetadata, TopicPartition)
 
 # Public as kb.<NAME> but outside __all__, so `from kafkabridge import *` brings what it always did.
 from .errors import (ERR_ASSIGN_PARTITIONS, ERR_INVALID_ARG, ERR_MSG_TIMED_OUT,  # noqa: F401
@@ -32,8 +33,9 @@ __all__ = [
     "KafkaBridgeError", "KafkaTimeoutError", "ConfigError", "UnknownConfigError",
     "ConfigConflictError", "InvalidHandleError", "InvalidArgumentError", "InvalidStateError",
     "QueueFullError", "TopicError", "Config", "Producer", "Consumer", "Admin", "MockCluster",
-    "Message", "Delivery", "ProducerInfo", "TopicPartition", "Record", "Event", "DeliveryReport",
-    "ErrorEvent", "LogEvent", "StatsEvent", "RebalanceEvent", "CommitEvent", "OAuthBearerRefreshEvent",
+    "Message", "Delivery", "ProducerInfo", "ConsumerInfo", "TopicPartition", "Record", "Event",
+    "DeliveryReport", "ErrorEvent", "LogEvent", "StatsEvent", "RebalanceEvent", "CommitEvent",
+    "OAuthBearerRefreshEvent",
     "ClusterMetadata", "BrokerMetadata", "TopicMetadata", "PartitionMetadata",
     "OFFSET_BEGINNING", "OFFSET_END", "OFFSET_STORED", "OFFSET_INVALID", "PARTITION_UA",
     "version", "librdkafka_version", "shutdown", "LIBRARY_PATH",

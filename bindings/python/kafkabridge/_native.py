@@ -72,6 +72,19 @@ class kb_delivery(Structure):
     ]
 
 
+class kb_consumer_info(Structure):
+    _fields_ = [
+        ("persistent", c_int32),
+        ("reused", c_int32),
+        ("age_ms", c_uint64),
+        ("sessions_served", c_uint64),
+        ("buffered_messages", c_uint64),
+        ("buffered_bytes", c_uint64),
+        ("paused_partitions", c_uint64),
+        ("redelivered", c_uint64),
+    ]
+
+
 class kb_producer_info(Structure):
     _fields_ = [
         ("persistent", c_int32),
@@ -257,6 +270,7 @@ _decl("kb_consumer_position", kb_err, P, PP)
 _decl("kb_consumer_seek", kb_err, P, c_char_p, c_int32, c_int64, c_int32)
 _decl("kb_consumer_pause", kb_err, P, POINTER(kb_topic_partition), c_size_t)
 _decl("kb_consumer_resume", kb_err, P, POINTER(kb_topic_partition), c_size_t)
+_decl("kb_consumer_get_info", kb_err, P, POINTER(kb_consumer_info))
 _decl("kb_consumer_oauthbearer_set_token", kb_err, P, c_char_p, c_int64, c_char_p, POINTER(c_char_p), c_size_t)
 _decl("kb_consumer_oauthbearer_set_token_failure", kb_err, P, c_char_p)
 _decl("kb_consumer_close", kb_err, P)

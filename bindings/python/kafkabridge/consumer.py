@@ -14,7 +14,7 @@ from ._native import lib as _lib
 from ._views import _messages_from_views, _offsets, _take_event_batch, _take_partition_list, _tp_array
 from .config import ConfigLike, _merged, _with_config
 from .errors import _check, _make_error
-from .types import Event, Message, TopicPartition
+from .types import ConsumerInfo, Event, Message, TopicPartition
 
 
 _MessageView1 = _n.kb_message_view * 1
@@ -46,6 +46,23 @@ class Consumer(_MetadataMixin, _OAuthBearerMixin, _Native):
         out = c_void_p()
         _with_config(config, lambda c: _check(_lib.kb_consumer_new(c, byref(out))))
         self._ptr = out
+
+    @classmethod
+    def persistent(cls, name: str, config: ConfigLike = None) -> "Consumer":
+        """A session of the process-wide group member `name` (needs `group.id`): it stays in its
+        group between sessions and prefetches for the next one. close() commits what the session
+        was handed (with enable.auto.commit, the default); the next session continues after the
+        last committed message. One session at a time."""
+        merged = dict(config or {})
+        merged["bridge.persistent.name"] = name
+        return cls(merged)
+
+    def info(self) -> ConsumerInfo:
+        """kb_consumer_get_info: reuse of a persistent member, its buffer, sessions served."""
+        i = _n.kb_consumer_info()
+        _check(_lib.kb_consumer_get_info(self._handle(), byref(i)))
+        return ConsumerInfo(bool(i.persistent), bool(i.reused), i.age_ms, i.sessions_served,
+                            i.buffered_messages, i.buffered_bytes, i.paused_partitions, i.redelivered)
 
     def subscribe(self, topics: Union[str, Sequence[str]]) -> None:
         if isinstance(topics, str):

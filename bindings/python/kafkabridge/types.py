@@ -71,6 +71,18 @@ class ProducerInfo:
 
 
 @dataclass
+class ConsumerInfo:
+    persistent: bool
+    reused: bool  # attached to a member that already existed: no group join
+    age_ms: int
+    sessions_served: int
+    buffered_messages: int  # prefetched for the next session
+    buffered_bytes: int
+    paused_partitions: int  # paused because the buffer is full
+    redelivered: int  # handed to sessions that ended without committing them
+
+
+@dataclass
 class Event:
     code: int
 

@@ -20,6 +20,7 @@ STRUCTS = {
                   "header_count", "timestamp_ms"],
     "kb_delivery": ["message_id", "partition", "offset", "timestamp_ms"],
     "kb_producer_info": [f for f, _ in n.kb_producer_info._fields_],
+    "kb_consumer_info": [f for f, _ in n.kb_consumer_info._fields_],
     "kb_event_view": [f for f, _ in n.kb_event_view._fields_],
     "kb_message_view": [f for f, _ in n.kb_message_view._fields_],
     "kb_broker_metadata": ["id", "host", "port"],
