@@ -347,6 +347,11 @@ typedef struct {
    * messages were handed out again to the next session.
    */
   uint64_t redelivered;
+  /**
+   * Times the member left its group after `bridge.consumer.idle.ms` without a session (and
+   * rejoined for the next one).
+   */
+  uint64_t idle_leaves;
 } kb_consumer_info;
 
 /**
@@ -830,6 +835,8 @@ kb_err kb_config_new(kb_config **out);
  * - `bridge.consumer.buffer.messages` (default 1000) and `bridge.consumer.buffer.bytes`
  *   (default 8388608): what a persistent consumer prefetches between sessions before it pauses
  *   its partitions.
+ * - `bridge.consumer.idle.ms` (default 30000): a persistent consumer with no session for this
+ *   long leaves its group, and rejoins for the next session; 0: never.
  *
  * Errors: KB_ERR_UNKNOWN_CONFIG (-1009) for an unknown key,
  * RD_KAFKA_RESP_ERR__INVALID_ARG (-186) for a bad value, each with librdkafka's message in
@@ -886,7 +893,9 @@ kb_err kb_config_free(kb_config *conf);
  * changes nothing (no rebalance). Buffered messages of a revoked partition are dropped
  * uncommitted; its new owner reads them. A member made before `fork()` is never used in the
  * child (a fresh one is made there); at normal process exit every member commits what was
- * stored and leaves its group within `bridge.close.timeout.ms`.
+ * stored and leaves its group within `bridge.close.timeout.ms`. A member with no session for
+ * `bridge.consumer.idle.ms` leaves its group and rejoins, subscribed as before, for the next
+ * session.
  *
  * Errors: RD_KAFKA_RESP_ERR__INVALID_ARG for settings librdkafka refuses, KB_ERR_CONFIG_CONFLICT
  * when the persistent member exists with other settings (the message names the keys),

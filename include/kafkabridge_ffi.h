@@ -75,6 +75,7 @@ typedef struct {
   uint64_t buffered_bytes;
   uint64_t paused_partitions;
   uint64_t redelivered;
+  uint64_t idle_leaves;
 } kb_consumer_info;
 typedef struct {
   kb_event_type kind;

@@ -23,6 +23,7 @@ type ConsumerInfo struct {
 	BufferedBytes    uint64
 	PausedPartitions uint64 // paused because the buffer is full
 	Redelivered      uint64 // handed to sessions that ended without committing them
+	IdleLeaves       uint64 // left the group while idle (rejoined for a later session)
 }
 
 // Info reports whether a persistent session reused its member, and what the member holds.
@@ -43,5 +44,6 @@ func (c *Consumer) Info() (ConsumerInfo, error) {
 		BufferedBytes:    uint64(i.buffered_bytes),
 		PausedPartitions: uint64(i.paused_partitions),
 		Redelivered:      uint64(i.redelivered),
+		IdleLeaves:       uint64(i.idle_leaves),
 	}, nil
 }

@@ -303,6 +303,51 @@ static void at_exit_a_member_commits_and_leaves_its_group(void) {
     kb_consumer_free(next);
 }
 
+/* A member with no session for bridge.consumer.idle.ms leaves its group: a second member then
+ * gets both partitions and reads everything; the next session rejoins (subscribed as before). */
+static void an_idle_member_leaves_and_its_partitions_move(void) {
+    const char *topic = kbt_topic("pc-idle");
+    const char *name = kbt_topic("pc-name");
+    const char *group = kbt_topic("pc-group");
+    CHECK_OK(kbt_create_topic(topic, 2));
+    kb_config *conf = kbt_config("group.id", group, "bridge.persistent.name", name, "auto.offset.reset", "earliest",
+                                 "bridge.consumer.idle.ms", "500", NULL);
+    kb_consumer *c = NULL;
+    CHECK_OK(kb_consumer_new(conf, &c));
+    CHECK_OK(kb_consumer_subscribe(c, &topic, 1));
+    kbt_msg m[20];
+    kbt_consume(c, m, 1, 3000); /* joins the group (the topic is empty) */
+    kb_partition_list *assigned = NULL;
+    CHECK_OK(kb_consumer_assignment(c, &assigned));
+    CHECK_EQ_INT(kb_partition_list_count(assigned), 2);
+    kb_partition_list_free(assigned);
+    CHECK_OK(kb_consumer_free(c));
+    /* Waits (bounded) until the member has left: each look attaches a session, which ends the
+     * idle time, so look rarely. */
+    uint64_t leaves = 0;
+    for (int tries = 0; tries < 20 && leaves == 0; tries++) {
+        kbt_pause_ms(1000);
+        CHECK_OK(kb_consumer_new(conf, &c));
+        leaves = info(c).idle_leaves;
+        if (leaves == 0) CHECK_OK(kb_consumer_free(c));
+    }
+    CHECK_EQ_INT(leaves, 1);
+    CHECK_OK(kb_consumer_free(c)); /* the session rejoined; it leaves again after 500 ms idle */
+    /* Whether the member has left again when the other one joins or leaves a moment later, the
+     * other member ends up with both partitions; had it stayed, only with one. */
+
+    CHECK_OK(produce_n(topic, 0, 5));
+    CHECK_OK(produce_n(topic, 1, 5));
+    kb_config *other_conf = kbt_config("group.id", group, "auto.offset.reset", "earliest", NULL);
+    kb_consumer *other = NULL;
+    CHECK_OK(kb_consumer_new(other_conf, &other));
+    kb_config_free(other_conf);
+    CHECK_OK(kb_consumer_subscribe(other, &topic, 1));
+    CHECK_EQ_INT(kbt_consume(other, m, 10, 20000), 10); /* both partitions are its own */
+    kb_consumer_free(other);
+    kb_config_free(conf);
+}
+
 TEST_MAIN_BEGIN
     RUN(the_next_session_continues_after_the_last_committed_message);
     RUN(with_auto_commit_a_session_end_commits_what_it_was_handed);
@@ -311,4 +356,5 @@ TEST_MAIN_BEGIN
     RUN(one_session_at_a_time_and_a_group_is_required);
     RUN(a_fork_child_never_touches_the_parents_member);
     RUN(at_exit_a_member_commits_and_leaves_its_group);
+    RUN(an_idle_member_leaves_and_its_partitions_move);
 TEST_MAIN_END

@@ -51,6 +51,8 @@ pub extern "C" fn kb_config_new(out: *mut *mut kb_config) -> kb_err {
 /// - `bridge.consumer.buffer.messages` (default 1000) and `bridge.consumer.buffer.bytes`
 ///   (default 8388608): what a persistent consumer prefetches between sessions before it pauses
 ///   its partitions.
+/// - `bridge.consumer.idle.ms` (default 30000): a persistent consumer with no session for this
+///   long leaves its group, and rejoins for the next session; 0: never.
 ///
 /// Errors: KB_ERR_UNKNOWN_CONFIG (-1009) for an unknown key,
 /// RD_KAFKA_RESP_ERR__INVALID_ARG (-186) for a bad value, each with librdkafka's message in

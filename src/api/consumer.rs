@@ -34,6 +34,9 @@ pub struct kb_consumer_info {
     /// Offsets handed to sessions that had not been committed when their session ended: those
     /// messages were handed out again to the next session.
     pub redelivered: u64,
+    /// Times the member left its group after `bridge.consumer.idle.ms` without a session (and
+    /// rejoined for the next one).
+    pub idle_leaves: u64,
 }
 
 pub(crate) static CONSUMERS: Registry<kb_consumer, ConsumerSession> = Registry::new(0x03, "kb_consumer");
@@ -56,7 +59,9 @@ pub(crate) static CONSUMERS: Registry<kb_consumer, ConsumerSession> = Registry::
 /// changes nothing (no rebalance). Buffered messages of a revoked partition are dropped
 /// uncommitted; its new owner reads them. A member made before `fork()` is never used in the
 /// child (a fresh one is made there); at normal process exit every member commits what was
-/// stored and leaves its group within `bridge.close.timeout.ms`.
+/// stored and leaves its group within `bridge.close.timeout.ms`. A member with no session for
+/// `bridge.consumer.idle.ms` leaves its group and rejoins, subscribed as before, for the next
+/// session.
 ///
 /// Errors: RD_KAFKA_RESP_ERR__INVALID_ARG for settings librdkafka refuses, KB_ERR_CONFIG_CONFLICT
 /// when the persistent member exists with other settings (the message names the keys),
@@ -392,6 +397,7 @@ pub extern "C" fn kb_consumer_get_info(c: *mut kb_consumer, out: *mut kb_consume
                 buffered_bytes: 0,
                 paused_partitions: 0,
                 redelivered: 0,
+                idle_leaves: 0,
             },
             Some(s) => {
                 let b = s.member().buffer();
@@ -404,6 +410,7 @@ pub extern "C" fn kb_consumer_get_info(c: *mut kb_consumer, out: *mut kb_consume
                     buffered_bytes: b.bytes as u64,
                     paused_partitions: b.paused.len() as u64,
                     redelivered: b.redelivered,
+                    idle_leaves: b.idle_leaves,
                 }
             }
         };

@@ -31,6 +31,10 @@ pub struct BridgeSettings {
     pub consumer_buffer_messages: usize,
     /// `bridge.consumer.buffer.bytes`: the same bound in bytes of keys and values. Default 8 MiB.
     pub consumer_buffer_bytes: usize,
+    /// `bridge.consumer.idle.ms`: a persistent consumer with no session for this long leaves its
+    /// group, so that its partitions move to members that read them; the next session rejoins.
+    /// 0: never. Default 30000.
+    pub consumer_idle_ms: u64,
 }
 
 impl Default for BridgeSettings {
@@ -43,6 +47,7 @@ impl Default for BridgeSettings {
             commit_timeout_ms: 10_000,
             consumer_buffer_messages: 1000,
             consumer_buffer_bytes: 8 << 20,
+            consumer_idle_ms: 30_000,
         }
     }
 }
@@ -55,6 +60,7 @@ const BRIDGE_KEYS: &[&str] = &[
     "bridge.commit.timeout.ms",
     "bridge.consumer.buffer.messages",
     "bridge.consumer.buffer.bytes",
+    "bridge.consumer.idle.ms",
 ];
 
 impl BridgeSettings {
@@ -75,6 +81,7 @@ impl BridgeSettings {
             "bridge.commit.timeout.ms" => self.commit_timeout_ms = number(3_600_000)?,
             "bridge.consumer.buffer.messages" => self.consumer_buffer_messages = number(10_000_000)?.max(1) as usize,
             "bridge.consumer.buffer.bytes" => self.consumer_buffer_bytes = number(1 << 40)?.max(1) as usize,
+            "bridge.consumer.idle.ms" => self.consumer_idle_ms = number(86_400_000)?,
             _ => {
                 return Err(KbError::new(
                     crate::core::error::KB_ERR_UNKNOWN_CONFIG,
@@ -245,6 +252,7 @@ impl Config {
                 "bridge.commit.timeout.ms" => Some(d.commit_timeout_ms.to_string()),
                 "bridge.consumer.buffer.messages" => Some(d.consumer_buffer_messages.to_string()),
                 "bridge.consumer.buffer.bytes" => Some(d.consumer_buffer_bytes.to_string()),
+                "bridge.consumer.idle.ms" => Some(d.consumer_idle_ms.to_string()),
                 _ => None,
             };
         }

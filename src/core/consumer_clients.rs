@@ -4,7 +4,9 @@
 //! within `max.poll.interval.ms`), and prefetches into a bounded buffer
 //! (`bridge.consumer.buffer.messages` and `.bytes`), pausing the assigned partitions once it is
 //! full and resuming them as a session drains it. The next session is handed the buffered
-//! messages first.
+//! messages first. A member with no session for `bridge.consumer.idle.ms` leaves its group (its
+//! partitions move to members that read them) and rejoins, with the same subscription, when the
+//! next session attaches.
 //!
 //! Nothing is lost: the member's librdkafka consumer never stores offsets by itself
 //! (`enable.auto.offset.store=false` underneath), so librdkafka commits only what sessions were
@@ -37,10 +39,13 @@ pub struct PersistentConsumer {
     pub name: String,
     /// The settings the first session gave; later sessions must give the same.
     pub settings: Settings,
-    /// What the keeper waits on; dropped (after the keeper ended) before the consumer closes,
-    /// and declared before it for the same reason.
+    /// What the keeper waits on; dropped before the consumer closes, and declared before it for
+    /// the same reason.
     doorbell: Mutex<Option<Arc<ConsumerDoorbell>>>,
-    pub client: ConsumerClient,
+    /// The member's consumer: a new one after the member left its group while idle.
+    client: Mutex<Arc<ConsumerClient>>,
+    /// The settings the consumer is opened with.
+    underneath: Settings,
     /// The configuration's `enable.auto.offset.store` (default true): each message's offset is
     /// stored as it is handed to a session.
     pub store_handed: bool,
@@ -71,6 +76,12 @@ pub struct Buffer {
     /// Offsets handed to sessions that had not been committed when their session ended (the
     /// messages are handed out again).
     pub redelivered: u64,
+    /// When the last session ended.
+    pub idle_since: Option<Instant>,
+    /// Left the group while idle: the subscription to restore on the next attach.
+    pub left: Option<Vec<String>>,
+    /// Times the member left its group while idle.
+    pub idle_leaves: u64,
 }
 
 fn size(m: &Message) -> usize {
@@ -83,13 +94,13 @@ impl PersistentConsumer {
         let (store_handed, commit_at_end) = (flag("enable.auto.offset.store"), flag("enable.auto.commit"));
         let mut underneath = settings.clone();
         underneath.kafka.insert("enable.auto.offset.store".into(), "false".into());
-        let client = ConsumerClient::open_with(underneath, true)?;
-        let doorbell = Arc::new(ConsumerDoorbell::new(&*client.live()?));
+        let (client, doorbell) = Self::open_consumer(&underneath)?;
         let pc = Arc::new(PersistentConsumer {
             name,
             settings,
             doorbell: Mutex::new(Some(doorbell)),
-            client,
+            client: Mutex::new(client),
+            underneath,
             store_handed,
             commit_at_end,
             buffer: Mutex::default(),
@@ -111,6 +122,17 @@ impl PersistentConsumer {
         Ok(pc)
     }
 
+    fn open_consumer(settings: &Settings) -> KbResult<(Arc<ConsumerClient>, Arc<ConsumerDoorbell>)> {
+        let client = ConsumerClient::open_with(settings.clone(), true)?;
+        let doorbell = Arc::new(ConsumerDoorbell::new(&*client.live()?));
+        Ok((Arc::new(client), doorbell))
+    }
+
+    /// The member's consumer.
+    pub fn client(&self) -> Arc<ConsumerClient> {
+        self.client.lock().clone()
+    }
+
     pub fn buffer(&self) -> MutexGuard<'_, Buffer> {
         self.buffer.lock()
     }
@@ -125,7 +147,7 @@ impl PersistentConsumer {
         loop {
             {
                 let mut b = self.buffer.lock();
-                while b.attached && !self.stop.load(Ordering::SeqCst) {
+                while (b.attached || b.left.is_some()) && !self.stop.load(Ordering::SeqCst) {
                     self.detached.wait(&mut b);
                 }
             }
@@ -133,6 +155,9 @@ impl PersistentConsumer {
                 return;
             }
             if !self.drain() {
+                continue;
+            }
+            if self.leave_if_idle() {
                 continue;
             }
             let doorbell = self.doorbell.lock().clone();
@@ -155,7 +180,7 @@ impl PersistentConsumer {
                 }
                 self.settings.bridge.consumer_buffer_messages.saturating_sub(b.messages.len())
             };
-            let fetched = self.client.poll_batch(Duration::ZERO, room.max(1)).unwrap_or_default();
+            let fetched = self.client().poll_batch(Duration::ZERO, room.max(1)).unwrap_or_default();
             let mut b = self.buffer.lock();
             self.forget_revoked(&mut b);
             let got = !fetched.is_empty();
@@ -172,9 +197,33 @@ impl PersistentConsumer {
         }
     }
 
+    /// Leaves the group after `bridge.consumer.idle.ms` without a session: the consumer
+    /// commits what was stored and closes (within `bridge.close.timeout.ms`); the buffer is
+    /// dropped uncommitted. True if it left.
+    fn leave_if_idle(&self) -> bool {
+        let idle = Duration::from_millis(self.settings.bridge.consumer_idle_ms);
+        let _polling = self.polling.lock();
+        let mut b = self.buffer.lock();
+        if idle.is_zero() || b.attached || b.idle_since.is_none_or(|t| t.elapsed() < idle) {
+            return false;
+        }
+        let client = self.client();
+        let subscription = client.subscription().map(|s| s.iter().map(|e| e.topic.to_string_lossy().into_owned()).collect()).unwrap_or_default();
+        self.doorbell.lock().take();
+        if let Err(e) = client.close() {
+            eprintln!("kafkabridge: persistent consumer {:?} leaving its group while idle: {}", self.name, e.message);
+        }
+        b.messages.clear();
+        b.bytes = 0;
+        b.paused.clear();
+        b.left = Some(subscription);
+        b.idle_leaves += 1;
+        true
+    }
+
     /// Drops what the buffer holds of partitions revoked since it last looked.
     pub fn forget_revoked(&self, b: &mut Buffer) {
-        let revoked = self.client.take_revocations();
+        let revoked = self.client().take_revocations();
         if revoked.is_empty() {
             return;
         }
@@ -206,7 +255,7 @@ impl PersistentConsumer {
 
     /// Pauses the assigned partitions not yet paused.
     fn pause_assignment(&self, b: &mut Buffer) {
-        let Ok(assigned) = self.client.assignment() else { return };
+        let Ok(assigned) = self.client().assignment() else { return };
         let new: Vec<(String, i32)> =
             assigned.iter().map(|e| (e.topic.to_string_lossy().into_owned(), e.partition)).filter(|tp| !b.paused.contains(tp)).collect();
         if !new.is_empty() && self.set_paused(&new, true).is_ok() {
@@ -242,7 +291,7 @@ impl PersistentConsumer {
     fn set_paused(&self, parts: &[(String, i32)], pause: bool) -> KbResult<()> {
         let refs: Vec<PartitionRef<'_>> =
             parts.iter().map(|(topic, partition)| PartitionRef { topic, partition: *partition, offset: 0, metadata: None }).collect();
-        self.client.pause(&to_list(&refs, false)?, pause)
+        self.client().pause(&to_list(&refs, false)?, pause)
     }
 
     /// Attaches a session: refused while another is attached. The keeper's poll in progress is
@@ -256,8 +305,23 @@ impl PersistentConsumer {
                     self.name
                 )));
             }
+            if let Some(topics) = &b.left {
+                self.rejoin(topics)?;
+                b.left = None;
+            }
             b.attached = true;
         }
+        Ok(())
+    }
+
+    /// A new consumer for a member that left while idle, subscribed as before.
+    fn rejoin(&self, topics: &[String]) -> KbResult<()> {
+        let (client, doorbell) = Self::open_consumer(&self.underneath)?;
+        if !topics.is_empty() {
+            client.subscribe(&topics.iter().map(String::as_str).collect::<Vec<_>>())?;
+        }
+        *self.client.lock() = client;
+        *self.doorbell.lock() = Some(doorbell);
         Ok(())
     }
 
@@ -273,6 +337,7 @@ impl PersistentConsumer {
     pub fn detach(&self, redelivered: u64) {
         let mut b = self.buffer.lock();
         b.attached = false;
+        b.idle_since = Some(Instant::now());
         b.sessions_served += 1;
         b.redelivered += redelivered;
         self.detached.notify_all();
@@ -290,7 +355,7 @@ impl PersistentConsumer {
         }
         // The doorbell holds a handle of the consumer's queue: released before the consumer.
         self.doorbell.lock().take();
-        self.client.close()
+        self.client().close()
     }
 }
 

@@ -22,7 +22,7 @@ use crate::core::packed_messages::PackedMessages;
 use crate::core::partitions::{to_list, PartitionRef, KB_OFFSET_STORED};
 
 pub enum ConsumerSession {
-    Private(ConsumerClient),
+    Private(Arc<ConsumerClient>),
     Persistent(PersistentSession),
 }
 
@@ -39,7 +39,7 @@ pub struct PersistentSession {
 impl ConsumerSession {
     pub fn open(settings: Settings) -> KbResult<ConsumerSession> {
         let Some(name) = settings.bridge.persistent_name.clone() else {
-            return Ok(ConsumerSession::Private(ConsumerClient::open(settings)?));
+            return Ok(ConsumerSession::Private(Arc::new(ConsumerClient::open(settings)?)));
         };
         if !settings.kafka.contains_key("group.id") {
             return Err(KbError::invalid_arg(format!(
@@ -53,13 +53,13 @@ impl ConsumerSession {
 
     /// The consumer the handle's other calls work on; refused once a session has ended (a
     /// private consumer refuses them itself once closed).
-    pub fn client(&self) -> KbResult<&ConsumerClient> {
+    pub fn client(&self) -> KbResult<Arc<ConsumerClient>> {
         match self {
-            ConsumerSession::Private(c) => Ok(c),
+            ConsumerSession::Private(c) => Ok(c.clone()),
             ConsumerSession::Persistent(s) if s.ended.load(Ordering::SeqCst) => {
                 Err(KbError::state(format!("this session of persistent consumer {:?} has ended", s.member.name)))
             }
-            ConsumerSession::Persistent(s) => Ok(&s.member.client),
+            ConsumerSession::Persistent(s) => Ok(s.member.client()),
         }
     }
 
@@ -103,7 +103,7 @@ impl ConsumerSession {
                 self.client()?;
                 let m = match s.member.take_buffered(1, 0).pop() {
                     Some(m) => Some(m),
-                    None => s.member.polling(|| s.member.client.poll(timeout))?,
+                    None => s.member.polling(|| s.member.client().poll(timeout))?,
                 };
                 s.hand_out(m.iter())?;
                 Ok(m)
@@ -118,7 +118,7 @@ impl ConsumerSession {
                 self.client()?;
                 let mut batch = s.member.take_buffered(max, 0);
                 if batch.is_empty() {
-                    batch = s.member.polling(|| s.member.client.poll_batch(timeout, max))?;
+                    batch = s.member.polling(|| s.member.client().poll_batch(timeout, max))?;
                 }
                 s.hand_out(batch.iter())?;
                 Ok(batch)
@@ -134,7 +134,7 @@ impl ConsumerSession {
                 let buffered = s.member.take_buffered(max, max_bytes);
                 if buffered.is_empty() {
                     // Live: hand out what the packed rows name.
-                    let batch = s.member.polling(|| s.member.client.poll_batch(timeout, max))?;
+                    let batch = s.member.polling(|| s.member.client().poll_batch(timeout, max))?;
                     s.hand_out(batch.iter())?;
                     return Ok(pack(&batch, max, max_bytes));
                 }
@@ -176,7 +176,7 @@ impl PersistentSession {
         let mut handed = self.handed.lock();
         for ((topic, partition), (first, next)) in latest {
             if self.member.store_handed {
-                self.member.client.store_offset(&topic, partition, next)?;
+                self.member.client().store_offset(&topic, partition, next)?;
             }
             handed.entry((topic, partition)).or_insert((first, next)).1 = next;
         }
@@ -202,7 +202,7 @@ impl PersistentSession {
         if handed.is_empty() {
             return Ok(0);
         }
-        let client = &self.member.client;
+        let client = self.member.client();
         if self.member.commit_at_end {
             match client.commit(None, false) {
                 // Everything handed out was stored, and is now committed: nothing to rewind.

@@ -68,4 +68,10 @@ final class ConsumerInfo
     {
         return (int) $this->facts['redelivered'];
     }
+
+    /** Times the member left its group while idle (bridge.consumer.idle.ms) and rejoined. */
+    public function getIdleLeaves(): int
+    {
+        return (int) $this->facts['idle_leaves'];
+    }
 }

@@ -82,6 +82,7 @@ class kb_consumer_info(Structure):
         ("buffered_bytes", c_uint64),
         ("paused_partitions", c_uint64),
         ("redelivered", c_uint64),
+        ("idle_leaves", c_uint64),
     ]
 
 

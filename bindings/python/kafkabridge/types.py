@@ -80,6 +80,7 @@ class ConsumerInfo:
     buffered_bytes: int
     paused_partitions: int  # paused because the buffer is full
     redelivered: int  # handed to sessions that ended without committing them
+    idle_leaves: int  # left the group while idle (rejoined for a later session)
 
 
 @dataclass
