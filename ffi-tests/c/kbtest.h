@@ -247,6 +247,17 @@ __attribute__((unused)) static size_t kbt_consume(kb_consumer *c, kbt_msg *out, 
     return got;
 }
 
+/* The path of a helper program built next to the running test. */
+__attribute__((unused)) static const char *kbt_helper_path(const char *helper) {
+    static char path[4096];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n < 0) return helper;
+    path[n] = 0;
+    char *slash = strrchr(path, '/');
+    snprintf(slash + 1, sizeof path - (size_t)(slash + 1 - path), "%s", helper);
+    return path;
+}
+
 /* Ends a forked child with `code` without running its leak check: under valgrind, memory that
  * belonged to the parent's threads (which do not exist in a child) would be reported as lost.
  * Exec'ing a shell that exits with the code hands the status to the parent just the same. */

@@ -262,17 +262,6 @@ static void a_fork_child_never_touches_the_parents_member(void) {
     CHECK_OK(kb_consumer_free(c));
 }
 
-/* The path of a helper program built next to this test. */
-static const char *helper_path(const char *helper) {
-    static char path[4096];
-    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-    if (n < 0) return helper;
-    path[n] = 0;
-    char *slash = strrchr(path, '/');
-    snprintf(slash + 1, sizeof path - (size_t)(slash + 1 - path), "%s", helper);
-    return path;
-}
-
 /* A process that read 5 messages and returned from main: the group's committed offset is 5,
  * and a new member is assigned the partition at once (had the old one not left, the group would
  * wait out its session timeout, 45 s) and reads the rest. */
@@ -284,7 +273,7 @@ static void at_exit_a_member_commits_and_leaves_its_group(void) {
     fflush(NULL);
     pid_t child = fork();
     if (child == 0) {
-        execl(helper_path("helper_exit_consumer"), "helper_exit_consumer", topic, group, "5", (char *)NULL);
+        execl(kbt_helper_path("helper_exit_consumer"), "helper_exit_consumer", topic, group, "5", (char *)NULL);
         kbt_child_exit(127);
     }
     int status = 0;

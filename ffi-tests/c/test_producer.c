@@ -655,17 +655,6 @@ static void fork_abandons_inherited_client_and_child_gets_a_fresh_one(void) {
     CHECK_OK(kb_config_free(c));
 }
 
-/* The path of a helper program built next to this test. */
-static const char *helper_path(const char *name) {
-    static char path[4096];
-    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-    if (n < 0) return name;
-    path[n] = 0;
-    char *slash = strrchr(path, '/');
-    snprintf(slash + 1, sizeof path - (size_t)(slash + 1 - path), "%s", name);
-    return path;
-}
-
 static void exit_flushes_messages_produced_just_before(void) {
     const char *topic = kbt_topic("exit");
     CHECK_OK(kbt_create_topic(topic, 1));
@@ -673,7 +662,7 @@ static void exit_flushes_messages_produced_just_before(void) {
     fflush(NULL);
     pid_t child = fork();
     if (child == 0) {
-        execl(helper_path("helper_exit_producer"), "helper_exit_producer", topic, "50", (char *)NULL);
+        execl(kbt_helper_path("helper_exit_producer"), "helper_exit_producer", topic, "50", (char *)NULL);
         kbt_child_exit(127);
     }
     int status = 0;
