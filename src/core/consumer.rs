@@ -261,6 +261,14 @@ impl ConsumerClient {
         Ok(batch.messages)
     }
 
+    /// `poll_batch` that returns once `min` messages arrived, with those already fetched up to
+    /// `max`: `poll_packed`'s waiting, as owned messages.
+    pub fn poll_batch_min(&self, timeout: Duration, min: usize, max: usize) -> KbResult<Vec<Message>> {
+        let mut batch = OwnedBatch::default();
+        self.poll_into(&mut batch, timeout, min, max, 0)?;
+        Ok(batch.messages)
+    }
+
     /// Waits up to `timeout` until `min` messages arrived, then adds those already fetched
     /// without waiting, up to `max` messages or until the batch holds `max_bytes` (0: no limit;
     /// a message is never split), packed as `core::packed_messages` describes.

@@ -84,7 +84,8 @@ pub struct Buffer {
     pub idle_leaves: u64,
 }
 
-fn size(m: &Message) -> usize {
+/// Bytes of a message's key and value, what the buffer's byte bound counts.
+pub fn size(m: &Message) -> usize {
     m.key.as_ref().map_or(0, Vec::len) + m.value.as_ref().map_or(0, Vec::len)
 }
 
@@ -286,6 +287,15 @@ impl PersistentConsumer {
             }
         }
         out
+    }
+
+    /// Returns messages not handed out to the front of the buffer, in order.
+    pub fn put_back(&self, messages: Vec<Message>) {
+        let mut b = self.buffer.lock();
+        for m in messages.into_iter().rev() {
+            b.bytes += size(&m);
+            b.messages.push_front(m);
+        }
     }
 
     fn set_paused(&self, parts: &[(String, i32)], pause: bool) -> KbResult<()> {

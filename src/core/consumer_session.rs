@@ -131,15 +131,15 @@ impl ConsumerSession {
             ConsumerSession::Private(c) => c.poll_packed(timeout, min, max, max_bytes),
             ConsumerSession::Persistent(s) => {
                 self.client()?;
-                let buffered = s.member.take_buffered(max, max_bytes);
-                if buffered.is_empty() {
-                    // Live: hand out what the packed rows name.
-                    let batch = s.member.polling(|| s.member.client().poll_batch(timeout, max))?;
-                    s.hand_out(batch.iter())?;
-                    return Ok(pack(&batch, max, max_bytes));
+                let mut batch = s.member.take_buffered(max, max_bytes);
+                if batch.is_empty() {
+                    batch = s.member.polling(|| s.member.client().poll_batch_min(timeout, min, max))?;
+                    // Past `max_bytes`, the rest goes back to the front of the buffer, unhanded.
+                    let fits = fitting(&batch, max_bytes);
+                    s.member.put_back(batch.split_off(fits));
                 }
-                s.hand_out(buffered.iter())?;
-                Ok(pack(&buffered, max, max_bytes))
+                s.hand_out(batch.iter())?;
+                Ok(pack(&batch, max, max_bytes))
             }
         }
     }
@@ -151,6 +151,21 @@ impl ConsumerSession {
             ConsumerSession::Persistent(s) => s.end(),
         }
     }
+}
+
+/// How many messages from the start fit in `max_bytes` (0: no limit; at least one).
+fn fitting(messages: &[Message], max_bytes: usize) -> usize {
+    if max_bytes == 0 {
+        return messages.len();
+    }
+    let mut bytes = 0;
+    messages
+        .iter()
+        .position(|m| {
+            bytes += consumer_clients::size(m);
+            bytes > max_bytes
+        })
+        .map_or(messages.len(), |i| i.max(1))
 }
 
 fn pack(messages: &[Message], max: usize, max_bytes: usize) -> PackedMessages {
