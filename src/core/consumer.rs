@@ -474,7 +474,7 @@ trait Batch {
     fn drop_revoked(&mut self, keep_last: bool, revoked: &[(String, i32)]);
 }
 
-fn is_revoked(revoked: &[(String, i32)], topic: &[u8], partition: i32) -> bool {
+pub fn is_revoked(revoked: &[(String, i32)], topic: &[u8], partition: i32) -> bool {
     revoked.iter().any(|(t, p)| *p == partition && t.as_bytes() == topic)
 }
 

@@ -24,7 +24,7 @@ use once_cell::sync::Lazy;
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use crate::core::config::Settings;
-use crate::core::consumer::ConsumerClient;
+use crate::core::consumer::{is_revoked, ConsumerClient};
 use crate::core::error::{KbError, KbResult, KB_ERR_CONFIG_CONFLICT};
 use crate::core::message::Message;
 use crate::core::partitions::{to_list, PartitionRef};
@@ -67,9 +67,9 @@ pub struct PersistentConsumer {
 #[derive(Default)]
 pub struct Buffer {
     pub attached: bool,
-    pub messages: VecDeque<Message>,
+    messages: VecDeque<Message>,
     /// Bytes of keys and values in `messages`.
-    pub bytes: usize,
+    bytes: usize,
     /// Partitions paused because the buffer is full.
     pub paused: Vec<(String, i32)>,
     pub sessions_served: u64,
@@ -87,6 +87,57 @@ pub struct Buffer {
 /// Bytes of a message's key and value, what the buffer's byte bound counts.
 pub fn size(m: &Message) -> usize {
     m.key.as_ref().map_or(0, Vec::len) + m.value.as_ref().map_or(0, Vec::len)
+}
+
+impl Buffer {
+    pub fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    fn push_back(&mut self, m: Message) {
+        self.bytes += size(&m);
+        self.messages.push_back(m);
+    }
+
+    fn push_front(&mut self, m: Message) {
+        self.bytes += size(&m);
+        self.messages.push_front(m);
+    }
+
+    fn pop_front(&mut self) -> Option<Message> {
+        let m = self.messages.pop_front()?;
+        self.bytes -= size(&m);
+        Some(m)
+    }
+
+    /// Drops the messages of the partitions in `parts` (revoked, or rewound to an earlier
+    /// offset), and forgets that they were paused.
+    pub fn forget(&mut self, parts: &[(String, i32)]) {
+        let mut bytes = self.bytes;
+        self.messages.retain(|m| {
+            let keep = !is_revoked(parts, m.topic.to_bytes(), m.partition);
+            if !keep {
+                bytes -= size(m);
+            }
+            keep
+        });
+        self.bytes = bytes;
+        self.paused.retain(|(t, p)| !is_revoked(parts, t.as_bytes(), *p));
+    }
+
+    fn clear(&mut self) {
+        self.messages.clear();
+        self.bytes = 0;
+        self.paused.clear();
+    }
 }
 
 impl PersistentConsumer {
@@ -139,7 +190,7 @@ impl PersistentConsumer {
     }
 
     fn is_full(&self, b: &Buffer) -> bool {
-        b.messages.len() >= self.settings.bridge.consumer_buffer_messages || b.bytes >= self.settings.bridge.consumer_buffer_bytes
+        b.len() >= self.settings.bridge.consumer_buffer_messages || b.bytes() >= self.settings.bridge.consumer_buffer_bytes
     }
 
     /// Serves the member while no session is attached, until `shut_down`: drains the consumer
@@ -179,15 +230,14 @@ impl PersistentConsumer {
                 if b.attached {
                     return false;
                 }
-                self.settings.bridge.consumer_buffer_messages.saturating_sub(b.messages.len())
+                self.settings.bridge.consumer_buffer_messages.saturating_sub(b.len())
             };
             let fetched = self.client().poll_batch(Duration::ZERO, room.max(1)).unwrap_or_default();
             let mut b = self.buffer.lock();
             self.forget_revoked(&mut b);
             let got = !fetched.is_empty();
             for m in fetched {
-                b.bytes += size(&m);
-                b.messages.push_back(m);
+                b.push_back(m);
             }
             if self.is_full(&b) {
                 self.pause_assignment(&mut b);
@@ -214,9 +264,7 @@ impl PersistentConsumer {
         if let Err(e) = client.close() {
             eprintln!("kafkabridge: persistent consumer {:?} leaving its group while idle: {}", self.name, e.message);
         }
-        b.messages.clear();
-        b.bytes = 0;
-        b.paused.clear();
+        b.clear();
         b.left = Some(subscription);
         b.idle_leaves += 1;
         true
@@ -225,33 +273,9 @@ impl PersistentConsumer {
     /// Drops what the buffer holds of partitions revoked since it last looked.
     pub fn forget_revoked(&self, b: &mut Buffer) {
         let revoked = self.client().take_revocations();
-        if revoked.is_empty() {
-            return;
+        if !revoked.is_empty() {
+            b.forget(&revoked);
         }
-        let gone = |t: &[u8], p: i32| revoked.iter().any(|(rt, rp)| *rp == p && rt.as_bytes() == t);
-        let mut bytes = b.bytes;
-        b.messages.retain(|m| {
-            let keep = !gone(m.topic.to_bytes(), m.partition);
-            if !keep {
-                bytes -= size(m);
-            }
-            keep
-        });
-        b.bytes = bytes;
-        b.paused.retain(|(t, p)| !gone(t.as_bytes(), *p));
-    }
-
-    /// Drops the buffered messages of one partition (rewound to an earlier offset).
-    pub fn forget_partition(&self, b: &mut Buffer, topic: &str, partition: i32) {
-        let mut bytes = b.bytes;
-        b.messages.retain(|m| {
-            let keep = !(m.partition == partition && m.topic.to_bytes() == topic.as_bytes());
-            if !keep {
-                bytes -= size(m);
-            }
-            keep
-        });
-        b.bytes = bytes;
     }
 
     /// Pauses the assigned partitions not yet paused.
@@ -275,11 +299,9 @@ impl PersistentConsumer {
             if max_bytes != 0 && !out.is_empty() && bytes + size(next) > max_bytes {
                 break;
             }
-            let m = b.messages.pop_front().expect("the front exists");
-            bytes += size(&m);
-            out.push(m);
+            bytes += size(next);
+            out.extend(b.pop_front());
         }
-        b.bytes -= bytes;
         if !b.paused.is_empty() && !self.is_full(&b) {
             let paused = std::mem::take(&mut b.paused);
             if self.set_paused(&paused, false).is_err() {
@@ -293,8 +315,7 @@ impl PersistentConsumer {
     pub fn put_back(&self, messages: Vec<Message>) {
         let mut b = self.buffer.lock();
         for m in messages.into_iter().rev() {
-            b.bytes += size(&m);
-            b.messages.push_front(m);
+            b.push_front(m);
         }
     }
 

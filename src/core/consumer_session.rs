@@ -240,7 +240,7 @@ impl PersistentSession {
             // Never committed: from where the group starts a partition (auto.offset.reset).
             let to = if c.offset >= 0 { c.offset } else { KB_OFFSET_STORED };
             client.seek(&topic, c.partition, to, timeout)?;
-            self.member.forget_partition(&mut self.member.buffer(), &topic, c.partition);
+            self.member.buffer().forget(&[(topic.clone(), c.partition)]);
             redelivered += (next - c.offset.max(first)).max(0) as u64;
         }
         Ok(redelivered)

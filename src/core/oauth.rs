@@ -32,14 +32,19 @@ const FAILURE_PREFIX: &str = "Failed to acquire SASL OAUTHBEARER token: ";
 pub struct TokenRefresh {
     /// `sasl.oauthbearer.config`, handed to the host with each refresh event.
     config: String,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
     /// When the next refresh event is due; None once raised, until the host answers.
-    due: Mutex<Option<Instant>>,
+    due: Option<Instant>,
     /// The reason of the last failure reported since a token was set (librdkafka raises an error
     /// for a failure only when its reason differs).
-    last_failure: Mutex<Option<String>>,
+    last_failure: Option<String>,
     /// The error text of a failure already given to the host, until librdkafka's copy of it
     /// arrives (and is dropped).
-    echo: Mutex<Option<String>>,
+    echo: Option<String>,
 }
 
 impl TokenRefresh {
@@ -52,20 +57,16 @@ impl TokenRefresh {
         let mechanism = k.get("sasl.mechanisms").or_else(|| k.get("sasl.mechanism"));
         let builtin = k.get("sasl.oauthbearer.method").is_some_and(|m| m.eq_ignore_ascii_case("oidc"))
             || k.get("enable.sasl.oauthbearer.unsecure.jwt").is_some_and(|v| v == "true");
-        (mechanism.is_some_and(|m| m == "OAUTHBEARER") && !builtin).then(|| TokenRefresh {
-            config: k.get("sasl.oauthbearer.config").cloned().unwrap_or_default(),
-            due: Mutex::new(None),
-            last_failure: Mutex::new(None),
-            echo: Mutex::new(None),
-        })
+        (mechanism.is_some_and(|m| m == "OAUTHBEARER") && !builtin)
+            .then(|| TokenRefresh { config: k.get("sasl.oauthbearer.config").cloned().unwrap_or_default(), state: Mutex::default() })
     }
 
     /// True once when a refresh is due: raise `event()` then.
     pub fn take_due(&self) -> bool {
-        let mut due = self.due.lock();
-        let now_due = due.is_some_and(|at| at <= Instant::now());
+        let mut st = self.state.lock();
+        let now_due = st.due.is_some_and(|at| at <= Instant::now());
         if now_due {
-            *due = None;
+            st.due = None;
         }
         now_due
     }
@@ -77,10 +78,10 @@ impl TokenRefresh {
     /// True once for librdkafka's error event of a failure `set_token_failure` already gave the
     /// host: drop it.
     pub fn is_echo(&self, code: i32, text: &str) -> bool {
-        let mut echo = self.echo.lock();
-        let is_echo = code == RDKafkaRespErr::RD_KAFKA_RESP_ERR__AUTHENTICATION as i32 && echo.as_deref() == Some(text);
+        let mut st = self.state.lock();
+        let is_echo = code == RDKafkaRespErr::RD_KAFKA_RESP_ERR__AUTHENTICATION as i32 && st.echo.as_deref() == Some(text);
         if is_echo {
-            *echo = None;
+            st.echo = None;
         }
         is_echo
     }
@@ -107,10 +108,11 @@ pub fn set_token<C: ClientContext>(
     let refs: Vec<&std::ffi::CStr> = ext.iter().map(|e| e.as_c_str()).collect();
     librdkafka::oauthbearer_set_token(client, &token, lifetime_ms, &principal, &refs).map_err(|(code, text)| KbError::rd(code, text))?;
     if let Some(r) = refresh {
-        *r.last_failure.lock() = None;
         let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
         let left = Duration::from_millis(lifetime_ms.saturating_sub(now_ms).max(0) as u64);
-        *r.due.lock() = Some(Instant::now() + left.mul_f64(0.8));
+        let mut st = r.state.lock();
+        st.last_failure = None;
+        st.due = Some(Instant::now() + left.mul_f64(0.8));
     }
     Ok(())
 }
@@ -122,20 +124,25 @@ pub fn set_token_failure<C: ClientContext>(client: &Client<C>, refresh: Option<&
     let c_reason = c_arg(reason, "reason")?;
     let text = format!("{FAILURE_PREFIX}{reason}");
     // Marked before librdkafka is told: its copy can reach a poll thread before this returns.
-    let raised = refresh.filter(|r| r.last_failure.lock().as_deref() != Some(reason));
-    if let Some(r) = raised {
-        *r.echo.lock() = Some(text.clone());
-    }
+    let raised = refresh.filter(|r| {
+        let mut st = r.state.lock();
+        let changed = st.last_failure.as_deref() != Some(reason);
+        if changed {
+            st.echo = Some(text.clone());
+        }
+        changed
+    });
     let err = librdkafka::oauthbearer_set_token_failure(client, &c_reason);
     if err != RDKafkaRespErr::RD_KAFKA_RESP_ERR_NO_ERROR {
         if let Some(r) = raised {
-            *r.echo.lock() = None;
+            r.state.lock().echo = None;
         }
         return Err(KbError::rd(err, "the client is not configured for SASL/OAUTHBEARER (sasl.mechanism=OAUTHBEARER)"));
     }
     if let Some(r) = refresh {
-        *r.due.lock() = Some(Instant::now() + RETRY_AFTER_FAILURE);
-        *r.last_failure.lock() = Some(reason.to_string());
+        let mut st = r.state.lock();
+        st.due = Some(Instant::now() + RETRY_AFTER_FAILURE);
+        st.last_failure = Some(reason.to_string());
     }
     Ok(raised.map(|_| text))
 }
