@@ -352,6 +352,25 @@ typedef struct {
    * rejoined for the next one).
    */
   uint64_t idle_leaves;
+  /**
+   * The process that created the consumer (the member): always the caller's own, as a
+   * member made before `fork()` is never used in the child.
+   */
+  uint32_t creator_pid;
+  /**
+   * The group generation the consumer is in (its member epoch with `group.protocol=consumer`),
+   * -1 before it joined: the group's rebalances so far, counted by the broker.
+   */
+  int32_t group_generation;
+  /**
+   * Partitions assigned to the consumer now.
+   */
+  uint64_t assigned_partitions;
+  /**
+   * Rebalances the consumer (the member, across idle leaves) took part in: assignments
+   * received.
+   */
+  uint64_t rebalances;
 } kb_consumer_info;
 
 /**
@@ -1108,7 +1127,8 @@ kb_err kb_consumer_close(kb_consumer *c);
 
 /**
  * Fills `*out` with facts about the handle (see `kb_consumer_info`); a private consumer reports
- * zeros but for `age_ms`. Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
+ * zeros but for `age_ms`, `creator_pid` and its group's figures. Errors: KB_ERR_NULL_ARGUMENT,
+ * KB_ERR_INVALID_HANDLE.
  */
 kb_err kb_consumer_get_info(kb_consumer *c, kb_consumer_info *out);
 

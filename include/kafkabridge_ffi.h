@@ -76,6 +76,10 @@ typedef struct {
   uint64_t paused_partitions;
   uint64_t redelivered;
   uint64_t idle_leaves;
+  uint32_t creator_pid;
+  int32_t group_generation;
+  uint64_t assigned_partitions;
+  uint64_t rebalances;
 } kb_consumer_info;
 typedef struct {
   kb_event_type kind;

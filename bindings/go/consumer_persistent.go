@@ -24,6 +24,10 @@ type ConsumerInfo struct {
 	PausedPartitions uint64 // paused because the buffer is full
 	Redelivered      uint64 // handed to sessions that ended without committing them
 	IdleLeaves       uint64 // left the group while idle (rejoined for a later session)
+	CreatorPID       int    // the process that created the consumer (never a fork parent)
+	GroupGeneration  int32  // the group's generation (its rebalances so far), -1 before joining
+	Assigned         uint64 // partitions assigned now
+	Rebalances       uint64 // rebalances the consumer (the member) took part in
 }
 
 // Info reports whether a persistent session reused its member, and what the member holds.
@@ -45,5 +49,9 @@ func (c *Consumer) Info() (ConsumerInfo, error) {
 		PausedPartitions: uint64(i.paused_partitions),
 		Redelivered:      uint64(i.redelivered),
 		IdleLeaves:       uint64(i.idle_leaves),
+		CreatorPID:       int(i.creator_pid),
+		GroupGeneration:  int32(i.group_generation),
+		Assigned:         uint64(i.assigned_partitions),
+		Rebalances:       uint64(i.rebalances),
 	}, nil
 }

@@ -74,6 +74,11 @@ static void the_next_session_continues_after_the_last_committed_message(void) {
     CHECK_EQ_INT(i.reused, 1);
     CHECK_EQ_INT(i.sessions_served, 1);
     CHECK_EQ_INT(i.redelivered, 5);
+    /* The member stayed in its group: the same single assignment, no rebalance since. */
+    CHECK_EQ_INT(i.creator_pid, getpid());
+    CHECK_EQ_INT(i.assigned_partitions, 1);
+    CHECK_EQ_INT(i.rebalances, 1);
+    CHECK(i.group_generation >= 1);
     CHECK_EQ_INT(kbt_consume(c, m, 25, 30000), 25);
     for (int k = 0; k < 25; k++) CHECK_EQ_INT(m[k].offset, 5 + k);
     CHECK_OK(commit_after(c, topic, &m[24]));
@@ -249,6 +254,7 @@ static void a_fork_child_never_touches_the_parents_member(void) {
         if (!conf || kb_consumer_new(conf, &fresh) != 0) kbt_child_exit(11);
         kb_consumer_info i;
         if (kb_consumer_get_info(fresh, &i) != 0 || i.reused != 0) kbt_child_exit(12);
+        if (i.creator_pid != (uint32_t)getpid()) kbt_child_exit(13);
         kbt_child_exit(0);
     }
     int status = 0;

@@ -37,6 +37,17 @@ pub struct kb_consumer_info {
     /// Times the member left its group after `bridge.consumer.idle.ms` without a session (and
     /// rejoined for the next one).
     pub idle_leaves: u64,
+    /// The process that created the consumer (the member): always the caller's own, as a
+    /// member made before `fork()` is never used in the child.
+    pub creator_pid: u32,
+    /// The group generation the consumer is in (its member epoch with `group.protocol=consumer`),
+    /// -1 before it joined: the group's rebalances so far, counted by the broker.
+    pub group_generation: i32,
+    /// Partitions assigned to the consumer now.
+    pub assigned_partitions: u64,
+    /// Rebalances the consumer (the member, across idle leaves) took part in: assignments
+    /// received.
+    pub rebalances: u64,
 }
 
 pub(crate) static CONSUMERS: Registry<kb_consumer, ConsumerSession> = Registry::new(0x03, "kb_consumer");
@@ -381,39 +392,45 @@ pub extern "C" fn kb_consumer_close(c: *mut kb_consumer) -> kb_err {
 }
 
 /// Fills `*out` with facts about the handle (see `kb_consumer_info`); a private consumer reports
-/// zeros but for `age_ms`. Errors: KB_ERR_NULL_ARGUMENT, KB_ERR_INVALID_HANDLE.
+/// zeros but for `age_ms`, `creator_pid` and its group's figures. Errors: KB_ERR_NULL_ARGUMENT,
+/// KB_ERR_INVALID_HANDLE.
 #[no_mangle]
 pub extern "C" fn kb_consumer_get_info(c: *mut kb_consumer, out: *mut kb_consumer_info) -> kb_err {
     guard(|| {
         check_not_null!(out);
         let session = CONSUMERS.get(c)?;
-        let info = match session.member() {
-            None => kb_consumer_info {
-                persistent: 0,
-                reused: 0,
-                age_ms: session.age().as_millis() as u64,
-                sessions_served: 0,
-                buffered_messages: 0,
-                buffered_bytes: 0,
-                paused_partitions: 0,
-                redelivered: 0,
-                idle_leaves: 0,
-            },
-            Some(s) => {
-                let b = s.member().buffer();
-                kb_consumer_info {
-                    persistent: 1,
-                    reused: s.reused as i32,
-                    age_ms: s.member().created.elapsed().as_millis() as u64,
-                    sessions_served: b.sessions_served,
-                    buffered_messages: b.len() as u64,
-                    buffered_bytes: b.bytes() as u64,
-                    paused_partitions: b.paused.len() as u64,
-                    redelivered: b.redelivered,
-                    idle_leaves: b.idle_leaves,
-                }
-            }
+        // A persistent session's member, even once the session has ended.
+        let client = match session.member() {
+            Some(s) => s.member().client(),
+            None => session.client()?,
         };
+        let mut info = kb_consumer_info {
+            persistent: 0,
+            reused: 0,
+            age_ms: session.age().as_millis() as u64,
+            sessions_served: 0,
+            buffered_messages: 0,
+            buffered_bytes: 0,
+            paused_partitions: 0,
+            redelivered: 0,
+            idle_leaves: 0,
+            creator_pid: client.creator_pid,
+            group_generation: client.group_generation(),
+            assigned_partitions: client.assignment().map_or(0, |a| a.len() as u64),
+            rebalances: client.rebalances(),
+        };
+        if let Some(s) = session.member() {
+            let b = s.member().buffer();
+            info.persistent = 1;
+            info.reused = s.reused as i32;
+            info.sessions_served = b.sessions_served;
+            info.buffered_messages = b.len() as u64;
+            info.buffered_bytes = b.bytes() as u64;
+            info.paused_partitions = b.paused.len() as u64;
+            info.redelivered = b.redelivered;
+            info.idle_leaves = b.idle_leaves;
+            info.rebalances += b.earlier_rebalances;
+        }
         write_out(out, info);
         Ok(())
     })

@@ -3,7 +3,7 @@
 //! calling into the host.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -43,6 +43,8 @@ pub struct ConsumerEvents {
     /// Every partition revoked since `ConsumerClient::take_revocations` last looked; kept only
     /// for a persistent consumer, whose buffer must forget them.
     revocations: Option<Mutex<Vec<(String, i32)>>>,
+    /// Assignments received (one per rebalance the consumer took part in).
+    assignments: AtomicU64,
 }
 
 impl ClientContext for ConsumerEvents {
@@ -78,6 +80,9 @@ impl ConsumerContext for ConsumerEvents {
                 return;
             }
         };
+        if let Rebalance::Assign(_) = rebalance {
+            self.assignments.fetch_add(1, Ordering::Relaxed);
+        }
         if let Rebalance::Revoke(tpl) = rebalance {
             let parts = tpl.elements().iter().map(|e| (e.topic().to_string(), e.partition())).collect::<Vec<_>>();
             if let Some(r) = &self.revocations {
@@ -110,6 +115,8 @@ pub struct ConsumerClient {
     assign_only: bool,
     closed: AtomicBool,
     pub created: Instant,
+    /// The process that created the consumer (a forked child makes its own).
+    pub creator_pid: u32,
     /// Set when the host supplies the OAUTHBEARER token.
     oauth: Option<Arc<TokenRefresh>>,
 }
@@ -147,6 +154,7 @@ impl ConsumerClient {
                 revoked: Mutex::default(),
                 oauth: oauth.clone(),
                 revocations: track_revocations.then(Mutex::default),
+                assignments: AtomicU64::new(0),
             },
         )
         .map_err(failed("creating the consumer"))?;
@@ -160,6 +168,7 @@ impl ConsumerClient {
             assign_only,
             closed: AtomicBool::new(false),
             created: Instant::now(),
+            creator_pid: std::process::id(),
             oauth,
         })
     }
@@ -168,6 +177,16 @@ impl ConsumerClient {
     pub fn take_revocations(&self) -> Vec<(String, i32)> {
         let Ok(k) = self.live() else { return Vec::new() };
         k.context().revocations.as_ref().map(|r| std::mem::take(&mut *r.lock())).unwrap_or_default()
+    }
+
+    /// Assignments received so far: the group rebalances this consumer took part in.
+    pub fn rebalances(&self) -> u64 {
+        self.live().map_or(0, |k| k.context().assignments.load(Ordering::Relaxed))
+    }
+
+    /// The generation of the consumer's group (-1 before it joined, or once closed).
+    pub fn group_generation(&self) -> i32 {
+        self.live().map_or(-1, |k| librdkafka::group_generation(k.client()))
     }
 
     /// The librdkafka consumer, unless closed.

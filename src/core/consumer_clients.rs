@@ -82,6 +82,8 @@ pub struct Buffer {
     pub left: Option<Vec<String>>,
     /// Times the member left its group while idle.
     pub idle_leaves: u64,
+    /// Rebalances taken part in by the consumers the member closed when it left while idle.
+    pub earlier_rebalances: u64,
 }
 
 /// Bytes of a message's key and value, what the buffer's byte bound counts.
@@ -260,6 +262,7 @@ impl PersistentConsumer {
         }
         let client = self.client();
         let subscription = client.subscription().map(|s| s.iter().map(|e| e.topic.to_string_lossy().into_owned()).collect()).unwrap_or_default();
+        b.earlier_rebalances += client.rebalances();
         self.doorbell.lock().take();
         if let Err(e) = client.close() {
             eprintln!("kafkabridge: persistent consumer {:?} leaving its group while idle: {}", self.name, e.message);

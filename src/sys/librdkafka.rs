@@ -112,6 +112,22 @@ pub fn cached_watermarks<C: ClientContext>(client: &Client<C>, topic: &str, part
     (err == RDKafkaRespErr::RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0).then_some((low, high))
 }
 
+/// The generation of the group the consumer is in (its member epoch with the consumer group
+/// protocol), from `rd_kafka_consumer_group_metadata`; -1 before it joined one.
+pub fn group_generation<C: ClientContext>(client: &Client<C>) -> i32 {
+    // SAFETY: a live client; the metadata it returns (NULL without a group) is ours, read once
+    // and destroyed once.
+    unsafe {
+        let md = rd::rd_kafka_consumer_group_metadata(client.native_ptr());
+        if md.is_null() {
+            return -1;
+        }
+        let generation = rd::rd_kafka_consumer_group_metadata_generation_id(md);
+        rd::rd_kafka_consumer_group_metadata_destroy(md);
+        generation
+    }
+}
+
 /// What a synchronous commit heard back.
 pub enum CommitAnswer {
     /// The coordinator answered (or librdkafka refused at once) with this code.

@@ -74,7 +74,8 @@ final class Consumer extends Client
         $i = $this->ffi->new('kb_consumer_info');
         Library::check($this->ffi->kb_consumer_get_info($this->handle('info'), \FFI::addr($i)), 'kb_consumer_get_info');
         $facts = [];
-        foreach (['persistent', 'reused', 'age_ms', 'sessions_served', 'buffered_messages', 'buffered_bytes', 'paused_partitions', 'redelivered', 'idle_leaves'] as $field) {
+        foreach (['persistent', 'reused', 'age_ms', 'sessions_served', 'buffered_messages', 'buffered_bytes', 'paused_partitions', 'redelivered', 'idle_leaves',
+            'creator_pid', 'group_generation', 'assigned_partitions', 'rebalances'] as $field) {
             $facts[$field] = (int) $i->$field;
         }
 

@@ -74,4 +74,28 @@ final class ConsumerInfo
     {
         return (int) $this->facts['idle_leaves'];
     }
+
+    /** The process that created the consumer (never a fork parent: a child makes its own). */
+    public function getCreatorPid(): int
+    {
+        return (int) $this->facts['creator_pid'];
+    }
+
+    /** The group's generation, its rebalances so far as the broker counts them; -1 before joining. */
+    public function getGroupGeneration(): int
+    {
+        return (int) $this->facts['group_generation'];
+    }
+
+    /** Partitions assigned to the consumer now. */
+    public function getAssignedPartitions(): int
+    {
+        return (int) $this->facts['assigned_partitions'];
+    }
+
+    /** Rebalances the consumer (the member, across idle leaves) took part in. */
+    public function getRebalances(): int
+    {
+        return (int) $this->facts['rebalances'];
+    }
 }

@@ -83,6 +83,10 @@ class kb_consumer_info(Structure):
         ("paused_partitions", c_uint64),
         ("redelivered", c_uint64),
         ("idle_leaves", c_uint64),
+        ("creator_pid", c_uint32),
+        ("group_generation", c_int32),
+        ("assigned_partitions", c_uint64),
+        ("rebalances", c_uint64),
     ]
 
 

@@ -63,7 +63,8 @@ class Consumer(_MetadataMixin, _OAuthBearerMixin, _Native):
         _check(_lib.kb_consumer_get_info(self._handle(), byref(i)))
         return ConsumerInfo(bool(i.persistent), bool(i.reused), i.age_ms, i.sessions_served,
                             i.buffered_messages, i.buffered_bytes, i.paused_partitions, i.redelivered,
-                            i.idle_leaves)
+                            i.idle_leaves, i.creator_pid, i.group_generation, i.assigned_partitions,
+                            i.rebalances)
 
     def subscribe(self, topics: Union[str, Sequence[str]]) -> None:
         if isinstance(topics, str):

@@ -81,6 +81,10 @@ class ConsumerInfo:
     paused_partitions: int  # paused because the buffer is full
     redelivered: int  # handed to sessions that ended without committing them
     idle_leaves: int  # left the group while idle (rejoined for a later session)
+    creator_pid: int  # the process that created the consumer (never a fork parent)
+    group_generation: int  # the group's generation (its rebalances so far), -1 before joining
+    assigned_partitions: int
+    rebalances: int  # rebalances the consumer (the member) took part in
 
 
 @dataclass
