@@ -10,6 +10,13 @@
 #     (www/produce_async.php, no poll, no flush, linger.ms=1000), then a graceful stop (SIGQUIT).
 #     Each worker answers its last request with its messages still lingering in librdkafka.
 #     kafkabridge's exit flush in every recycled or stopped worker must deliver all 1000.
+#   Scenarios 3 and 4 (persistent consumers): 10000 messages produced, then read by requests of
+#     "poll up to 10, commit" (www/consume.php) on the persistent consumer "fpm-consume", in
+#     rounds until every message was read: first with a static pool (pm.max_requests=0), then
+#     with workers recycled every FPM_CONSUME_MAX_REQUESTS requests. Every message is read at
+#     least once and each duplicate is explained by a failed commit; consumer clients created =
+#     worker processes; group rebalances (the group generation) stay near worker starts; broker
+#     connections stay flat.
 #
 # PHP runs with the setup bindings/php/README.md recommends: ffi.enable=preload,
 # ffi.preload=target/release/kafkabridge_preload.h and opcache.preload=bindings/php/preload.php
@@ -19,7 +26,8 @@
 # Usage: KAFKA_BROKERS=127.0.0.1:39092 bash bindings/php/tests/fpm/run.sh
 # Knobs: FPM_TEST_REQUESTS (1000), FPM_TEST_WORKERS (4), FPM_TEST_CONCURRENCY (8),
 #        FPM_TEST_MAX_REQUESTS (25) and FPM_TEST_LINGER_MS (1000) for scenario 2,
-#        FPM_TEST_KEEP=1 keeps the temp dir.
+#        FPM_CONSUME_MESSAGES (10000), FPM_CONSUME_PARTITIONS (8), FPM_CONSUME_MAX_REQUESTS (20)
+#        for scenario 4, FPM_TEST_SCENARIOS ("1 2 3 4"), FPM_TEST_KEEP=1 keeps the temp dir.
 # Last line: "fpm: N passed, N failed"; the exit status is non-zero on any failure.
 set -euo pipefail
 
@@ -37,6 +45,12 @@ CONCURRENCY="${FPM_TEST_CONCURRENCY:-8}"
 MAX_REQUESTS="${FPM_TEST_MAX_REQUESTS:-25}"
 LINGER_MS="${FPM_TEST_LINGER_MS:-1000}"
 PARTITIONS=3
+CONSUME_MESSAGES="${FPM_CONSUME_MESSAGES:-10000}"
+CONSUME_PARTITIONS="${FPM_CONSUME_PARTITIONS:-8}"
+CONSUME_MAX_REQUESTS="${FPM_CONSUME_MAX_REQUESTS:-20}"
+# Requests per round, and the most a consuming scenario may send (each reads at most 10).
+CONSUME_ROUND=250
+CONSUME_REQUEST_CAP=$((CONSUME_MESSAGES / 2 + 2000))
 FPM_BIN=/usr/sbin/php-fpm8.2
 started=$SECONDS
 
@@ -228,8 +242,46 @@ scenario_recycle() {
     run_analysis async "$dir" "$REQUESTS" "$master" "$MAX_REQUESTS" || show_log "$dir"
 }
 
-scenario_sync
-scenario_recycle
+# scenario_consume <label> <dir> <max_requests>: see the header.
+scenario_consume() {
+    local label=$1 dir="$tmp/$2" max_requests=$3 topic master cluster_brokers fired=0 have=0 t0
+    topic="$(topic_name consume)"
+    log "$label (persistent consumers): $CONSUME_MESSAGES messages in $CONSUME_PARTITIONS partitions, $WORKERS workers, pm.max_requests=$max_requests, topic $topic"
+    if ! cluster_brokers="$("${php_cli[@]}" "$here/cli/topic.php" create "$topic" "$CONSUME_PARTITIONS")"; then
+        not_ok "$label: create topic $topic"; return
+    fi
+    topics+=("$topic")
+    if ! "${php_cli[@]}" "$here/cli/produce.php" "$topic" "$CONSUME_PARTITIONS" "$CONSUME_MESSAGES" >"$dir.produced" 2>&1; then
+        not_ok "$label: produce $CONSUME_MESSAGES messages: $(cat "$dir.produced")"; return
+    fi
+    if ! start_fpm "$dir" "$max_requests"; then not_ok "$label: php-fpm started"; return; fi
+    master=$fpm_pid
+    mkdir -p "$dir/resp"
+    t0=$SECONDS
+    while ((have < CONSUME_MESSAGES && fired < CONSUME_REQUEST_CAP)); do
+        fire "$here/www/consume.php" "$dir/php-fpm.sock" "$dir/resp" "$topic" $((fired + 1)) $((fired + CONSUME_ROUND))
+        fired=$((fired + CONSUME_ROUND))
+        # Connections are compared per worker from the end of the first round on (static pool only).
+        ((fired > CONSUME_ROUND || max_requests != 0)) || sample_conns "$dir/conns-first"
+        have="$("${php_cli[@]}" "$here/cli/analyze.php" progress "$dir" "$fired")"
+    done
+    ((max_requests != 0)) || sample_conns "$dir/conns-end"
+    log "$label: $fired requests in $((SECONDS - t0)) s read $have distinct messages; stopping php-fpm with SIGQUIT"
+    t0=$SECONDS
+    if stop_fpm; then ok "$label: php-fpm stopped gracefully on SIGQUIT ($((SECONDS - t0)) s, members left their group)"
+    else not_ok "$label: php-fpm stopped gracefully on SIGQUIT (had to be killed)"; fi
+    run_analysis consume "$dir" "$fired" "$master" "$label" "$CONSUME_MESSAGES" "$cluster_brokers" || show_log "$dir"
+}
+
+for s in ${FPM_TEST_SCENARIOS:-1 2 3 4}; do
+    case $s in
+        1) scenario_sync ;;
+        2) scenario_recycle ;;
+        3) scenario_consume "scenario 3" s3 0 ;;
+        4) scenario_consume "scenario 4" s4 "$CONSUME_MAX_REQUESTS" ;;
+        *) not_ok "unknown scenario $s in FPM_TEST_SCENARIOS" ;;
+    esac
+done
 log "total runtime $((SECONDS - started)) s"
 summarized=1
 echo "fpm: $passed passed, $failed failed"

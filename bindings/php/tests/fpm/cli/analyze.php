@@ -5,6 +5,8 @@
 //   php analyze.php sync  <dir> <requests> <master> "<workers after 100>" "<workers at end>" <pool size>
 //                         <cluster brokers> <threads in the master>
 //   php analyze.php async <dir> <requests> <master> <max_requests>
+//   php analyze.php consume <dir> <requests> <master> <label> <messages> <cluster brokers>
+//   php analyze.php progress <dir> <requests>   (prints the distinct payloads read so far)
 // Prints "  ok   ..." / "  FAIL ..." lines, figures, and last "totals <passed> <failed>".
 declare(strict_types=1);
 
@@ -107,17 +109,103 @@ function conns(string $file): array {
     return $c;
 }
 
+/**
+ * The consuming scenarios: every message read at least once, each duplicate explained by a
+ * failed commit, one member per worker, group rebalances bounded by worker starts.
+ */
+function consume_checks(array $resps, array $pids, int $master, string $label, int $messages, string $dir, int $brokers): void {
+    $ok = array_filter($resps, fn($r) => $r['ok']);
+    $reads = [];          // payload => deliveries
+    $uncommitted = [];    // payload => deliveries in a response whose commit failed
+    $place = [];          // payload => the partition/offsets it was read at
+    $failedCommits = 0;
+    foreach ($ok as $r) {
+        if ($r['commit_err'] !== 0) $failedCommits++;
+        foreach ($r['messages'] as $m) {
+            [$p, $o, $payload] = explode('/', $m, 3);
+            $reads[$payload] = ($reads[$payload] ?? 0) + 1;
+            $place[$payload]["$p/$o"] = true;
+            if ($r['commit_err'] !== 0) $uncommitted[$payload] = ($uncommitted[$payload] ?? 0) + 1;
+        }
+    }
+    $expected = array_map('strval', range(1, $messages));
+    $missing = array_values(array_diff($expected, array_map('strval', array_keys($reads))));
+    $extra = array_values(array_diff(array_map('strval', array_keys($reads)), $expected));
+    $dups = array_filter($reads, fn($k) => $k > 1);
+    $unexplained = array_keys(array_filter($dups, fn($k, $payload) => ($uncommitted[$payload] ?? 0) < $k - 1, ARRAY_FILTER_USE_BOTH));
+    $moved = array_keys(array_filter($place, fn($at) => count($at) > 1));
+    $empty = count(array_filter($ok, fn($r) => $r['messages'] === []));
+    figure(sprintf('%s: requests %d (%d handed no message), messages read %d, distinct %d of %d, lost %d, '
+        . 'read twice or more %d (extra reads %d), commits failed %d', $label, count($resps), $empty,
+        array_sum($reads), count($reads), $messages, count($missing), count($dups),
+        array_sum($dups) - count($dups), $failedCommits));
+    check($missing === [] && $extra === [], "$label: every message consumed at least once (0 lost)",
+        count($missing) . ' missing: ' . sample($missing, 20) . '; unexpected: ' . sample($extra));
+    check($unexplained === [], "$label: every duplicate is explained by the documented rule (handed to a "
+        . "session whose commit failed, so handed out again)", count($unexplained) . ' unexplained: ' . sample($unexplained, 10));
+    check($moved === [], "$label: a payload is always read at the one partition/offset it was produced to", sample($moved));
+
+    // One member per worker: created by its first request (reused=0, no session before), reused after.
+    $bad = [];
+    foreach ($pids as $pid => $rs) {
+        usort($rs, fn($a, $b) => $a['sessions_served'] <=> $b['sessions_served']);
+        if (array_column($rs, 'sessions_served') !== range(0, count($rs) - 1)) $bad[] = "pid $pid: sessions_served " . sample(array_column($rs, 'sessions_served'), 8);
+        if (array_column($rs, 'reused') !== array_merge([0], array_fill(0, count($rs) - 1, 1))) $bad[] = "pid $pid: reused flags";
+        if (array_unique(array_column($rs, 'creator_pid')) !== [$pid]) $bad[] = "pid $pid: creator_pid " . implode('/', array_unique(array_column($rs, 'creator_pid')));
+    }
+    $created = count(array_filter($ok, fn($r) => $r['reused'] === 0));
+    figure(sprintf('%s: worker processes %d, consumer clients created %d, sessions %d; requests per worker min %d max %d',
+        $label, count($pids), $created, count($ok), min(array_map('count', $pids) ?: [0]), max(array_map('count', $pids) ?: [0])));
+    check($bad === [] && $created === count($pids), "$label: consumer clients created = worker processes "
+        . '(each made by its worker\'s first request, reused by every later one)', sample($bad, 6));
+    check(!isset($pids[$master]), "$label: the FPM master ($master) never served a request");
+
+    // Group rebalances as the broker counts them: the group generation. Each worker start joins
+    // (one rebalance) and each recycled worker leaves at exit (one more).
+    $generation = max(array_merge([0], array_column($ok, 'generation')));
+    $starts = count($pids);
+    $seen = array_map(fn($rs) => max(array_column($rs, 'rebalances')), $pids);
+    $redelivered = array_map(fn($rs) => max(array_column($rs, 'redelivered')), $pids);
+    figure(sprintf('%s: group rebalances (generation) %d for %d worker starts and %d requests; rebalances seen per '
+        . 'member max %d; handed out again after a failed commit %d', $label, $generation, $starts, count($resps),
+        max($seen ?: [0]), array_sum($redelivered)));
+    check($generation >= 1 && $generation <= 2 * $starts + 1,
+        "$label: group rebalances stay near worker starts (<= 2 x $starts + 1), not requests", "generation $generation");
+
+    if (is_file("$dir/conns-first")) {
+        $first = conns("$dir/conns-first");
+        $end = conns("$dir/conns-end");
+        $workers = array_keys($pids);
+        $per = fn(array $c) => array_map(fn($w) => $c[$w] ?? 0, $workers);
+        // A consumer keeps one connection to each broker it fetches from plus one to its group
+        // coordinator (on the single-node broker: 2). None may be added per request.
+        $grew = array_filter($workers, fn($w) => isset($first[$w]) && ($end[$w] ?? 0) > $first[$w]);
+        figure(sprintf('%s: broker connections from the workers after the first round %d (per worker %s), at the end '
+            . '%d (per worker %s); master %d', $label, array_sum($per($first)), implode('/', $per($first)),
+            array_sum($per($end)), implode('/', $per($end)), $end[$master] ?? 0));
+        check($grew === [] && max($per($end) ?: [0]) <= 2 * $brokers && min($per($end) ?: [0]) >= 1,
+            "$label: broker connections flat (per worker end <= first round, <= 2 x $brokers, kept across requests)",
+            'grew for ' . implode(' ', $grew));
+    }
+}
+
 $mode = $argv[1];
 $dir = $argv[2];
 $requests = (int)$argv[3];
+if ($mode === 'progress') {
+    $seen = [];
+    foreach (responses($dir, $requests) as $r) foreach ($r['messages'] ?? [] as $m) $seen[explode('/', $m, 3)[2]] = true;
+    echo count($seen), "\n";
+    exit(0);
+}
 $master = (int)$argv[4];
 $resps = responses($dir, $requests);
 $bad = array_filter($resps, fn($r) => !$r['ok']);
-$label = $mode === 'sync' ? 'scenario 1' : 'scenario 2';
+$label = ['sync' => 'scenario 1', 'async' => 'scenario 2', 'consume' => $argv[5] ?? ''][$mode];
 check($bad === [], "$label: all $requests requests succeeded", count($bad) . ' failed, e.g. '
     . json_encode(array_slice($bad, 0, 3, true)));
 $pids = by_pid($resps);
-[$counts, $at] = consumed($dir);
+[$counts, $at] = $mode === 'consume' ? [[], []] : consumed($dir);
 
 if ($mode === 'sync') {
     $workers100 = array_map('intval', preg_split('/\s+/', trim($argv[5]), -1, PREG_SPLIT_NO_EMPTY));
@@ -178,6 +266,8 @@ if ($mode === 'sync') {
     figure("$label: threads in the FPM master after the run: $threads (librdkafka would add several per client)");
     check($threads === 1, "$label: the FPM master is single-threaded (loading the library started nothing there)");
     check(($c100[$master] ?? 0) === 0 && ($cEnd[$master] ?? 0) === 0, "$label: the FPM master holds no broker connection");
+} elseif ($mode === 'consume') {
+    consume_checks($resps, $pids, $master, $label, (int)$argv[6], $dir, (int)$argv[7]);
 } else {
     $maxRequests = (int)$argv[5];
     payload_checks($counts, $requests, $label);
