@@ -221,33 +221,45 @@ impl PersistentConsumer {
         }
     }
 
-    /// Takes what the consumer queue holds into the buffer (serving rebalances on the way), and
-    /// pauses the assignment once the buffer is full: full, it still polls (paused partitions
-    /// give nothing) to serve the group. False if a session attached meanwhile.
+    /// Takes what the consumer queue holds into the buffer (serving rebalances on the way).
+    /// False if a session attached meanwhile.
     fn drain(&self) -> bool {
         let _polling = self.polling.lock();
         loop {
-            let room = {
-                let b = self.buffer.lock();
-                if b.attached {
-                    return false;
-                }
-                self.settings.bridge.consumer_buffer_messages.saturating_sub(b.len())
-            };
-            let fetched = self.client().poll_batch(Duration::ZERO, room.max(1)).unwrap_or_default();
-            let mut b = self.buffer.lock();
-            self.forget_revoked(&mut b);
-            let got = !fetched.is_empty();
-            for m in fetched {
-                b.push_back(m);
+            if self.buffer.lock().attached {
+                return false;
             }
-            if self.is_full(&b) {
-                self.pause_assignment(&mut b);
-            }
-            if !got {
+            if !self.fetch_ready() {
                 return true;
             }
         }
+    }
+
+    /// For a session about to be handed buffered messages: one poll without waiting, so that a
+    /// member whose sessions read only from its buffer still serves its group at once
+    /// (rebalances, `max.poll.interval.ms`), and a revoked partition is forgotten before any of
+    /// it is handed out.
+    pub fn serve(&self) {
+        let _polling = self.polling.lock();
+        self.fetch_ready();
+    }
+
+    /// One poll without waiting: what is ready goes to the buffer, and the assignment is paused
+    /// once the buffer is full (full, it still polls: paused partitions give nothing, and the
+    /// group is served). True if it fetched anything. The caller holds `polling`.
+    fn fetch_ready(&self) -> bool {
+        let room = self.settings.bridge.consumer_buffer_messages.saturating_sub(self.buffer.lock().len());
+        let fetched = self.client().poll_batch(Duration::ZERO, room.max(1)).unwrap_or_default();
+        let mut b = self.buffer.lock();
+        self.forget_revoked(&mut b);
+        let got = !fetched.is_empty();
+        for m in fetched {
+            b.push_back(m);
+        }
+        if self.is_full(&b) {
+            self.pause_assignment(&mut b);
+        }
+        got
     }
 
     /// Leaves the group after `bridge.consumer.idle.ms` without a session: the consumer

@@ -101,6 +101,7 @@ impl ConsumerSession {
             ConsumerSession::Private(c) => c.poll(timeout),
             ConsumerSession::Persistent(s) => {
                 self.client()?;
+                s.member.serve();
                 let m = match s.member.take_buffered(1, 0).pop() {
                     Some(m) => Some(m),
                     None => s.member.polling(|| s.member.client().poll(timeout))?,
@@ -116,6 +117,7 @@ impl ConsumerSession {
             ConsumerSession::Private(c) => c.poll_batch(timeout, max),
             ConsumerSession::Persistent(s) => {
                 self.client()?;
+                s.member.serve();
                 let mut batch = s.member.take_buffered(max, 0);
                 if batch.is_empty() {
                     batch = s.member.polling(|| s.member.client().poll_batch(timeout, max))?;
@@ -131,6 +133,7 @@ impl ConsumerSession {
             ConsumerSession::Private(c) => c.poll_packed(timeout, min, max, max_bytes),
             ConsumerSession::Persistent(s) => {
                 self.client()?;
+                s.member.serve();
                 let mut batch = s.member.take_buffered(max, max_bytes);
                 if batch.is_empty() {
                     batch = s.member.polling(|| s.member.client().poll_batch_min(timeout, min, max))?;
