@@ -66,6 +66,9 @@ class Report:
         self.fpm = medians(runs, "fpm", ("protocol", "variant"),
                            ("rps", "p50_ms", "p99_ms", "new_connections_per_1000", "rss_mib",
                             "pss_mib", "requests", "messages_in_topic"))
+        self.fpm_consume = medians(runs, "fpm-consume", ("protocol", "variant"),
+                                   ("rps", "p50_ms", "p99_ms", "new_connections_per_1000", "rss_mib",
+                                    "pss_mib", "requests", "messages_read"))
         self.targets: List[List[str]] = []
 
     def rate(self, op: str, impl: str, mode: str, size: int) -> Optional[float]:
@@ -214,6 +217,26 @@ class Report:
         return ("## The PHP-FPM request (nginx + php-fpm, 4 workers, wrk; one message per request)\n\n"
                 + text + "\n\n" + "\n".join(f"- {r}" for r in ratios))
 
+    def fpm_consume_section(self) -> str:
+        rows = []
+        for (proto, variant), m in sorted(self.fpm_consume.items()):
+            rows.append([proto, variant, f"{m['rps']:,.0f}", f"{m['p50_ms']:.2f}", f"{m['p99_ms']:.2f}",
+                         f"{m['messages_read'] / m['requests']:.1f}", f"{m['new_connections_per_1000']:.1f}",
+                         f"{m['rss_mib']:.1f}"])
+        text = table(["protocol", "variant", "req/s", "p50 ms", "p99 ms", "messages / request",
+                      "new broker conns / 1000 req", "RSS MiB / worker"], rows)
+        ratios = []
+        for proto in ("plaintext", "sasl_ssl"):
+            new, pers = self.fpm_consume.get((proto, "new-consumer")), self.fpm_consume.get((proto, "persistent-consume"))
+            if new and pers:
+                ratios.append(f"{proto}: persistent member {pers['rps'] / new['rps']:.1f}x the requests/s "
+                              f"of a new consumer per request")
+        return ("## The consuming PHP-FPM request (\"give me up to 10 messages, then commit\"; 4 workers, wrk)\n\n"
+                "Messages per request counts what the group committed during the run. Each request "
+                "commits synchronously: the broker's group coordinator answers an offset commit after "
+                "`group.coordinator.append.linger.ms` (5 ms by default), which bounds a worker's rate.\n\n"
+                + text + "\n\n" + "\n".join(f"- {r}" for r in ratios))
+
     def profile_section(self) -> str:
         """perf's view of one crossing run per language: the share of each binary, then the
         hottest symbols."""
@@ -281,6 +304,8 @@ class Report:
             parts.append(self.throughput_section("consume", "Consumer throughput (pre-filled topic, read to the end)"))
         if self.fpm:
             parts.append(self.fpm_section())
+        if self.fpm_consume:
+            parts.append(self.fpm_consume_section())
         if self.rdk_runs or d.get("rdkafka_extension"):
             parts.append(self.rdkafka_section())
         if self.sync:

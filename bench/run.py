@@ -29,6 +29,12 @@ CROSSING_MESSAGES = int(os.environ.get("BENCH_CROSSING_MESSAGES", "200000"))
 SECTIONS = os.environ.get("BENCH_ONLY",
                           "produce,consume,sync,crossing,fpm,rdkafka,rdkafka-fpm,profile").split(",")
 SIZES = [100, 1024]
+# bench/fpm/run.sh's runs, per op: a client per request against a persistent one.
+FPM_VARIANTS = {
+    "fpm": ",".join(f"{p}/{v}" for p in ("plaintext", "sasl_ssl")
+                    for v in ("new-client-sync", "persistent-sync", "persistent-async")),
+    "fpm-consume": ",".join(f"{p}/{v}" for p in ("plaintext", "sasl_ssl") for v in ("new-consumer", "persistent-consume")),
+}
 RUN_TIMEOUT = 600  # seconds; one run that hangs fails instead of stalling the whole benchmark
 
 BROKERS = os.environ.get("KAFKA_BROKERS", "")
@@ -161,19 +167,23 @@ class Bench:
                 self.measure(impl, "crossing", mode, 100, CROSSING_MESSAGES, "bench-crossing", rep)
 
     def fpm(self) -> None:
+        """bench/fpm/run.sh: the producing request (op fpm), then the consuming one (op
+        fpm-consume), each a run of its own so that each stays within RUN_TIMEOUT."""
         cmd = ["bash", str(ROOT / "bench/fpm/run.sh")]
         for rep in range(1, REPS + 1):
-            try:
-                rows = run_json(cmd)
-            except (RuntimeError, subprocess.TimeoutExpired) as e:
-                log(f"FAILED php-fpm rep {rep}: {e}")
-                self.failures.append({"impl": "php-fpm", "op": "fpm", "rep": rep,
-                                      "command": shlex.join(cmd), "error": str(e)})
-                continue
-            for row in rows:
-                row.update(rep=rep, command=shlex.join(cmd))
-                self.runs.append(row)
-                log(f"fpm {row['protocol']:9} {row['variant']:18} rep {rep}: " + summary(row))
+            for op, variants in FPM_VARIANTS.items():
+                env = {"BENCH_FPM_VARIANTS": variants}
+                shown = f"BENCH_FPM_VARIANTS={variants} {shlex.join(cmd)}"
+                try:
+                    rows = run_json(cmd, env)
+                except (RuntimeError, subprocess.TimeoutExpired) as e:
+                    log(f"FAILED php-fpm {op} rep {rep}: {e}")
+                    self.failures.append({"impl": "php-fpm", "op": op, "rep": rep, "command": shown, "error": str(e)})
+                    continue
+                for row in rows:
+                    row.update(rep=rep, command=shown)
+                    self.runs.append(row)
+                    log(f"fpm {row['protocol']:9} {row['variant']:18} rep {rep}: " + summary(row))
 
     def rdkafka_impls(self) -> List[str]:
         """The implementations of the php-rdkafka comparison this run can measure."""
@@ -283,7 +293,7 @@ def summary(row: Dict[str, Any]) -> str:
         return f"p50 {row['p50_us']:.0f} us, p99 {row['p99_us']:.0f} us"
     if row["op"] == "crossing":
         return f"{row['ns_per_msg']:.0f} ns/msg"
-    if row["op"] in ("fpm", "rdkafka-fpm"):
+    if row["op"] in ("fpm", "rdkafka-fpm", "fpm-consume"):
         return (f"{row['rps']:.0f} req/s, p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms, "
                 f"{row['new_connections_per_1000']} new conns/1000")
     return f"{row['rate']:.0f} msg/s"

@@ -13,6 +13,12 @@
 #   rdkafka-ext        the php-rdkafka extension (BENCH_RDKAFKA_EXT=/path/to/rdkafka.so)
 #   rdkafka-drop-in    kafkabridge's RdKafka\ drop-in (FFI preload as above)
 #
+# and, consuming (www/consume.php: "give me up to 10 messages, then commit", from a topic filled
+# beforehand with BENCH_FPM_CONSUME_MESSAGES messages in 8 partitions):
+#
+#   new-consumer       a private consumer per request: join the group, read, commit, leave
+#   persistent-consume a session on the worker's persistent group member
+#
 # each over PLAINTEXT (KAFKA_BROKERS) and SASL_SSL with SCRAM-SHA-256 (KAFKA_SASL_SSL_BROKERS,
 # KAFKA_CA_LOCATION; user kb-test). One JSON line per run on stdout, diagnostics on stderr; see
 # README.md for what is measured and how.
@@ -21,7 +27,8 @@
 # Knobs: BENCH_FPM_SECONDS (10), BENCH_FPM_VARIANTS (comma list of protocol/variant, e.g.
 #        plaintext/persistent-sync; default the six KafkaBridge\ runs), BENCH_FPM_KEEP=1 keeps the
 #        temp dir, BENCH_RDKAFKA_EXT (rdkafka.so, for the rdkafka-ext runs), BENCH_RDKAFKA_CONF
-#        (extra "key=value,..." producer settings of www/rdkafka.php, default none).
+#        (extra "key=value,..." producer settings of www/rdkafka.php, default none),
+#        BENCH_FPM_CONSUME_MESSAGES (600000: enough that persistent-consume never runs dry).
 # Exit status: non-zero if any run failed (a failed run prints no JSON line).
 set -euo pipefail
 
@@ -37,6 +44,9 @@ SASL_USER=kb-test
 SASL_PASSWORD=kb-test-secret
 FPM_BIN=/usr/sbin/php-fpm8.2
 ALL_RUNS="plaintext/new-client-sync,plaintext/persistent-sync,plaintext/persistent-async,sasl_ssl/new-client-sync,sasl_ssl/persistent-sync,sasl_ssl/persistent-async"
+ALL_RUNS+=",plaintext/new-consumer,plaintext/persistent-consume,sasl_ssl/new-consumer,sasl_ssl/persistent-consume"
+CONSUME_MESSAGES="${BENCH_FPM_CONSUME_MESSAGES:-600000}"
+CONSUME_PARTITIONS=8
 RUNS="${BENCH_FPM_VARIANTS:-$ALL_RUNS}"
 RDKAFKA_EXT="${BENCH_RDKAFKA_EXT:-}"
 RDKAFKA_CONF="${BENCH_RDKAFKA_CONF:-}"
@@ -46,13 +56,15 @@ die() { log "$*"; exit 1; }
 
 # --- checks -----------------------------------------------------------------------------------
 [[ "$SECS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_FPM_SECONDS must be a positive integer (got '$SECS')"
+[[ "$CONSUME_MESSAGES" =~ ^[1-9][0-9]*$ ]] || die "BENCH_FPM_CONSUME_MESSAGES must be a positive integer (got '$CONSUME_MESSAGES')"
 [ -n "${KAFKA_BROKERS:-}" ] || die "KAFKA_BROKERS is not set (harness/with-broker.sh exports it)"
 IFS=, read -ra runs <<<"$RUNS"
 for r in "${runs[@]}"; do
     case "$r" in
         plaintext/new-client-sync | plaintext/persistent-sync | plaintext/persistent-async) ;;
-        plaintext/rdkafka-ext | plaintext/rdkafka-drop-in) ;;
+        plaintext/rdkafka-ext | plaintext/rdkafka-drop-in | plaintext/new-consumer | plaintext/persistent-consume) ;;
         sasl_ssl/new-client-sync | sasl_ssl/persistent-sync | sasl_ssl/persistent-async | \
+            sasl_ssl/new-consumer | sasl_ssl/persistent-consume | \
             sasl_ssl/rdkafka-ext | sasl_ssl/rdkafka-drop-in)
             [ -n "${KAFKA_SASL_SSL_BROKERS:-}" ] && [ -n "${KAFKA_CA_LOCATION:-}" ] ||
                 die "$r needs KAFKA_SASL_SSL_BROKERS and KAFKA_CA_LOCATION (harness/with-broker.sh exports them)"
@@ -247,19 +259,29 @@ run_one() {
     [[ "$brokers" != *,* ]] || { log "$protocol/$variant: name one broker, got $brokers"; return 1; }
     dir="$tmp/$protocol-$variant"
     mkdir -p "$dir"
-    # A fresh topic per run; the warm-up writes to its own topic so the run's topic holds only
-    # what the measured requests produced.
+    # A fresh topic per run; a producing run's warm-up writes to its own topic so the run's topic
+    # holds only what the measured requests produced. A consuming run reads one filled topic in
+    # one group (a persistent member keeps its group), warm-up included: what the measured
+    # requests read is the growth of the group's committed offsets.
+    local script=produce.php new_client=0 consuming=0
+    [[ "$variant" != rdkafka-* ]] || script=rdkafka.php
+    [[ "$variant" != *consume* ]] || { script=consume.php; consuming=1; }
+    [[ "$variant" != new-client-sync && "$variant" != rdkafka-* && "$variant" != new-consumer ]] || new_client=1
     topic="bench-fpm-$protocol-$variant-$$-$RANDOM"
     warm="$topic-warmup"
-    for t in "$topic" "$warm"; do
-        topics+=("$t")
-        timeout 60 "${topic_cli[@]}" create "$t" 1 || { log "$protocol/$variant: cannot create topic $t"; return 1; }
-    done
+    if ((consuming)); then
+        warm=$topic
+        topics+=("$topic")
+        timeout 60 "${topic_cli[@]}" create "$topic" "$CONSUME_PARTITIONS" &&
+            timeout 300 "${topic_cli[@]}" fill "$topic" "$CONSUME_MESSAGES" ||
+            { log "$protocol/$variant: cannot create and fill topic $topic"; return 1; }
+    else
+        for t in "$topic" "$warm"; do
+            topics+=("$t")
+            timeout 60 "${topic_cli[@]}" create "$t" 1 || { log "$protocol/$variant: cannot create topic $t"; return 1; }
+        done
+    fi
     start_fpm "$dir" "$brokers" "$protocol" "$variant" || return 1
-    # The php-rdkafka runs (a new client per request, like new-client-sync) use their own endpoint.
-    local script=produce.php new_client=0
-    [[ "$variant" != rdkafka-* ]] || script=rdkafka.php
-    [[ "$variant" != new-client-sync && "$variant" != rdkafka-* ]] || new_client=1
     workers="$(ps -o pid= --ppid "$fpm_pid" | xargs)"
     wpids="${workers// /,}"
     # shellcheck disable=SC2086  # one argument per worker
@@ -295,7 +317,11 @@ run_one() {
     # the threads that exist when it starts; a thread that ends meanwhile makes it fail, so it
     # starts once the workers are idle: new-client workers back at their thread count from
     # before the first request (the warm-up's last private clients destroyed), and it is retried.
-    local url="$base/$script?variant=$variant&topic=$topic" a1 a2 p1 p2 perf_cmd=() attempt deadline
+    local url="$base/$script?variant=$variant&topic=$topic" a1 a2 p1 p2 perf_cmd=() attempt deadline read_before=0
+    if ((consuming)); then
+        read_before="$(timeout 60 "${topic_cli[@]}" committed "$topic" "bench-$topic")" ||
+            { log "$protocol/$variant: cannot read the group's committed offsets"; stop_fpm || true; return 1; }
+    fi
     if [ "$conn_method" = perf-tracepoint ]; then
         perf_cmd=(perf stat -x, -o "$dir/perf.txt" -e sock:inet_sock_set_state
             --filter "newstate == 2 && dport == $bport" -p "$wpids" --)
@@ -349,7 +375,18 @@ run_one() {
     ((sockerr == 0)) || { log "$protocol/$variant: $sockerr socket errors (connect/read/write/timeout)"; rc=1; }
     ok2xx=$((requests - non2xx))
     in_topic="$(timeout 60 "${topic_cli[@]}" count "$topic")" || { log "$protocol/$variant: cannot count topic $topic"; return 1; }
-    ((in_topic >= ok2xx)) || { log "$protocol/$variant: LOST MESSAGES: $ok2xx 2xx responses, $in_topic messages in $topic"; rc=1; }
+    local read=0
+    if ((consuming)); then
+        # Every request commits what it read before answering: the group's offsets (read after
+        # php-fpm stopped) grew by what the measured requests read.
+        read="$(timeout 60 "${topic_cli[@]}" committed "$topic" "bench-$topic")" ||
+            { log "$protocol/$variant: cannot read the group's committed offsets"; return 1; }
+        read=$((read - read_before))
+        ((in_topic - read_before - read >= 1000)) ||
+            { log "$protocol/$variant: the topic ran dry ($read of $in_topic read): raise BENCH_FPM_CONSUME_MESSAGES"; rc=1; }
+    else
+        ((in_topic >= ok2xx)) || { log "$protocol/$variant: LOST MESSAGES: $ok2xx 2xx responses, $in_topic messages in $topic"; rc=1; }
+    fi
 
     # Connections: wrk's own (nginx accepts minus our second status request) are subtracted from
     # the machine-wide passive opens; perf's count is the workers' own and needs no correction.
@@ -367,14 +404,15 @@ run_one() {
     # The php-rdkafka runs are rows of their own (impl rdkafka-ext or rdkafka-drop-in, op rdkafka-fpm).
     local impl=php-fpm op=fpm
     [[ "$variant" != rdkafka-* ]] || { impl=$variant; op=rdkafka-fpm; }
+    ((!consuming)) || op=fpm-consume
     printf '{"impl":"%s","op":"%s","protocol":"%s","variant":"%s","seconds":%s,"requests":%s,"rps":%s,' \
         "$impl" "$op" "$protocol" "$variant" "$SECS" "$requests" "$rps"
     printf '"p50_ms":%s,"p75_ms":%s,"p90_ms":%s,"p99_ms":%s,"non_2xx":%s,"socket_errors":%s,' \
         "$p50" "$p75" "$p90" "$p99" "$non2xx" "$sockerr"
     printf '"new_connections":%s,"new_connections_per_1000":%s,"connections_method":"%s","passive_opens_per_1000":%s,' \
         "$conns" "$conns_pk" "$conn_method" "$po_pk"
-    printf '"rss_mib":%s,"pss_mib":%s,"responses_2xx":%s,"messages_in_topic":%s,"workers":%s,"wrk_connections":%s}\n' \
-        "${mem% *}" "${mem#* }" "$ok2xx" "$in_topic" "$WORKERS" "$wrk_conns"
+    printf '"rss_mib":%s,"pss_mib":%s,"responses_2xx":%s,"messages_in_topic":%s,"messages_read":%s,"workers":%s,"wrk_connections":%s}\n' \
+        "${mem% *}" "${mem#* }" "$ok2xx" "$in_topic" "$read" "$WORKERS" "$wrk_conns"
 }
 
 failed=0

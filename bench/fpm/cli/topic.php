@@ -1,16 +1,22 @@
 <?php
-// php topic.php create|delete|count <topic> [partitions]: the benchmark's topic admin over
-// KAFKA_BROKERS (PLAINTEXT). count prints the number of messages the topic holds (the sum of
-// high - low watermarks of its partitions).
+// php topic.php create|delete|count|fill|committed <topic> [partitions|messages|group]: the
+// benchmark's topic admin over KAFKA_BROKERS (PLAINTEXT). count prints the number of messages the
+// topic holds (the sum of high - low watermarks of its partitions); fill <topic> <messages>
+// produces that many 100-byte messages spread over its partitions and fails unless every one was
+// delivered; committed <topic> <group> prints the sum of the group's committed offsets.
 declare(strict_types=1);
 
 require __DIR__ . '/../../../bindings/php/autoload.php';
 
 use KafkaBridge\Admin;
+use KafkaBridge\Consumer;
+use KafkaBridge\DeliveryReport;
+use KafkaBridge\Producer;
+use KafkaBridge\TopicPartition;
 
 [, $op, $topic] = $argv + [null, null, null];
-if (!in_array($op, ['create', 'delete', 'count'], true) || !$topic) {
-    fwrite(STDERR, "usage: topic.php create|delete|count <topic> [partitions]\n");
+if (!in_array($op, ['create', 'delete', 'count', 'fill', 'committed'], true) || !$topic) {
+    fwrite(STDERR, "usage: topic.php create|delete|count|fill|committed <topic> [partitions|messages|group]\n");
     exit(2);
 }
 $admin = new Admin(['bootstrap.servers' => (string)getenv('KAFKA_BROKERS')]);
@@ -30,6 +36,46 @@ if ($op === 'create') {
     }
     fwrite(STDERR, "topic $topic has no leader after 5 s\n");
     exit(1);
+} elseif ($op === 'fill') {
+    $partitions = count($admin->metadata($topic)->getTopic($topic)->getPartitions());
+    $producer = new Producer(['bootstrap.servers' => (string)getenv('KAFKA_BROKERS'), 'linger.ms' => '20']);
+    $total = (int)$argv[3];
+    $delivered = 0;
+    $count = function (int $timeoutMs) use ($producer, &$delivered): void {
+        foreach ($producer->pollEvents($timeoutMs, 100000) as $e) {
+            if (!$e instanceof DeliveryReport) continue;
+            if (!$e->isDelivered()) {
+                fwrite(STDERR, "delivery failed: {$e->getErrorText()}\n");
+                exit(1);
+            }
+            $delivered++;
+        }
+    };
+    $payload = str_repeat('m', 100);
+    for ($i = 0; $i < $total; $i++) {
+        $producer->produce($topic, $payload, null, [], $i % $partitions);
+        if ($i % 50000 === 49999) $count(0); // the reports stay below bridge.event.queue.size
+    }
+    $producer->flush(120000);
+    while ($delivered < $total) {
+        $before = $delivered;
+        $count(1000);
+        if ($delivered === $before) break;
+    }
+    $producer->close();
+    if ($delivered !== $total) {
+        fwrite(STDERR, "filled $delivered of $total messages\n");
+        exit(1);
+    }
+} elseif ($op === 'committed') {
+    $partitions = $admin->metadata($topic)->getTopic($topic)->getPartitions();
+    $reader = new Consumer(['bootstrap.servers' => (string)getenv('KAFKA_BROKERS'), 'group.id' => (string)$argv[3]]);
+    $n = 0;
+    foreach ($reader->committed(array_map(fn($p) => new TopicPartition($topic, $p->getId()), $partitions), 10000) as $tp) {
+        $n += max(0, $tp->getOffset()); // a partition without a commit reports a negative offset
+    }
+    $reader->close();
+    echo $n, "\n";
 } elseif ($op === 'delete') {
     $admin->deleteTopic($topic, 15000);
 } else {
