@@ -6,9 +6,11 @@ namespace RdKafka;
 
 use KafkaBridge\Config;
 use KafkaBridge\Consumer as BridgeConsumer;
+use KafkaBridge\Exception\InvalidStateException;
 use KafkaBridge\Exception\KafkaBridgeException;
 use KafkaBridge\RebalanceEvent;
 use KafkaBridge\TopicPartition as BridgeTopicPartition;
+use RdKafka\Internal\AutoPersistence;
 use RdKafka\Internal\Clock;
 use RdKafka\Internal\Convert;
 use RdKafka\Internal\Dispatcher;
@@ -41,6 +43,13 @@ use RdKafka\Internal\Tokens;
  * and close, so a commit or a rebalance never covers a message the application has not seen.
  * Messages of a paused partition wait in the drop-in until it is resumed; those of a partition
  * taken away are dropped, uncommitted, for its next owner.
+ *
+ * Persistence: with `bridge.persistent.name` in the Conf, or with no change at all under
+ * `KAFKABRIDGE_PERSISTENT=1` (environment) or `kafkabridge.persistent = 1` (php.ini), the object
+ * is a session of a process-wide group member that stays in its group after the object goes
+ * (one per distinct configuration; not with a rebalance callback, see
+ * Internal\AutoPersistence). What the object fetched but did not return is handed out again to
+ * the next session.
  */
 class KafkaConsumer
 {
@@ -109,8 +118,18 @@ class KafkaConsumer
         $this->dispatcher->setRebalanceHandler(static function (KafkaConsumer $consumer, RebalanceEvent $event): void {
             $consumer->onRebalance($event);
         });
+        $callbacks = $conf->callbacks();
+        $auto = isset($callbacks['rebalance']) || isset($callbacks['oauthbearer_token_refresh']) ? $settings : AutoPersistence::apply($settings);
         try {
-            $this->client = new BridgeConsumer(new Config($settings));
+            try {
+                $this->client = new BridgeConsumer(new Config($auto));
+            } catch (InvalidStateException $e) {
+                if ($auto === $settings) {
+                    throw $e;
+                }
+                // The switch's member is held by another handle of this request: a private one.
+                $this->client = new BridgeConsumer(new Config($settings));
+            }
         } catch (KafkaBridgeException $e) {
             throw Errors::convert($e);
         }
@@ -293,6 +312,26 @@ class KafkaConsumer
     public function commitAsync($message_or_offsets = null)
     {
         $this->commitOffsets($message_or_offsets, true, 'commitAsync');
+    }
+
+    /**
+     * kafkabridge's facts about the consumer (persistent, reused, sessions served, buffered,
+     * rebalances, ...), or null once closed. A kafkabridge addition, not part of php-rdkafka's
+     * API: it shows whether `bridge.persistent.name` or `KAFKABRIDGE_PERSISTENT` made this object
+     * a session of a member that stays in its group.
+     *
+     * @return \KafkaBridge\ConsumerInfo|null
+     */
+    public function getBridgeInfo()
+    {
+        if ($this->client === null) {
+            return null;
+        }
+        try {
+            return $this->client->info();
+        } catch (KafkaBridgeException $e) {
+            throw Errors::convert($e);
+        }
     }
 
     /**

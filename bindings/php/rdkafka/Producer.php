@@ -12,6 +12,7 @@ use KafkaBridge\Exception\QueueFullException;
 use KafkaBridge\Exception\TimeoutException;
 use KafkaBridge\Internal\PackedEvents;
 use KafkaBridge\Producer as BridgeProducer;
+use RdKafka\Internal\AutoPersistence;
 use RdKafka\Internal\Clock;
 use RdKafka\Internal\Errors;
 
@@ -27,7 +28,10 @@ use RdKafka\Internal\Errors;
  * Persistence: with `bridge.persistent.name` set in the Conf, the producer attaches to a
  * process-wide kafkabridge client of that name, created by the first request of a PHP-FPM
  * worker and reused by the following ones (no new connections, no metadata round trip, no
- * teardown). Nothing else in the code changes.
+ * teardown). Nothing else in the code changes. `KAFKABRIDGE_PERSISTENT=1` (environment, e.g.
+ * an FPM pool's `env[...]`) or `kafkabridge.persistent = 1` (php.ini) does the same for every
+ * non-transactional producer with no change at all, one client per distinct configuration
+ * (see Internal\AutoPersistence).
  *
  * Destruction: unlike php-rdkafka's, the destructor loses nothing. It frees the kafkabridge
  * handle: a private client is flushed for up to `bridge.close.timeout.ms` (default 5000) and
@@ -351,6 +355,9 @@ class Producer extends \RdKafka
         if ($key !== '' && isset($settings[Config::PERSISTENT_NAME]) && $settings[Config::PERSISTENT_NAME] !== '') {
             // One persistent client per distinct topic configuration.
             $settings[Config::PERSISTENT_NAME] .= '#' . $key;
+        }
+        if (!isset($settings['transactional.id']) && $this->dispatcher->callback('oauthbearer_token_refresh') === null) {
+            $settings = AutoPersistence::apply($settings);
         }
         $config = self::bridgeConfig($settings);
         try {

@@ -58,6 +58,7 @@ if (!defined('KAFKABRIDGE_RDKAFKA_AUTOLOAD')) {
             'rdkafka\\topic' => 'Topic.php',
             'rdkafka\\topicconf' => 'TopicConf.php',
             'rdkafka\\topicpartition' => 'TopicPartition.php',
+            'rdkafka\\internal\\autopersistence' => 'Internal/AutoPersistence.php',
             'rdkafka\\internal\\caller' => 'Internal/Caller.php',
             'rdkafka\\internal\\clock' => 'Internal/Clock.php',
             'rdkafka\\internal\\convert' => 'Internal/Convert.php',
