@@ -14,7 +14,7 @@
 //! themselves. Buffered messages of a revoked partition are dropped uncommitted: the partition's
 //! new owner reads them.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -25,8 +25,9 @@ use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use crate::core::config::Settings;
 use crate::core::consumer::{is_revoked, ConsumerClient};
-use crate::core::error::{KbError, KbResult, KB_ERR_CONFIG_CONFLICT};
+use crate::core::error::{KbError, KbResult};
 use crate::core::message::Message;
+use crate::core::named::{conflict, Named};
 use crate::core::partitions::{to_list, PartitionRef};
 use crate::sys::process::fork_epoch;
 use crate::sys::runtime::ConsumerDoorbell;
@@ -405,42 +406,26 @@ impl PersistentConsumer {
     }
 }
 
-struct Persistent {
-    epoch: u64,
-    members: HashMap<String, Arc<PersistentConsumer>>,
-}
-
-static PERSISTENT: Lazy<Mutex<Persistent>> = Lazy::new(|| Mutex::new(Persistent { epoch: 0, members: HashMap::new() }));
+static PERSISTENT: Lazy<Mutex<Named<PersistentConsumer>>> = Lazy::new(Mutex::default);
 
 /// The persistent consumer of `settings`' name, created on first use; and whether it existed.
 pub fn open(name: &str, settings: Settings) -> KbResult<(Arc<PersistentConsumer>, bool)> {
-    let mut p = PERSISTENT.lock();
-    let epoch = fork_epoch();
-    if p.epoch != epoch {
-        // Forked child: the parent's members have no threads here. Abandon them untouched.
-        for (_, c) in p.members.drain() {
-            crate::sys::process::abandon(c);
-        }
-        p.epoch = epoch;
-    }
-    if let Some(existing) = p.members.get(name) {
+    let mut table = PERSISTENT.lock();
+    let members = table.current();
+    if let Some(existing) = members.get(name) {
         if existing.settings != settings {
-            let keys = existing.settings.differing_keys(&settings);
-            return Err(KbError::new(
-                KB_ERR_CONFIG_CONFLICT,
-                format!("persistent consumer {name:?} already exists with a different configuration; differing keys: {}", keys.join(", ")),
-            ));
+            return Err(conflict("consumer", name, &existing.settings, &settings));
         }
         return Ok((existing.clone(), true));
     }
     let member = PersistentConsumer::create(name.to_string(), settings)?;
-    p.members.insert(name.to_string(), member.clone());
+    members.insert(name.to_string(), member.clone());
     Ok((member, false))
 }
 
 /// Every persistent consumer leaves its group (each within its close timeout) and is dropped.
 pub fn shutdown_persistent() -> KbResult<()> {
-    let members: Vec<_> = PERSISTENT.lock().members.drain().map(|(_, c)| c).collect();
+    let members = PERSISTENT.lock().take_all();
     let mut failed = None;
     for m in members {
         if m.epoch != fork_epoch() {
@@ -457,7 +442,7 @@ pub fn shutdown_persistent() -> KbResult<()> {
 /// `bridge.close.timeout.ms`; what could not leave in time is said on stderr.
 pub fn leave_all_at_exit() {
     let epoch = fork_epoch();
-    let members: Vec<_> = PERSISTENT.lock().members.drain().map(|(_, m)| m).collect();
+    let members = PERSISTENT.lock().take_all();
     for m in members {
         if m.epoch != epoch {
             crate::sys::process::abandon(m);

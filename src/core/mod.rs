@@ -12,6 +12,7 @@ pub mod consumer_session;
 pub mod error;
 pub mod events;
 pub mod message;
+pub mod named;
 pub mod oauth;
 pub mod packed;
 pub mod packed_events;

@@ -19,8 +19,9 @@ use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, Prod
 use rdkafka::types::RDKafkaRespErr;
 
 use crate::core::config::Settings;
-use crate::core::error::{KbError, KbResult, KB_ERR_CONFIG_CONFLICT};
+use crate::core::error::{KbError, KbResult};
 use crate::core::events::{kb_event_type, Event, EventQueue};
+use crate::core::named::{conflict, Named};
 use crate::core::oauth::TokenRefresh;
 use crate::core::partitions::KB_OFFSET_INVALID;
 use crate::core::text::{cstr, TopicName};
@@ -413,12 +414,7 @@ fn nudge_producer_id(producer: Arc<BaseProducer<ReportRouter>>) {
 /// Every client created in this process, for the exit flush.
 static LIVE: Lazy<Mutex<Vec<Weak<ProducerClient>>>> = Lazy::new(|| Mutex::new(Vec::new()));
 
-struct Persistent {
-    epoch: u64,
-    clients: HashMap<String, Arc<ProducerClient>>,
-}
-
-static PERSISTENT: Lazy<Mutex<Persistent>> = Lazy::new(|| Mutex::new(Persistent { epoch: 0, clients: HashMap::new() }));
+static PERSISTENT: Lazy<Mutex<Named<ProducerClient>>> = Lazy::new(Mutex::default);
 
 /// A private client, or the persistent client of `settings`' name (created on first use).
 /// Returns the client and whether it already existed.
@@ -426,39 +422,28 @@ pub fn open(settings: Settings) -> KbResult<(Arc<ProducerClient>, bool)> {
     let Some(name) = settings.bridge.persistent_name.clone() else {
         return Ok((ProducerClient::create(None, settings)?, false));
     };
-    let mut p = PERSISTENT.lock();
-    let epoch = fork_epoch();
-    if p.epoch != epoch {
-        // Forked child: the parent's clients have no threads here. Abandon them untouched.
-        for (_, c) in p.clients.drain() {
-            crate::sys::process::abandon(c);
-        }
-        p.epoch = epoch;
-    }
+    let mut table = PERSISTENT.lock();
+    let clients = table.current();
     // A client that hit a fatal error (for example a fenced transactional producer) can never
     // produce again: the next session gets a new one; sessions still on the old one keep it.
-    if p.clients.get(&name).is_some_and(|c| c.producer.client().fatal_error().is_some()) {
-        p.clients.remove(&name);
+    if clients.get(&name).is_some_and(|c| c.producer.client().fatal_error().is_some()) {
+        clients.remove(&name);
     }
-    if let Some(existing) = p.clients.get(&name) {
+    if let Some(existing) = clients.get(&name) {
         if existing.settings != settings {
-            let keys = existing.settings.differing_keys(&settings);
-            return Err(KbError::new(
-                KB_ERR_CONFIG_CONFLICT,
-                format!("persistent producer {name:?} already exists with a different configuration; differing keys: {}", keys.join(", ")),
-            ));
+            return Err(conflict("producer", &name, &existing.settings, &settings));
         }
         return Ok((existing.clone(), true));
     }
     let client = ProducerClient::create(Some(name.clone()), settings)?;
-    p.clients.insert(name, client.clone());
+    clients.insert(name, client.clone());
     Ok((client, false))
 }
 
 /// Drops every persistent client (flushing each within its close timeout). Sessions still open
 /// keep their client alive until they are freed.
 pub fn shutdown_persistent() -> KbResult<()> {
-    let clients: Vec<_> = PERSISTENT.lock().clients.drain().map(|(_, c)| c).collect();
+    let clients = PERSISTENT.lock().take_all();
     let mut failed = None;
     for c in clients {
         if c.epoch != fork_epoch() {
