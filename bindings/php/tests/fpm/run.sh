@@ -17,6 +17,11 @@
 #     least once and each duplicate is explained by a failed commit; consumer clients created =
 #     worker processes; group rebalances (the group generation) stay near worker starts; broker
 #     connections stay flat.
+#   Scenario 5 (persistence with no code change): an unmodified php-rdkafka script
+#     (www/rdkafka_seed.php, the drop-in loaded by auto_prepend_file) on a pool without the
+#     switch (100 requests: a client per request, idle workers hold no broker connection), then on
+#     one with env[KAFKABRIDGE_PERSISTENT] = 1 (FPM_TEST_REQUESTS requests): every message
+#     delivered once, every idle worker keeps its connection, connections flat.
 #
 # PHP runs with the setup bindings/php/README.md recommends: ffi.enable=preload,
 # ffi.preload=target/release/kafkabridge_preload.h and opcache.preload=bindings/php/preload.php
@@ -128,14 +133,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# start_fpm <dir> <max_requests>: renders the templates into <dir>, starts php-fpm in the
-# foreground (as a child of this script) and waits, bounded, until a worker answers /ping.
+# start_fpm <dir> <max_requests>: renders the templates into <dir> (adding the pool lines in
+# POOL_EXTRA, if set), starts php-fpm in the foreground (as a child of this script) and waits,
+# bounded, until a worker answers /ping.
 start_fpm() {
     local dir=$1 max_requests=$2 run_as_root=() deadline
     mkdir -p "$dir"
     sed -e "s|@PRELOAD@|$preload|g; s|@HERE@|$here|g; s|@USER@|$(id -un)|g" "$here/conf/php.ini.in" >"$dir/php.ini"
     sed -e "s|@TMP@|$dir|g; s|@WORKERS@|$WORKERS|g; s|@MAX_REQUESTS@|$max_requests|g" \
         -e "s|@BROKERS@|$KAFKA_BROKERS|g; s|@LINGER_MS@|$LINGER_MS|g" "$here/conf/php-fpm.conf.in" >"$dir/php-fpm.conf"
+    # Lines for the pool (the last section of the file), if the scenario gives any.
+    [ -z "${POOL_EXTRA:-}" ] || printf '%s\n' "$POOL_EXTRA" >>"$dir/php-fpm.conf"
     [ "$(id -u)" != 0 ] || run_as_root=(-R)
     "$FPM_BIN" -F -y "$dir/php-fpm.conf" -c "$dir/php.ini" "${run_as_root[@]}" >"$dir/php-fpm.out" 2>&1 &
     fpm_pid=$!
@@ -168,7 +176,7 @@ fire() {
 # sample_conns <file>: established TCP connections to the broker ports, as "pid count" lines,
 # for every process that owns one.
 sample_conns() {
-    ss -Htnp state established "$ss_filter" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort | uniq -c |
+    ss -Htnp state established "$ss_filter" | { grep -o 'pid=[0-9]*' || true; } | cut -d= -f2 | sort | uniq -c |
         awk '{print $2, $1}' >"$1"
 }
 
@@ -273,12 +281,48 @@ scenario_consume() {
     run_analysis consume "$dir" "$fired" "$master" "$label" "$CONSUME_MESSAGES" "$cluster_brokers" || show_log "$dir"
 }
 
-for s in ${FPM_TEST_SCENARIOS:-1 2 3 4}; do
+# scenario_no_code_change: the same unmodified php-rdkafka script (www/rdkafka_seed.php) on a
+# pool without and then with `env[KAFKABRIDGE_PERSISTENT] = 1`.
+scenario_no_code_change() {
+    local label="scenario 5" topic master control=100 workers switch t0 rate_off rate_on prepend
+    topic="$(topic_name seed)"
+    prepend="php_admin_value[auto_prepend_file] = $root/bindings/php/rdkafka/autoload.php"
+    log "$label (no code change): an unmodified php-rdkafka script, $control requests without the switch, then $REQUESTS with env[KAFKABRIDGE_PERSISTENT] = 1, topic $topic"
+    if ! "${php_cli[@]}" "$here/cli/topic.php" create "$topic" "$PARTITIONS" >/dev/null; then
+        not_ok "$label: create topic $topic"; return
+    fi
+    topics+=("$topic")
+    for switch in off on; do
+        local dir="$tmp/s5-$switch" n=$control first=1
+        [ "$switch" = off ] || { n=$REQUESTS; first=$((control + 1)); }
+        POOL_EXTRA="$prepend"
+        [ "$switch" = off ] || POOL_EXTRA+=$'\nenv[KAFKABRIDGE_PERSISTENT] = 1'
+        if ! start_fpm "$dir" 0; then not_ok "$label: php-fpm started (switch $switch)"; POOL_EXTRA=""; return; fi
+        POOL_EXTRA=""
+        master=$fpm_pid
+        mkdir -p "$dir/resp"
+        t0=$(date +%s%N)
+        fire "$here/www/rdkafka_seed.php" "$dir/php-fpm.sock" "$dir/resp" "$topic" "$first" $((first + 100 - 1))
+        sample_conns "$dir/conns-100"
+        ((n <= 100)) || fire "$here/www/rdkafka_seed.php" "$dir/php-fpm.sock" "$dir/resp" "$topic" $((first + 100)) $((first + n - 1))
+        echo $(( n * 1000000000 / ($(date +%s%N) - t0 + 1) )) >"$dir/rate"
+        sample_conns "$dir/conns-end"
+        workers="$(ps -o pid= --ppid "$master" | xargs)"
+        echo "$workers" >"$dir/workers"
+        if ! stop_fpm; then not_ok "$label: php-fpm stopped gracefully on SIGQUIT (switch $switch)"; fi
+    done
+    "${php_cli[@]}" "$here/cli/consume.php" "$topic" "$PARTITIONS" 60 >"$tmp/s5-on/consumed" 2>"$tmp/s5-on/consume.err" ||
+        cat "$tmp/s5-on/consume.err"
+    run_analysis seed "$tmp/s5" "$control" "$REQUESTS" || { show_log "$tmp/s5-off"; show_log "$tmp/s5-on"; }
+}
+
+for s in ${FPM_TEST_SCENARIOS:-1 2 3 4 5}; do
     case $s in
         1) scenario_sync ;;
         2) scenario_recycle ;;
         3) scenario_consume "scenario 3" s3 0 ;;
         4) scenario_consume "scenario 4" s4 "$CONSUME_MAX_REQUESTS" ;;
+        5) scenario_no_code_change ;;
         *) not_ok "unknown scenario $s in FPM_TEST_SCENARIOS" ;;
     esac
 done

@@ -7,6 +7,7 @@
 //   php analyze.php async <dir> <requests> <master> <max_requests>
 //   php analyze.php consume <dir> <requests> <master> <label> <messages> <cluster brokers>
 //   php analyze.php progress <dir> <requests>   (prints the distinct payloads read so far)
+//   php analyze.php seed <dir prefix> <requests without the switch> <requests with it>
 // Prints "  ok   ..." / "  FAIL ..." lines, figures, and last "totals <passed> <failed>".
 declare(strict_types=1);
 
@@ -24,9 +25,9 @@ function sample(array $xs, int $max = 5): string {
 }
 
 /** @return array<int, array> request number => decoded JSON body, or ['ok' => false, 'raw' => ...] */
-function responses(string $dir, int $requests): array {
+function responses(string $dir, int $requests, int $from = 1): array {
     $out = [];
-    for ($n = 1; $n <= $requests; $n++) {
+    for ($n = $from; $n < $from + $requests; $n++) {
         $raw = @file_get_contents("$dir/resp/$n");
         $err = trim((string)@file_get_contents("$dir/resp/$n.err"));
         $parts = $raw === false ? [] : explode("\r\n\r\n", $raw, 2);
@@ -189,9 +190,50 @@ function consume_checks(array $resps, array $pids, int $master, string $label, i
     }
 }
 
+/**
+ * Scenario 5: the unmodified php-rdkafka script, <prefix>-off (no switch) then <prefix>-on
+ * (env[KAFKABRIDGE_PERSISTENT] = 1), with their requests numbered on from the first pool's.
+ */
+function seed_checks(string $prefix, int $off, int $on): void {
+    $label = 'scenario 5';
+    foreach (['off' => [1, $off], 'on' => [$off + 1, $on]] as $switch => [$from, $n]) {
+        $dir = "$prefix-$switch";
+        $resps = responses($dir, $n, $from);
+        $bad = array_filter($resps, fn($r) => !$r['ok'] || ($r['errors'] ?? []) !== []);
+        check($bad === [], "$label, switch $switch: all $n requests saw their delivery callback report success",
+            count($bad) . ' failed, e.g. ' . json_encode(array_slice($bad, 0, 3, true)));
+        $workers = array_map('intval', preg_split('/\s+/', trim((string)file_get_contents("$dir/workers")), -1, PREG_SPLIT_NO_EMPTY));
+        $c100 = conns("$dir/conns-100");
+        $cEnd = conns("$dir/conns-end");
+        $per = fn(array $c) => array_map(fn($w) => $c[$w] ?? 0, $workers);
+        $pids = array_unique(array_column(array_filter($resps, fn($r) => $r['ok']), 'pid'));
+        figure(sprintf('%s, switch %s: %d req/s; worker pids serving %d; broker connections of the idle workers after '
+            . '100 requests %s, at the end %s', $label, $switch, (int)file_get_contents("$dir/rate"), count($pids),
+            implode('/', $per($c100)), implode('/', $per($cEnd))));
+        if ($switch === 'off') {
+            check(array_sum($per($cEnd)) === 0, "$label, switch off: idle workers hold no broker connection (a client per request, torn down)");
+        } else {
+            $grew = array_filter($workers, fn($w) => ($cEnd[$w] ?? 0) > ($c100[$w] ?? 0) && ($c100[$w] ?? 0) > 0);
+            check(min($per($cEnd) ?: [0]) >= 1 && $grew === [], "$label, switch on: every idle worker keeps its broker "
+                . 'connections after its requests and they do not grow with requests (persistent clients, no code change)',
+                'grew for ' . implode(' ', $grew));
+        }
+        $signals = log_lines($dir, '/exited on signal|PHP (Fatal|Warning|Notice)|kafkabridge:/');
+        check($signals === [], "$label, switch $switch: FPM log has no worker killed by a signal, PHP error or kafkabridge report",
+            count($signals) . ' lines: ' . sample(array_values($signals), 5));
+    }
+    [$counts] = consumed("$prefix-on");
+    payload_checks($counts, $off + $on, $label);
+}
+
 $mode = $argv[1];
 $dir = $argv[2];
 $requests = (int)$argv[3];
+if ($mode === 'seed') {
+    seed_checks($dir, $requests, (int)$argv[4]);
+    echo "totals $passed $failed\n";
+    exit(0);
+}
 if ($mode === 'progress') {
     $seen = [];
     foreach (responses($dir, $requests) as $r) foreach ($r['messages'] ?? [] as $m) $seen[explode('/', $m, 3)[2]] = true;
