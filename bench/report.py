@@ -15,6 +15,8 @@ SIZE_NAMES = {100: "100 B", 1024: "1 KiB"}
 # The php-rdkafka comparison (run.py's rdkafka and rdkafka-fpm sections): its rows have tables of
 # their own and stay out of the others.
 RDKAFKA_IMPLS = ("rdkafka-ext", "rdkafka-drop-in")
+# The drop-in pool with KAFKABRIDGE_PERSISTENT=1: the same code, persistent with no change.
+AUTO_IMPL = "rdkafka-drop-in-auto"
 RDKAFKA_SCENARIOS = [
     ("produce", "produce: `Producer`, `dr_msg_cb`, `produce()`, `poll(0)` every 1,000, `flush()`"),
     ("consume", "consume: `KafkaConsumer::consume(1000)` to EOF"),
@@ -53,8 +55,8 @@ def table(head: List[str], rows: List[List[str]]) -> str:
 class Report:
     def __init__(self, data: Dict[str, Any]) -> None:
         self.data = data
-        runs = [r for r in data["runs"] if r["impl"] not in RDKAFKA_IMPLS]
-        self.rdk_runs = [r for r in data["runs"] if r["impl"] in RDKAFKA_IMPLS]
+        runs = [r for r in data["runs"] if r["impl"] not in RDKAFKA_IMPLS + (AUTO_IMPL,)]
+        self.rdk_runs = [r for r in data["runs"] if r["impl"] in RDKAFKA_IMPLS + (AUTO_IMPL,)]
         self.rdk = {op: medians(self.rdk_runs, op, ("impl", "size"), ("rate",)) for op, _ in RDKAFKA_SCENARIOS}
         self.rdk_fpm = medians(self.rdk_runs, "rdkafka-fpm", ("impl", "protocol"),
                                ("rps", "p50_ms", "p99_ms", "new_connections_per_1000", "rss_mib",
@@ -150,7 +152,8 @@ class Report:
             parts.append(table(["scenario", "size", "extension", "drop-in", "drop-in / extension"], rows))
         if self.rdk_fpm:
             fpm_rows = []
-            for (impl, proto), m in sorted(self.rdk_fpm.items(), key=lambda kv: (kv[0][1], RDKAFKA_IMPLS.index(kv[0][0]))):
+            order = RDKAFKA_IMPLS + (AUTO_IMPL,)
+            for (impl, proto), m in sorted(self.rdk_fpm.items(), key=lambda kv: (kv[0][1], order.index(kv[0][0]))):
                 fpm_rows.append([proto, impl, f"{m['rps']:,.0f}", f"{m['p50_ms']:.2f}", f"{m['p99_ms']:.2f}",
                                  f"{m['new_connections_per_1000']:.1f}", f"{m['rss_mib']:.1f}", f"{m['pss_mib']:.1f}",
                                  f"{m['messages_in_topic']:,.0f} / {m['requests']:,.0f}"])
@@ -159,6 +162,12 @@ class Report:
                          table(["protocol", "implementation", "req/s", "p50 ms", "p99 ms",
                                 "new broker conns / 1000 req", "RSS MiB / worker", "PSS MiB / worker",
                                 "in topic / requests"], fpm_rows))
+            for proto in ("plaintext", "sasl_ssl"):
+                plain, auto = self.rdk_fpm.get(("rdkafka-drop-in", proto)), self.rdk_fpm.get((AUTO_IMPL, proto))
+                if plain and auto:
+                    parts.append(f"- {proto}: `{AUTO_IMPL}` (the same code with `env[KAFKABRIDGE_PERSISTENT] = 1` "
+                                 f"in the pool) serves {auto['rps'] / plain['rps']:.1f}x the requests/s of the drop-in "
+                                 "with a client per request")
         notes = []
         # error_cb calls the script counted: the same code should see the same callbacks.
         calls: Dict[Tuple[str, str], Dict[int, List[int]]] = defaultdict(lambda: defaultdict(list))

@@ -238,7 +238,9 @@ class Bench:
         """bench/fpm/run.sh with the same php-rdkafka endpoint on an extension pool and a drop-in
         pool, a new client per request, alternating."""
         impls = self.rdkafka_impls()
-        variants = ",".join(f"{proto}/{impl}" for proto in ("plaintext", "sasl_ssl") for impl in impls)
+        # The drop-in also with KAFKABRIDGE_PERSISTENT=1: the same code, persistent.
+        pools = impls + (["rdkafka-drop-in-auto"] if "rdkafka-drop-in" in impls else [])
+        variants = ",".join(f"{proto}/{impl}" for proto in ("plaintext", "sasl_ssl") for impl in pools)
         env = {"BENCH_FPM_VARIANTS": variants}
         if "rdkafka-ext" in impls:
             env["BENCH_RDKAFKA_EXT"] = self.rdkafka_ext["path"]

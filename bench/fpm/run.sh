@@ -12,6 +12,8 @@
 #
 #   rdkafka-ext        the php-rdkafka extension (BENCH_RDKAFKA_EXT=/path/to/rdkafka.so)
 #   rdkafka-drop-in    kafkabridge's RdKafka\ drop-in (FFI preload as above)
+#   rdkafka-drop-in-auto  the same with env[KAFKABRIDGE_PERSISTENT] = 1: the unchanged code's
+#                      producer is a session of the worker's persistent client
 #
 # and, consuming (www/consume.php: "give me up to 10 messages, then commit", from a topic filled
 # beforehand with BENCH_FPM_CONSUME_MESSAGES messages in 8 partitions):
@@ -62,15 +64,16 @@ IFS=, read -ra runs <<<"$RUNS"
 for r in "${runs[@]}"; do
     case "$r" in
         plaintext/new-client-sync | plaintext/persistent-sync | plaintext/persistent-async) ;;
-        plaintext/rdkafka-ext | plaintext/rdkafka-drop-in | plaintext/new-consumer | plaintext/persistent-consume) ;;
+        plaintext/rdkafka-ext | plaintext/rdkafka-drop-in | plaintext/rdkafka-drop-in-auto) ;;
+        plaintext/new-consumer | plaintext/persistent-consume) ;;
         sasl_ssl/new-client-sync | sasl_ssl/persistent-sync | sasl_ssl/persistent-async | \
-            sasl_ssl/new-consumer | sasl_ssl/persistent-consume | \
+            sasl_ssl/new-consumer | sasl_ssl/persistent-consume | sasl_ssl/rdkafka-drop-in-auto | \
             sasl_ssl/rdkafka-ext | sasl_ssl/rdkafka-drop-in)
             [ -n "${KAFKA_SASL_SSL_BROKERS:-}" ] && [ -n "${KAFKA_CA_LOCATION:-}" ] ||
                 die "$r needs KAFKA_SASL_SSL_BROKERS and KAFKA_CA_LOCATION (harness/with-broker.sh exports them)"
             [ -r "$KAFKA_CA_LOCATION" ] || die "KAFKA_CA_LOCATION=$KAFKA_CA_LOCATION is not readable"
             ;;
-        *) die "unknown run '$r' in BENCH_FPM_VARIANTS (known: $ALL_RUNS, and plaintext/ or sasl_ssl/ rdkafka-ext, rdkafka-drop-in)" ;;
+        *) die "unknown run '$r' in BENCH_FPM_VARIANTS (known: $ALL_RUNS, and plaintext/ or sasl_ssl/ rdkafka-ext, rdkafka-drop-in, rdkafka-drop-in-auto)" ;;
     esac
     if [ "${r#*/}" = rdkafka-ext ] && ! [ -r "$RDKAFKA_EXT" ]; then
         die "$r needs BENCH_RDKAFKA_EXT=/path/to/rdkafka.so (harness/php-rdkafka/build.sh prints it)"
@@ -170,11 +173,13 @@ log "nginx on $base (pid $nginx_pid); $WORKERS php-fpm workers; wrk -t$WRK_THREA
 # foreground (a child of this script) and waits, bounded, until its socket and workers exist.
 # The rdkafka-ext pool gets the php-rdkafka extension's php.ini, every other pool kafkabridge's.
 start_fpm() {
-    local dir=$1 brokers=$2 protocol=$3 variant=$4 root_flag=() deadline conf_sed
+    local dir=$1 brokers=$2 protocol=$3 variant=$4 root_flag=() deadline conf_sed persistent_sed
     mkdir -p "$dir"
     # php-fpm refuses an empty env[] value: without BENCH_RDKAFKA_CONF its line goes.
     conf_sed="s|@RDKAFKA_CONF@|$RDKAFKA_CONF|g"
     [ -n "$RDKAFKA_CONF" ] || conf_sed='/@RDKAFKA_CONF@/d'
+    persistent_sed='/@PERSISTENT@/d'
+    [ "$variant" != rdkafka-drop-in-auto ] || persistent_sed='s|@PERSISTENT@|1|g'
     if [ "$variant" = rdkafka-ext ]; then
         sed -e "s|@RDKAFKA_EXT@|$RDKAFKA_EXT|g" "$here/conf/php-rdkafka-ext.ini.in" >"$dir/php.ini"
     else
@@ -183,7 +188,7 @@ start_fpm() {
     fi
     sed -e "s|@TMP@|$tmp|g; s|@WORKERS@|$WORKERS|g; s|@BROKERS@|$brokers|g; s|@PROTOCOL@|$protocol|g" \
         -e "s|@CA_LOCATION@|${KAFKA_CA_LOCATION:-}|g; s|@SASL_USER@|$SASL_USER|g; s|@SASL_PASSWORD@|$SASL_PASSWORD|g" \
-        -e "$conf_sed" \
+        -e "$conf_sed" -e "$persistent_sed" \
         "$here/conf/php-fpm.conf.in" >"$dir/php-fpm.conf"
     [ "$(id -u)" != 0 ] || root_flag=(-R)
     rm -f "$tmp/php-fpm.sock" "$tmp/php-fpm.log"
@@ -266,7 +271,7 @@ run_one() {
     local script=produce.php new_client=0 consuming=0
     [[ "$variant" != rdkafka-* ]] || script=rdkafka.php
     [[ "$variant" != *consume* ]] || { script=consume.php; consuming=1; }
-    [[ "$variant" != new-client-sync && "$variant" != rdkafka-* && "$variant" != new-consumer ]] || new_client=1
+    [[ "$variant" != new-client-sync && "$variant" != rdkafka-ext && "$variant" != rdkafka-drop-in && "$variant" != new-consumer ]] || new_client=1
     topic="bench-fpm-$protocol-$variant-$$-$RANDOM"
     warm="$topic-warmup"
     if ((consuming)); then
@@ -302,7 +307,7 @@ run_one() {
         # outlast a short round, which then completes nothing: the clients it opened stay, so
         # the next round goes on from there.
         ((wreq == 0)) && continue
-        [[ "$variant" != persistent-* ]] && break
+        [[ "$variant" != persistent-* && "$variant" != rdkafka-drop-in-auto ]] && break
         # shellcheck disable=SC2086  # one argument per worker
         workers_connected "$bport" $workers && break
         if ((i == WARMUP_ROUNDS)); then

@@ -2,9 +2,10 @@
 // The php-rdkafka endpoint: one 100-byte message per request through the RdKafka\ API, code
 // written for the php-rdkafka extension. GET ?variant=rdkafka-ext|rdkafka-drop-in&topic=...
 //
-// The same file serves both pools: the rdkafka-ext pool loads the extension (php.ini
+// The same file serves every pool: the rdkafka-ext pool loads the extension (php.ini
 // `extension=`), so the drop-in's autoload.php returns at once; the rdkafka-drop-in pool has the
-// kafkabridge FFI preload and no extension. Each request: build a producer (a new client: no
+// kafkabridge FFI preload and no extension; the rdkafka-drop-in-auto pool is that with
+// env[KAFKABRIDGE_PERSISTENT] = 1, which makes the same code's producer persistent. Each request: build a producer (a new client: no
 // bridge.persistent.name), produce one message, flush() until its delivery report came, tear the
 // producer down.
 //
@@ -19,7 +20,7 @@ require __DIR__ . '/../../../bindings/php/rdkafka/autoload.php';
 const PAYLOAD_BYTES = 100;
 const FLUSH_TIMEOUT_MS = 10000;
 
-$impl = extension_loaded('rdkafka') ? 'rdkafka-ext' : 'rdkafka-drop-in';
+$impl = extension_loaded('rdkafka') ? 'rdkafka-ext' : (getenv('KAFKABRIDGE_PERSISTENT') === '1' ? 'rdkafka-drop-in-auto' : 'rdkafka-drop-in');
 $variant = (string)($_GET['variant'] ?? '');
 $topicName = (string)($_GET['topic'] ?? '');
 header('Content-Type: text/plain');
