@@ -11,6 +11,7 @@
 // them. 200 with the number read (0 when none came in time; bench/fpm/run.sh counts the messages
 // from the group's committed offsets), 500 on any exception.
 declare(strict_types=1);
+require __DIR__ . '/broker.php';
 
 use KafkaBridge\Consumer;
 use KafkaBridge\Exception\KafkaBridgeException;
@@ -20,21 +21,11 @@ const WAIT_MS = 5000;
 
 $variant = (string)($_GET['variant'] ?? '');
 $topic = (string)($_GET['topic'] ?? '');
-$config = [
-    'bootstrap.servers' => (string)getenv('BENCH_BROKERS'),
+$config = broker_settings() + [
     'group.id' => "bench-$topic",
     'auto.offset.reset' => 'earliest',
     'enable.auto.commit' => 'false',
 ];
-if (getenv('BENCH_PROTOCOL') === 'sasl_ssl') {
-    $config += [
-        'security.protocol' => 'SASL_SSL',
-        'sasl.mechanism' => 'SCRAM-SHA-256',
-        'sasl.username' => (string)getenv('BENCH_SASL_USER'),
-        'sasl.password' => (string)getenv('BENCH_SASL_PASSWORD'),
-        'ssl.ca.location' => (string)getenv('BENCH_CA_LOCATION'),
-    ];
-}
 header('Content-Type: text/plain');
 try {
     switch ($variant) {

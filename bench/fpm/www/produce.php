@@ -9,6 +9,7 @@
 // 200 only when the variant's promise holds (delivery confirmed, or accepted for async), else
 // 500. The broker settings come from the pool's environment (bench/fpm/run.sh sets them).
 declare(strict_types=1);
+require __DIR__ . '/broker.php';
 
 use KafkaBridge\Exception\KafkaBridgeException;
 use KafkaBridge\Producer;
@@ -19,21 +20,7 @@ const SYNC_TIMEOUT_MS = 10000;
 /** The producer settings of a variant: acks=all; linger.ms=0 when a request waits for delivery. */
 function producer_config(bool $sync): array
 {
-    $config = [
-        'bootstrap.servers' => (string)getenv('BENCH_BROKERS'),
-        'acks' => 'all',
-        'linger.ms' => $sync ? '0' : '5',
-    ];
-    if (getenv('BENCH_PROTOCOL') === 'sasl_ssl') {
-        $config += [
-            'security.protocol' => 'SASL_SSL',
-            'sasl.mechanism' => 'SCRAM-SHA-256',
-            'sasl.username' => (string)getenv('BENCH_SASL_USER'),
-            'sasl.password' => (string)getenv('BENCH_SASL_PASSWORD'),
-            'ssl.ca.location' => (string)getenv('BENCH_CA_LOCATION'),
-        ];
-    }
-    return $config;
+    return broker_settings() + ['acks' => 'all', 'linger.ms' => $sync ? '0' : '5'];
 }
 
 $variant = (string)($_GET['variant'] ?? '');

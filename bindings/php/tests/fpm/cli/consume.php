@@ -3,20 +3,12 @@
 // to its high watermark (manual assignment, no group) and prints one line per message:
 // "<partition> <offset> <payload>" (payloads here are decimal numbers, so printing is safe).
 declare(strict_types=1);
+require __DIR__ . '/ffi.php';
 $ffi = FFI::scope('kafkabridge');
 [, $topic, $partitions] = $argv;
 $partitions = (int)$partitions;
 $deadline = microtime(true) + (float)($argv[3] ?? 60);
-function check(FFI $ffi, string $call, int $err): void {
-    if ($err === 0) return;
-    $buf = $ffi->new('char[1024]');
-    $ffi->kb_last_error($buf, 1024);
-    fwrite(STDERR, "$call: " . $ffi->kb_err_name($err) . " ($err): " . FFI::string($buf) . "\n");
-    exit(1);
-}
-$conf = $ffi->new('kb_config*');
-check($ffi, 'kb_config_new', $ffi->kb_config_new(FFI::addr($conf)));
-check($ffi, 'kb_config_set', $ffi->kb_config_set($conf, 'bootstrap.servers', getenv('KAFKA_BROKERS')));
+$conf = broker_config($ffi);
 $c = $ffi->new('kb_consumer*');
 check($ffi, 'kb_consumer_new', $ffi->kb_consumer_new($conf, FFI::addr($c)));
 $ffi->kb_config_free($conf);

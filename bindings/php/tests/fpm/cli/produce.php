@@ -3,19 +3,11 @@
 // over the partitions (raw FFI API), waits for every delivery report and prints
 // "delivered <n> failed <n>"; exits non-zero unless all were delivered.
 declare(strict_types=1);
+require __DIR__ . '/ffi.php';
 $ffi = FFI::scope('kafkabridge');
 [, $topic, $partitions, $count] = $argv;
 [$partitions, $count] = [(int)$partitions, (int)$count];
-function check(FFI $ffi, string $call, int $err): void {
-    if ($err === 0) return;
-    $buf = $ffi->new('char[1024]');
-    $ffi->kb_last_error($buf, 1024);
-    fwrite(STDERR, "$call: " . $ffi->kb_err_name($err) . " ($err): " . FFI::string($buf) . "\n");
-    exit(1);
-}
-$conf = $ffi->new('kb_config*');
-check($ffi, 'kb_config_new', $ffi->kb_config_new(FFI::addr($conf)));
-check($ffi, 'kb_config_set', $ffi->kb_config_set($conf, 'bootstrap.servers', getenv('KAFKA_BROKERS')));
+$conf = broker_config($ffi);
 $p = $ffi->new('kb_producer*');
 check($ffi, 'kb_producer_new', $ffi->kb_producer_new($conf, FFI::addr($p)));
 $ffi->kb_config_free($conf);

@@ -2,19 +2,11 @@
 // php topic.php create|delete <topic> [partitions]: admin call through the raw FFI API. create
 // prints the number of brokers in the cluster.
 declare(strict_types=1);
+require __DIR__ . '/ffi.php';
 $ffi = FFI::scope('kafkabridge');
 [, $op, $topic] = $argv;
 $partitions = (int)($argv[3] ?? 3);
-function check(FFI $ffi, string $call, int $err): void {
-    if ($err === 0) return;
-    $buf = $ffi->new('char[1024]');
-    $ffi->kb_last_error($buf, 1024);
-    fwrite(STDERR, "$call: " . $ffi->kb_err_name($err) . " ($err): " . FFI::string($buf) . "\n");
-    exit(1);
-}
-$conf = $ffi->new('kb_config*');
-check($ffi, 'kb_config_new', $ffi->kb_config_new(FFI::addr($conf)));
-check($ffi, 'kb_config_set', $ffi->kb_config_set($conf, 'bootstrap.servers', getenv('KAFKA_BROKERS')));
+$conf = broker_config($ffi);
 $admin = $ffi->new('kb_admin*');
 check($ffi, 'kb_admin_new', $ffi->kb_admin_new($conf, FFI::addr($admin)));
 $ffi->kb_config_free($conf);
