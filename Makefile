@@ -8,7 +8,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 LIB_DIR := $(CURDIR)/target/release
 export PKG_CONFIG_PATH := $(LIB_DIR):$(PKG_CONFIG_PATH)
 
-.PHONY: all build build-deps deps pc headers headers-check check check-bindings unit-test c-test valgrind-test crosscheck php-test phpt python-test go-test test bench bench-smoke demo install clean
+.PHONY: all build build-deps deps pc headers headers-check check check-bindings unit-test c-test valgrind-test crosscheck php-test phpt python-test go-test proxy-test test bench bench-smoke demo install clean
 
 all: build
 
@@ -48,8 +48,8 @@ headers-check:
 # warnings as errors, the declared rust-version, the committed headers, Rust unit tests, the
 # C suite that runs on the embedded mock cluster and the bindings' broker-less tests.
 check: build
-	cargo fmt --check
-	cargo clippy --release --all-targets --quiet -- -D warnings
+	cargo fmt --all --check
+	cargo clippy --release --workspace --all-targets --quiet -- -D warnings
 	@bash tools/check-msrv.sh
 	@$(MAKE) --no-print-directory headers-check
 	@python3 tools/module-graph.py
@@ -68,6 +68,7 @@ check-bindings: build
 # freed, mistyped and made-up handles, out-of-range integers, length limits) on the mock cluster.
 unit-test:
 	cargo test --release --lib --test exports_boundary
+	cargo test --release -p kafkabridge-proxy
 
 c-test: build
 	$(MAKE) -C ffi-tests/c run
@@ -92,9 +93,13 @@ python-test: build
 go-test: build
 	bash bindings/go/run-tests.sh
 
+# kafkabridge-proxy driven by redis-py and raw sockets on the real broker (proxy/README.md).
+proxy-test: build
+	bash proxy/run-tests.sh
+
 test: deps
 	@set -o pipefail; { $(MAKE) --no-print-directory check && \
-	    bash harness/with-broker.sh $(MAKE) --no-print-directory c-test valgrind-test crosscheck php-test phpt python-test go-test bench-smoke; } 2>&1 | tee target/test.log
+	    bash harness/with-broker.sh $(MAKE) --no-print-directory c-test valgrind-test crosscheck php-test phpt python-test go-test proxy-test bench-smoke; } 2>&1 | tee target/test.log
 	@bash harness/summarize.sh target/test.log
 
 # The scoreboard (bench/README.md): every measurement against the real broker, then

@@ -10,5 +10,5 @@ if ! rustup run "$msrv" rustc --version >/dev/null 2>&1 &&
     echo "msrv: SKIPPED, rust $msrv is not installable here (rustup toolchain install $msrv failed)"
     exit 0
 fi
-cargo "+$msrv" check --release --lib --locked --quiet --target-dir target/msrv
+cargo "+$msrv" check --release --lib --bins --workspace --locked --quiet --target-dir target/msrv
 echo "msrv: builds with rust $msrv"

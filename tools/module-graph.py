@@ -63,6 +63,18 @@ for f in sorted(src.rglob("*.rs")):
             misplaced.append(f"{rel}:{n}")
 for where in misplaced:
     print(f"unsafe outside boundary/ and sys/: {where}")
+
+# The proxy (proxy/src) is a host of the core's plain Rust API: it names `kafkabridge::core`
+# only, never the C ABI, and has no `unsafe`.
+proxy_breaks = []
+for f in sorted((src.parent / "proxy" / "src").rglob("*.rs")):
+    for n, line in enumerate(f.read_text().splitlines(), 1):
+        code = line.split("//")[0]
+        used = re.findall(r"kafkabridge::([a-z_]+)", code)
+        if any(u != "core" for u in used) or re.search(r"\bunsafe\b", code):
+            proxy_breaks.append(f"{f.relative_to(src.parent)}:{n}: {line.strip()}")
+for b in proxy_breaks:
+    print(f"proxy beyond kafkabridge::core: {b}")
 print(f"{len(cycles)} cycle(s), {len(upward)} upward arrow(s), {len(outside)} module(s) outside the layers, "
-      f"{len(misplaced)} unsafe outside boundary/ and sys/")
-sys.exit(1 if cycles or upward or outside or misplaced else 0)
+      f"{len(misplaced)} unsafe outside boundary/ and sys/, {len(proxy_breaks)} proxy use(s) beyond the core")
+sys.exit(1 if cycles or upward or outside or misplaced or proxy_breaks else 0)

@@ -16,7 +16,7 @@ use crate::core::error::{KbError, KbResult};
 use crate::core::events::{Event, EventQueue};
 use crate::core::oauth;
 use crate::core::packed;
-use crate::core::producer_clients::{self, ProducerClient, Record};
+use crate::core::producer_clients::{self, ProducerClient, Record, ReportWaiter};
 use crate::sys::librdkafka::{self, millis};
 
 /// Purge messages waiting in the local queue.
@@ -118,12 +118,18 @@ impl ProducerSession {
         self.produce_in_order(records, accepted)
     }
 
+    /// Enqueues one message whose report goes to `waiter` (on the client's poll thread) instead
+    /// of this session's events; returns its id.
+    pub fn produce_to(&self, rec: &Record<'_>, waiter: Box<dyn ReportWaiter>) -> KbResult<u64> {
+        self.client.produce(self.session, rec, Some(waiter))
+    }
+
     /// Produces one message and waits up to `timeout` for its own report, without sitting out
     /// `linger.ms`. With no report in time the message stays queued and its report comes
     /// through `events()`.
     pub fn produce_sync(&self, rec: &Record<'_>, timeout: Duration) -> KbResult<Delivery> {
         let (tx, rx) = bounded(1);
-        let id = self.client.produce(self.session, rec, Some(tx))?;
+        let id = self.client.produce(self.session, rec, Some(Box::new(tx)))?;
         let report = self.wait_for_report(&rx, timeout).ok_or_else(|| {
             KbError::rd(
                 RDKafkaRespErr::RD_KAFKA_RESP_ERR__TIMED_OUT,

@@ -65,8 +65,8 @@ pub struct ReportRouter {
     persistent: bool,
     /// Attached sessions by slot (`ReportTag`).
     sessions: RwLock<HashMap<u64, Arc<EventQueue>>>,
-    /// Synchronous callers waiting for one message's report, by message id.
-    waiters: Mutex<HashMap<u64, Sender<Event>>>,
+    /// Callers waiting for one message's report, by message id.
+    waiters: Mutex<HashMap<u64, Box<dyn ReportWaiter>>>,
     /// Logs and errors that arrived while no session was attached (librdkafka's warnings at client
     /// creation, errors between requests): handed to the next session, the oldest dropped past
     /// PENDING_LIMIT.
@@ -171,9 +171,9 @@ impl ProducerContext for ReportRouter {
         };
         let waiter = if tag.waited() { self.waiters.lock().remove(&tag.message_id()) } else { None };
         let ev = match waiter {
-            Some(w) => match w.send(ev) {
+            Some(w) => match w.deliver(ev) {
                 Ok(()) => return,
-                Err(back) => back.0, // the synchronous caller gave up: report through its session
+                Err(back) => back, // the caller gave up: report through its session
             },
             None => ev,
         };
@@ -206,6 +206,19 @@ impl ReportRouter {
                 ev.text.as_deref().map(|t| t.to_string_lossy()).unwrap_or_default()
             );
         }
+    }
+}
+
+/// Who waits for one message's report (a synchronous produce, the proxy's XADD): handed the
+/// report on the client's poll thread, so it must only pass it on. Gives the report back when the
+/// waiter is gone; it then goes to the message's session.
+pub trait ReportWaiter: Send {
+    fn deliver(self: Box<Self>, report: Event) -> Result<(), Event>;
+}
+
+impl ReportWaiter for Sender<Event> {
+    fn deliver(self: Box<Self>, report: Event) -> Result<(), Event> {
+        self.send(report).map_err(|back| back.0)
     }
 }
 
@@ -325,7 +338,7 @@ impl ProducerClient {
 
     /// Enqueues one message and returns its id; the report goes to `session` (a slot `attach`
     /// returned) or to `waiter`.
-    pub fn produce(&self, session: u64, rec: &Record<'_>, waiter: Option<Sender<Event>>) -> KbResult<u64> {
+    pub fn produce(&self, session: u64, rec: &Record<'_>, waiter: Option<Box<dyn ReportWaiter>>) -> KbResult<u64> {
         crate::core::topic::check_topic(rec.topic)?;
         if rec.partition < -1 {
             return Err(KbError::invalid_arg(format!("partition must be >= 0 or KB_PARTITION_UA (-1), got {}", rec.partition)));

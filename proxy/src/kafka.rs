@@ -1,0 +1,128 @@
+//! The proxy's Kafka side, on kafkabridge's core: one producer for every connection (librdkafka
+//! starts threads per client and per broker, so a client per connection could not reach
+//! thousands of connections). A waiting XADD hands the core a waiter that completes a tokio
+//! oneshot on the producer's poll thread; a queued XADD's report goes to the session's event
+//! queue, which a thread of its own drains, counting and logging what failed.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use kafkabridge::core::config::Config;
+use kafkabridge::core::error::KbError;
+use kafkabridge::core::events::{kb_event_type, Event};
+use kafkabridge::core::producer::ProducerSession;
+use kafkabridge::core::producer_clients::{Record, ReportWaiter};
+use tokio::sync::oneshot;
+
+/// Delivery counts, for INFO.
+#[derive(Default)]
+pub struct Deliveries {
+    pub delivered: AtomicU64,
+    pub failed: AtomicU64,
+}
+
+pub struct Kafka {
+    producer: Arc<ProducerSession>,
+    pub deliveries: Arc<Deliveries>,
+    stop: Arc<AtomicBool>,
+    drainer: Option<JoinHandle<()>>,
+}
+
+/// Where a produced message ended up: (partition, offset), or the error.
+pub type Outcome = Result<(i32, i64), KbError>;
+
+struct Notify(oneshot::Sender<Event>);
+
+impl ReportWaiter for Notify {
+    fn deliver(self: Box<Self>, report: Event) -> Result<(), Event> {
+        self.0.send(report)
+    }
+}
+
+impl Kafka {
+    /// The shared producer, from librdkafka settings (checked as they are set).
+    pub fn open(settings: &BTreeMap<String, String>) -> Result<Kafka, String> {
+        let config = Config::new();
+        for (k, v) in settings {
+            config.set(k, v).map_err(|e| format!("Kafka setting {k}: {}", e.message))?;
+        }
+        let producer = Arc::new(ProducerSession::open(config.settings()).map_err(|e| format!("creating the Kafka producer: {}", e.message))?);
+        let deliveries = Arc::new(Deliveries::default());
+        let stop = Arc::new(AtomicBool::new(false));
+        let drainer = {
+            let (producer, deliveries, stop) = (producer.clone(), deliveries.clone(), stop.clone());
+            std::thread::Builder::new()
+                .name("kb-proxy-events".into())
+                .spawn(move || drain_events(&producer, &deliveries, &stop))
+                .map_err(|e| format!("starting the event thread: {e}"))?
+        };
+        Ok(Kafka { producer, deliveries, stop, drainer: Some(drainer) })
+    }
+
+    /// Enqueues one message. With `wait`, the returned receiver gets its report; without, the
+    /// report goes to the event thread and the message's id comes back.
+    pub fn produce(&self, rec: &Record<'_>, wait: bool) -> Result<Produced, KbError> {
+        if !wait {
+            return self.producer.produce(rec).map(Produced::Queued);
+        }
+        let (tx, rx) = oneshot::channel();
+        self.producer.produce_to(rec, Box::new(Notify(tx)))?;
+        Ok(Produced::Waiting(rx))
+    }
+
+    /// Waits up to `timeout` for every message to be delivered or failed, then stops the event
+    /// thread once it has counted every report.
+    pub fn close(&mut self, timeout: Duration) -> Result<(), KbError> {
+        let flushed = self.producer.flush(timeout);
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.drainer.take() {
+            let _ = t.join();
+        }
+        flushed
+    }
+}
+
+pub enum Produced {
+    Queued(u64),
+    Waiting(oneshot::Receiver<Event>),
+}
+
+/// A delivery report as an outcome.
+pub fn outcome(ev: &Event) -> Outcome {
+    if ev.err == 0 {
+        Ok((ev.partition, ev.offset))
+    } else {
+        Err(KbError::new(ev.err, ev.text.as_ref().map(|t| t.to_string_lossy().into_owned()).unwrap_or_default()))
+    }
+}
+
+fn drain_events(producer: &ProducerSession, deliveries: &Deliveries, stop: &AtomicBool) {
+    loop {
+        let stopping = stop.load(Ordering::SeqCst);
+        for ev in producer.events().pop_batch(Duration::from_millis(100), 10_000) {
+            match ev.kind {
+                kb_event_type::KB_EVENT_DELIVERY if ev.err == 0 => {
+                    deliveries.delivered.fetch_add(1, Ordering::Relaxed);
+                }
+                kb_event_type::KB_EVENT_DELIVERY => {
+                    deliveries.failed.fetch_add(1, Ordering::Relaxed);
+                    let text = ev.text.as_ref().map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
+                    let topic = ev.topic.as_ref().map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
+                    eprintln!("kafkabridge-proxy: a queued XADD to {topic:?} failed: {text}");
+                }
+                kb_event_type::KB_EVENT_ERROR => {
+                    let text = ev.text.as_ref().map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
+                    eprintln!("kafkabridge-proxy: Kafka: {text}");
+                }
+                _ => {}
+            }
+        }
+        // Stop only once the flush is over and the queue is empty: every report was counted.
+        if stopping && producer.events().is_empty() {
+            return;
+        }
+    }
+}
