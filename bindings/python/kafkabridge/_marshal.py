@@ -75,8 +75,10 @@ def _topic_str(b: Optional[bytes]) -> str:
 
 
 def _bytes_at(ptr: Optional[int], length: int) -> Optional[bytes]:
+    """The `length` bytes at `ptr` (copied), None for a NULL pointer."""
     if not ptr:
         return None
+    return ctypes.string_at(ptr, length)
 
 # Arguments of the raw (argtypes-free) calls, see _native._raw: size_t and int64_t arguments must be
 # ctypes instances. These are immutable once made, so cached ones are shared by all threads.

@@ -57,6 +57,15 @@ def test_commit_message_and_async_commit_event(brokers, new_topic):
         c.poll(0)
 
 
+def test_commit_metadata_comes_back_with_the_committed_offset(brokers, new_topic):
+    topic = new_topic()
+    group = f"g-{uuid.uuid4().hex[:10]}"
+    with kb.Consumer({"bootstrap.servers": brokers, "group.id": group}) as c:
+        c.commit([kb.TopicPartition(topic, 0, 5, b"state \x01 42")])
+        [tp] = c.committed([kb.TopicPartition(topic, 0)])
+        assert (tp.offset, tp.metadata) == (5, b"state \x01 42")
+
+
 def test_rebalance_events(brokers, new_topic):
     topic = new_topic(2)
     conf = {"bootstrap.servers": brokers, "group.id": f"g-{uuid.uuid4().hex[:10]}"}
