@@ -13,7 +13,7 @@ use kafkabridge::core::producer_clients::Record;
 use crate::kafka::{outcome, Produced};
 use crate::reply::Reply;
 use crate::server::Shared;
-use crate::xadd;
+use crate::{streams, xadd};
 
 pub type PendingReply = Pin<Box<dyn Future<Output = Reply> + Send>>;
 
@@ -84,6 +84,12 @@ pub fn run(s: &mut Session, shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
         "COMMAND" => Step::Reply(command(&args[1..])),
         "INFO" => Step::Reply(Reply::bulk(crate::info::render(shared, args.get(1).map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())))),
         "XADD" => xadd(s, shared, args),
+        "XGROUP" => Step::Reply(streams::xgroup(shared, args)),
+        "XREADGROUP" => streams::xreadgroup(s, shared, args),
+        "XACK" => Step::Reply(streams::xack(shared, args)),
+        "XPENDING" => Step::Reply(streams::xpending(shared, args)),
+        "XCLAIM" => Step::Reply(streams::xclaim(shared, args)),
+        "XAUTOCLAIM" => Step::Reply(streams::xautoclaim(shared, args)),
         "ECHO" | "SELECT" => Step::Reply(wrong_args(&name)),
         _ => Step::Reply(unknown(args)),
     };
@@ -250,6 +256,12 @@ const COMMANDS: &[CommandInfo] = &[
     cmd("command", -1, &["loading", "stale"], (0, 0, 0)),
     cmd("info", -1, &["loading", "stale"], (0, 0, 0)),
     cmd("xadd", -5, &["write", "denyoom", "fast"], (1, 1, 1)),
+    cmd("xgroup", -2, &["write"], (2, 2, 1)),
+    cmd("xreadgroup", -7, &["write", "blocking"], (0, 0, 0)),
+    cmd("xack", -4, &["write", "fast"], (1, 1, 1)),
+    cmd("xpending", -3, &["readonly"], (1, 1, 1)),
+    cmd("xclaim", -6, &["write", "fast"], (1, 1, 1)),
+    cmd("xautoclaim", -6, &["write", "fast"], (1, 1, 1)),
 ];
 
 fn command(args: &[Vec<u8>]) -> Reply {

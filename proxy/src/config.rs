@@ -30,6 +30,8 @@ usage: kafkabridge-proxy [--config FILE] [options]
   --xadd-mode wait|queue    XADD's default reply: wait for the delivery and reply
                             <partition>-<offset> (default), or queue and reply at once
   --xadd-timeout-ms MS      how long a waiting XADD waits for its delivery (default 30000)
+  --group-buffer N          entries a consumer group's member prefetches for XREADGROUP
+                            (default 10000)
   --help                    this text
 
 Before AUTH a client may send 10 arguments of 16 KiB, 1 MiB per command (as Redis allows).
@@ -52,6 +54,8 @@ pub struct ProxyConfig {
     pub idle_timeout: Option<Duration>,
     pub xadd_wait: bool,
     pub xadd_timeout: Duration,
+    /// Entries a group member buffers for XREADGROUP at most.
+    pub group_buffer: usize,
 }
 
 impl Default for ProxyConfig {
@@ -68,6 +72,7 @@ impl Default for ProxyConfig {
             idle_timeout: None,
             xadd_wait: true,
             xadd_timeout: Duration::from_millis(30_000),
+            group_buffer: 10_000,
         }
     }
 }
@@ -149,6 +154,7 @@ impl ProxyConfig {
                     _ => return Err(format!("xadd-mode: {value:?} is not wait or queue")),
                 }
             }
+            "group-buffer" => self.group_buffer = bytes(value)?.max(1),
             "xadd-timeout-ms" => {
                 self.xadd_timeout = Duration::from_millis(value.parse().map_err(|_| format!("xadd-timeout-ms: {value:?} is not a number"))?)
             }

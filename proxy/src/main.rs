@@ -3,11 +3,13 @@
 
 mod commands;
 mod config;
+mod groups;
 mod info;
 mod kafka;
 mod reply;
 mod resp;
 mod server;
+mod streams;
 mod xadd;
 
 use std::sync::Arc;
@@ -71,6 +73,8 @@ fn run(config: ProxyConfig) -> i32 {
         eprintln!("kafkabridge-proxy: {e}");
         return 1;
     }
+    // Every group commits what was acknowledged and leaves before the producer flushes.
+    shared.groups.close();
     let mut shared = match Arc::try_unwrap(shared) {
         Ok(s) => s,
         Err(_) => {

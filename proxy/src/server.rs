@@ -14,6 +14,7 @@ use tokio::sync::watch;
 
 use crate::commands::{self, Session, Step};
 use crate::config::ProxyConfig;
+use crate::groups::Groups;
 use crate::kafka::Kafka;
 use crate::resp::{self, Limits, ParseError};
 
@@ -41,6 +42,7 @@ pub struct Stats {
 pub struct Shared {
     pub config: ProxyConfig,
     pub kafka: Kafka,
+    pub groups: Groups,
     pub stats: Stats,
     pub started: Instant,
     next_id: AtomicU64,
@@ -48,7 +50,8 @@ pub struct Shared {
 
 impl Shared {
     pub fn new(config: ProxyConfig, kafka: Kafka) -> Shared {
-        Shared { config, kafka, stats: Stats::default(), started: Instant::now(), next_id: AtomicU64::new(1) }
+        let groups = Groups::new(config.kafka.clone(), config.group_buffer);
+        Shared { config, kafka, groups, stats: Stats::default(), started: Instant::now(), next_id: AtomicU64::new(1) }
     }
 }
 

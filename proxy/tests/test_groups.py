@@ -1,0 +1,112 @@
+"""The consuming side through redis-py: XREADGROUP hands out what XADD wrote, byte for byte; XACK
+commits only each partition's contiguous acknowledged prefix (a restart delivers exactly the
+unacknowledged entries again); XPENDING / XCLAIM / XAUTOCLAIM take a dead consumer's entries
+over; two proxies in one group share its partitions."""
+from __future__ import annotations
+
+import time
+
+import kafkabridge as kb
+from test_proxy import client
+
+
+def entries(reply):
+    """redis-py's XREADGROUP reply as [(id, fields)], in RESP2 ([[topic, entries]]) and RESP3 ({topic: [entries]})."""
+    if not reply:
+        return []
+    if isinstance(reply, dict):
+        return [e for v in reply.values() for e in (v[0] if v and isinstance(v[0], list) else v)]
+    return [e for _, es in reply for e in es]
+
+
+def read_entries(r, topic, group, consumer, want, deadline_s=60):
+    got = []
+    deadline = time.monotonic() + deadline_s
+    while len(got) < want and time.monotonic() < deadline:
+        got.extend(entries(r.xreadgroup(group, consumer, {topic: ">"}, count=want - len(got), block=1000)))
+    return got
+
+
+def test_xreadgroup_hands_out_what_xadd_wrote_byte_for_byte(start_proxy, new_topic):
+    topic = new_topic(1)
+    for protocol in (2, 3):
+        r = client(start_proxy(), protocol)
+        value = b"\x00\xff\r\n" + bytes([protocol])
+        eid = r.xadd(topic, {"value": value, "key": b"\x01k", "h": b"\r\n"})
+        [(got_id, fields)] = read_entries(r, topic, f"g-{protocol}", "c", 1 if protocol == 2 else 2)[-1:]
+        if protocol == 3:
+            assert got_id == eid
+        assert fields[b"value"] == value and fields[b"key"] == b"\x01k" and fields[b"h"] == b"\r\n"
+
+
+def committed(brokers, topic, group, partition=0):
+    with kb.Consumer({"bootstrap.servers": brokers, "group.id": group}) as c:
+        [tp] = c.committed([kb.TopicPartition(topic, partition)])
+        return tp.offset, tp.metadata
+
+
+def test_a_gap_holds_the_commit_and_only_it_is_delivered_again(start_proxy, new_topic, brokers):
+    topic, group = new_topic(1), "g-gap2"
+    p = start_proxy()
+    r = client(p)
+    for i in range(10):
+        r.xadd(topic, {"value": f"m{i}".encode()})
+    ids = [e[0] for e in read_entries(r, topic, group, "c1", 10)]
+    assert r.xack(topic, group, *reversed([i for i in ids if i != b"0-3"])) == 9
+    status, err = p.stop()
+    assert status == 0, err
+    offset, metadata = committed(brokers, topic, group)
+    assert offset == 2, "the commit stops at the unacknowledged entry"
+    assert metadata and metadata.startswith(b"kbacks:"), metadata
+    # A new proxy (a restart) delivers the unacknowledged entry, and only it.
+    r2 = client(start_proxy())
+    again = read_entries(r2, topic, group, "c2", 1)
+    assert [(e[0], e[1][b"value"]) for e in again] == [(b"0-3", b"m2")]
+    assert entries(r2.xreadgroup(group, "c2", {topic: ">"}, count=10, block=1500)) == []
+    assert r2.xack(topic, group, b"0-3") == 1
+
+
+def test_a_dead_consumers_entries_are_taken_over(start_proxy, new_topic):
+    topic, group = new_topic(1), "g-claim"
+    r = client(start_proxy())
+    for i in range(3):
+        r.xadd(topic, {"value": f"w{i}".encode()})
+    read_entries(r, topic, group, "dead", 3)
+    summary = r.xpending(topic, group)
+    assert summary["pending"] == 3 and summary["consumers"] == [{"name": b"dead", "pending": 3}]
+    assert r.xclaim(topic, group, "alive", 0, [b"0-1"]) [0][0] == b"0-1"
+    rows = r.xpending_range(topic, group, "-", "+", 10)
+    assert [(x["message_id"], x["consumer"], x["times_delivered"]) for x in rows] == [
+        (b"0-1", b"alive", 2), (b"0-2", b"dead", 1), (b"0-3", b"dead", 1)]
+    nxt, claimed, deleted = r.xautoclaim(topic, group, "alive", 0, "0-0", count=1)[:3]
+    assert [e[0] for e in claimed] == [b"0-1"] and nxt == b"0-2" and deleted == []
+    # An entry idle for less than min-idle-time is left alone.
+    assert r.xclaim(topic, group, "alive", 3_600_000, [b"0-2"]) == []
+    assert r.xack(topic, group, b"0-1", b"0-2", b"0-3") == 3
+    assert r.xpending(topic, group)["pending"] == 0
+
+
+def test_two_proxies_in_one_group_share_its_partitions(start_proxy, new_topic):
+    topic, group = new_topic(4), "g-two"
+    a, b = client(start_proxy()), client(start_proxy())
+    assert a.xgroup_create(topic, group, id="0") and b.xgroup_create(topic, group, id="0")
+
+    def assigned(r):
+        return int(r.info("groups")[f"group_{group}"]["assigned_partitions"])
+
+    deadline = time.monotonic() + 60
+    while not (assigned(a) > 0 and assigned(b) > 0 and assigned(a) + assigned(b) == 4) and time.monotonic() < deadline:
+        time.sleep(0.2)  # the group's rebalance, polled (bounded), not assumed
+    assert assigned(a) + assigned(b) == 4 and assigned(a) > 0 and assigned(b) > 0
+    for i in range(40):
+        a.xadd(topic, {"value": str(i).encode(), "partition": i % 4})
+    seen = {}
+    deadline = time.monotonic() + 60
+    while len(seen) < 40 and time.monotonic() < deadline:
+        for name, r in (("a", a), ("b", b)):
+            for eid, fields in entries(r.xreadgroup(group, name, {topic: ">"}, count=40, block=200)):
+                seen.setdefault(fields[b"value"], set()).add(name)
+                r.xack(topic, group, eid)
+    assert sorted(seen, key=int) == [str(i).encode() for i in range(40)]
+    readers = {n for s in seen.values() for n in s}
+    assert readers == {"a", "b"}, "both proxies read their partitions"
