@@ -13,7 +13,7 @@ use kafkabridge::core::producer_clients::Record;
 use crate::kafka::{outcome, Produced};
 use crate::reply::Reply;
 use crate::server::Shared;
-use crate::{streams, xadd};
+use crate::{info_streams, streams, xadd};
 
 pub type PendingReply = Pin<Box<dyn Future<Output = Reply> + Send>>;
 
@@ -90,6 +90,8 @@ pub fn run(s: &mut Session, shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
         "XPENDING" => Step::Reply(streams::xpending(shared, args)),
         "XCLAIM" => Step::Reply(streams::xclaim(shared, args)),
         "XAUTOCLAIM" => Step::Reply(streams::xautoclaim(shared, args)),
+        "XLEN" => info_streams::xlen(shared, args),
+        "XINFO" => info_streams::xinfo(shared, args),
         "ECHO" | "SELECT" => Step::Reply(wrong_args(&name)),
         _ => Step::Reply(unknown(args)),
     };
@@ -262,6 +264,8 @@ const COMMANDS: &[CommandInfo] = &[
     cmd("xpending", -3, &["readonly"], (1, 1, 1)),
     cmd("xclaim", -6, &["write", "fast"], (1, 1, 1)),
     cmd("xautoclaim", -6, &["write", "fast"], (1, 1, 1)),
+    cmd("xlen", 2, &["readonly", "fast"], (1, 1, 1)),
+    cmd("xinfo", -2, &["readonly"], (2, 2, 1)),
 ];
 
 fn command(args: &[Vec<u8>]) -> Reply {

@@ -145,6 +145,13 @@ impl Groups {
         self.groups.lock().get(group).cloned()
     }
 
+    /// Every member, by name.
+    pub fn all(&self) -> Vec<Arc<Group>> {
+        let mut v: Vec<Arc<Group>> = self.groups.lock().values().cloned().collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
+    }
+
     /// (group, partitions assigned, consumer names, pending entries, buffered entries) of every
     /// group, for INFO.
     pub fn figures(&self) -> Vec<(String, usize, usize, usize, usize)> {
@@ -317,6 +324,34 @@ impl Group {
             out.push(m);
         }
         out
+    }
+
+    /// For XINFO: per partition of `topic` the member holds, where its commit point is; and per
+    /// consumer name its pending entries of `topic` and when it last read.
+    pub fn topic_figures(&self, topic: &str) -> (Vec<(i32, Option<i64>)>, Vec<(String, usize, Duration)>) {
+        let st = self.state.lock();
+        let mut points: Vec<(i32, Option<i64>)> =
+            st.parts.iter().filter(|((t, _), _)| t == topic).map(|((_, p), part)| (*p, part.commit_point())).collect();
+        points.sort();
+        let consumers = st
+            .consumers
+            .iter()
+            .map(|(name, seen)| {
+                let pending = st
+                    .parts
+                    .iter()
+                    .filter(|((t, _), _)| t == topic)
+                    .map(|(_, part)| part.pending.values().filter(|pe| &pe.consumer == name).count())
+                    .sum();
+                (name.clone(), pending, seen.elapsed())
+            })
+            .collect();
+        (points, consumers)
+    }
+
+    /// Whether the member reads `topic`.
+    pub fn reads(&self, topic: &str) -> bool {
+        self.state.lock().topics.contains(topic)
     }
 
     /// Acknowledges entries; returns how many were pending.

@@ -73,6 +73,21 @@ impl Kafka {
         Ok(Produced::Waiting(rx))
     }
 
+    /// Each partition of `topic` with its low and high watermarks (blocking: ask from a blocking
+    /// thread); empty for a topic the cluster does not have.
+    pub fn partitions(&self, topic: &str) -> Result<Vec<(i32, i64, i64)>, KbError> {
+        let timeout = Duration::from_secs(10);
+        let md = self.producer.cluster().metadata(Some(topic), timeout)?;
+        let Some(t) = md.topics.iter().find(|t| t.name.to_bytes() == topic.as_bytes() && t.err == 0) else { return Ok(Vec::new()) };
+        let mut out = Vec::new();
+        for p in &t.partitions {
+            let (low, high) = self.producer.cluster().watermarks(topic, p.id, timeout)?;
+            out.push((p.id, low, high));
+        }
+        out.sort();
+        Ok(out)
+    }
+
     /// Waits up to `timeout` for every message to be delivered or failed, then stops the event
     /// thread once it has counted every report.
     pub fn close(&mut self, timeout: Duration) -> Result<(), KbError> {

@@ -5,6 +5,7 @@ mod commands;
 mod config;
 mod groups;
 mod info;
+mod info_streams;
 mod kafka;
 mod reply;
 mod resp;

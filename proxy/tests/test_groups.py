@@ -110,3 +110,23 @@ def test_two_proxies_in_one_group_share_its_partitions(start_proxy, new_topic):
     assert sorted(seen, key=int) == [str(i).encode() for i in range(40)]
     readers = {n for s in seen.values() for n in s}
     assert readers == {"a", "b"}, "both proxies read their partitions"
+
+
+def test_xlen_and_xinfo_report_the_topic_and_the_group(start_proxy, new_topic):
+    topic, group = new_topic(2), "g-info"
+    r = client(start_proxy(), 3)
+    for i in range(6):
+        r.xadd(topic, {"value": b"x", "partition": i % 2})
+    assert r.xlen(topic) == 6
+    assert r.xlen(f"{topic}-none") == 0
+    stream = r.xinfo_stream(topic)
+    assert stream["length"] == 6 and stream["groups"] == 0
+    got = read_entries(r, topic, group, "c1", 4)
+    assert len(got) == 4
+    [g] = r.xinfo_groups(topic)
+    g = {k.decode() if isinstance(k, bytes) else k: v for k, v in g.items()}
+    assert (g["consumers"], g["pending"], g["assigned-partitions"], g["lag"]) == (1, 4, 2, 6)
+    r.xack(topic, group, *[e[0] for e in got])
+    [c] = r.xinfo_consumers(topic, group)
+    c = {k.decode() if isinstance(k, bytes) else k: v for k, v in c.items()}
+    assert (c["name"], c["pending"]) in ((b"c1", 0), ("c1", 0))

@@ -11,6 +11,7 @@ use rdkafka::producer::{Producer, PurgeConfig};
 use rdkafka::types::RDKafkaRespErr;
 use rdkafka::TopicPartitionList;
 
+use crate::core::cluster::ClusterClient;
 use crate::core::config::Settings;
 use crate::core::error::{KbError, KbResult};
 use crate::core::events::{Event, EventQueue};
@@ -116,6 +117,11 @@ impl ProducerSession {
         }
         let records = packed::records(buf).map(|(key, value)| Ok(Record { topic, partition, key, value, headers: Vec::new(), timestamp_ms: 0 }));
         self.produce_in_order(records, accepted)
+    }
+
+    /// The cluster questions (metadata, watermarks, groups) on this session's client.
+    pub fn cluster(&self) -> &dyn ClusterClient {
+        self.client.producer().client()
     }
 
     /// Enqueues one message whose report goes to `waiter` (on the client's poll thread) instead
