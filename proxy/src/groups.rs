@@ -86,6 +86,17 @@ fn acked_from_metadata(point: i64, md: &[u8]) -> BTreeSet<i64> {
     list.split(',').filter_map(|d| d.parse::<i64>().ok()).map(|d| point + d).collect()
 }
 
+pub struct TopicFigures {
+    pub commit_points: Vec<(i32, Option<i64>)>,
+    pub consumers: Vec<ConsumerFigures>,
+}
+
+pub struct ConsumerFigures {
+    pub name: String,
+    pub pending: usize,
+    pub idle: Duration,
+}
+
 #[derive(Default)]
 pub struct GroupState {
     pub topics: BTreeSet<String>,
@@ -328,25 +339,21 @@ impl Group {
 
     /// For XINFO: per partition of `topic` the member holds, where its commit point is; and per
     /// consumer name its pending entries of `topic` and when it last read.
-    pub fn topic_figures(&self, topic: &str) -> (Vec<(i32, Option<i64>)>, Vec<(String, usize, Duration)>) {
+    pub fn topic_figures(&self, topic: &str) -> TopicFigures {
         let st = self.state.lock();
-        let mut points: Vec<(i32, Option<i64>)> =
-            st.parts.iter().filter(|((t, _), _)| t == topic).map(|((_, p), part)| (*p, part.commit_point())).collect();
-        points.sort();
+        let of_topic = || st.parts.iter().filter(|((t, _), _)| t == topic);
+        let mut commit_points: Vec<(i32, Option<i64>)> = of_topic().map(|((_, p), part)| (*p, part.commit_point())).collect();
+        commit_points.sort();
         let consumers = st
             .consumers
             .iter()
-            .map(|(name, seen)| {
-                let pending = st
-                    .parts
-                    .iter()
-                    .filter(|((t, _), _)| t == topic)
-                    .map(|(_, part)| part.pending.values().filter(|pe| &pe.consumer == name).count())
-                    .sum();
-                (name.clone(), pending, seen.elapsed())
+            .map(|(name, seen)| ConsumerFigures {
+                name: name.clone(),
+                pending: of_topic().map(|(_, part)| part.pending.values().filter(|pe| &pe.consumer == name).count()).sum(),
+                idle: seen.elapsed(),
             })
             .collect();
-        (points, consumers)
+        TopicFigures { commit_points, consumers }
     }
 
     /// Whether the member reads `topic`.

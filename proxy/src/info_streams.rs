@@ -71,15 +71,18 @@ pub fn xinfo(shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
             let ends = s.kafka.partitions(&topic).unwrap_or_default();
             let mut out = Vec::new();
             for g in s.groups.all().into_iter().filter(|g| g.reads(&topic)) {
-                let (points, consumers) = g.topic_figures(&topic);
+                let f = g.topic_figures(&topic);
                 // Lag: what the partitions this proxy holds have beyond each commit point.
-                let lag: i64 =
-                    points.iter().filter_map(|(p, point)| ends.iter().find(|e| e.0 == *p).map(|e| (e.2 - point.unwrap_or(e.1)).max(0))).sum();
+                let lag: i64 = f
+                    .commit_points
+                    .iter()
+                    .filter_map(|(p, point)| ends.iter().find(|e| e.0 == *p).map(|e| (e.2 - point.unwrap_or(e.1)).max(0)))
+                    .sum();
                 out.push(Reply::Map(vec![
                     (Reply::text("name"), Reply::text(&g.name)),
-                    (Reply::text("consumers"), Reply::Int(consumers.len() as i64)),
-                    (Reply::text("pending"), Reply::Int(consumers.iter().map(|c| c.1 as i64).sum())),
-                    (Reply::text("assigned-partitions"), Reply::Int(points.len() as i64)),
+                    (Reply::text("consumers"), Reply::Int(f.consumers.len() as i64)),
+                    (Reply::text("pending"), Reply::Int(f.consumers.iter().map(|c| c.pending as i64).sum())),
+                    (Reply::text("assigned-partitions"), Reply::Int(f.commit_points.len() as i64)),
                     (Reply::text("lag"), Reply::Int(lag)),
                 ]));
             }
@@ -90,16 +93,16 @@ pub fn xinfo(shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
             let Some(g) = shared.groups.existing(&group) else {
                 return Step::Reply(Reply::error(format!("NOGROUP No such consumer group '{group}' for key name '{topic}'")));
             };
-            let (_, consumers) = g.topic_figures(&topic);
             Step::Reply(Reply::Array(
-                consumers
+                g.topic_figures(&topic)
+                    .consumers
                     .into_iter()
-                    .map(|(name, pending, idle)| {
+                    .map(|c| {
                         Reply::Map(vec![
-                            (Reply::text("name"), Reply::text(&name)),
-                            (Reply::text("pending"), Reply::Int(pending as i64)),
-                            (Reply::text("idle"), Reply::Int(idle.as_millis() as i64)),
-                            (Reply::text("inactive"), Reply::Int(idle.as_millis() as i64)),
+                            (Reply::text("name"), Reply::text(&c.name)),
+                            (Reply::text("pending"), Reply::Int(c.pending as i64)),
+                            (Reply::text("idle"), Reply::Int(c.idle.as_millis() as i64)),
+                            (Reply::text("inactive"), Reply::Int(c.idle.as_millis() as i64)),
                         ])
                     })
                     .collect(),
