@@ -301,6 +301,72 @@ mod tests {
         assert_eq!(parse(b"*0\r\n", &ROOMY).unwrap().unwrap(), Command { args: vec![], consumed: 4 });
     }
 
+    /// A small deterministic generator (xorshift64*): the same inputs on every run.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    fn encode(args: &[Vec<u8>]) -> Vec<u8> {
+        let mut out = format!("*{}\r\n", args.len()).into_bytes();
+        for a in args {
+            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+            out.extend_from_slice(a);
+            out.extend_from_slice(b"\r\n");
+        }
+        out
+    }
+
+    /// Random commands, encoded and then mutated (bytes flipped, cut, inserted, framing bytes
+    /// sprinkled in): the parser never panics, never consumes more than it was given, gives
+    /// back exactly what was encoded when nothing was mutated, and holds to its limits.
+    #[test]
+    fn random_and_mutated_input_never_breaks_the_parser() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let small = Limits { max_args: 8, max_bulk: 64, max_request: 256 };
+        for round in 0..20_000 {
+            let args: Vec<Vec<u8>> = (0..1 + rng.below(6)).map(|_| (0..rng.below(80)).map(|_| rng.next() as u8).collect()).collect();
+            let mut buf = encode(&args);
+            let limits = if round % 2 == 0 { ROOMY } else { small };
+            let mutated = round % 3 != 0;
+            if mutated {
+                for _ in 0..1 + rng.below(4) {
+                    let at = rng.below(buf.len() + 1);
+                    match rng.below(4) {
+                        0 if at < buf.len() => buf[at] = rng.next() as u8,
+                        1 => buf.truncate(at),
+                        2 => buf.insert(at, b"*$\r\n-:+"[rng.below(7)]),
+                        _ => buf.splice(at..at, b"\r\n".iter().copied()).for_each(drop),
+                    }
+                }
+            }
+            let fits = args.len() <= limits.max_args && args.iter().all(|a| a.len() <= limits.max_bulk) && buf.len() <= limits.max_request;
+            if !mutated && fits {
+                let c = parse(&buf, &limits).unwrap().unwrap();
+                assert_eq!((c.args.as_slice(), c.consumed), (args.as_slice(), buf.len()), "round {round}");
+            }
+            let mut rest = &buf[..];
+            for _ in 0..64 {
+                match parse(rest, &limits) {
+                    Ok(Some(c)) => {
+                        assert!(c.consumed > 0 && c.consumed <= rest.len(), "round {round}: consumed {} of {}", c.consumed, rest.len());
+                        assert!(c.args.len() <= limits.max_args && c.args.iter().all(|a| a.len() <= limits.max_bulk));
+                        rest = &rest[c.consumed..];
+                    }
+                    Ok(None) | Err(_) => break,
+                }
+            }
+        }
+    }
+
     #[test]
     fn limits_are_checked_before_the_bytes_arrive() {
         let tight = Limits::unauthenticated();
