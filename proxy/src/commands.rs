@@ -13,7 +13,7 @@ use kafkabridge::core::producer_clients::Record;
 use crate::kafka::{outcome, Produced};
 use crate::reply::Reply;
 use crate::server::Shared;
-use crate::{info_streams, streams, xadd};
+use crate::{info_streams, streams, xadd, xread};
 
 pub type PendingReply = Pin<Box<dyn Future<Output = Reply> + Send>>;
 
@@ -91,6 +91,7 @@ pub fn run(s: &mut Session, shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
         "XCLAIM" => Step::Reply(streams::xclaim(shared, args)),
         "XAUTOCLAIM" => Step::Reply(streams::xautoclaim(shared, args)),
         "XLEN" => info_streams::xlen(shared, args),
+        "XREAD" => xread::xread(s, shared, args),
         "XINFO" => info_streams::xinfo(shared, args),
         "ECHO" | "SELECT" => Step::Reply(wrong_args(&name)),
         _ => Step::Reply(unknown(args)),
@@ -265,6 +266,7 @@ const COMMANDS: &[CommandInfo] = &[
     cmd("xclaim", -6, &["write", "fast"], (1, 1, 1)),
     cmd("xautoclaim", -6, &["write", "fast"], (1, 1, 1)),
     cmd("xlen", 2, &["readonly", "fast"], (1, 1, 1)),
+    cmd("xread", -4, &["readonly", "blocking"], (0, 0, 0)),
     cmd("xinfo", -2, &["readonly"], (2, 2, 1)),
 ];
 

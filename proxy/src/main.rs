@@ -12,6 +12,7 @@ mod resp;
 mod server;
 mod streams;
 mod xadd;
+mod xread;
 
 use std::sync::Arc;
 use std::time::Duration;

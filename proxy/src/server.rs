@@ -17,6 +17,7 @@ use crate::config::ProxyConfig;
 use crate::groups::Groups;
 use crate::kafka::Kafka;
 use crate::resp::{self, Limits, ParseError};
+use crate::xread::Reader;
 
 /// Counters INFO reports.
 #[derive(Default)]
@@ -43,6 +44,7 @@ pub struct Shared {
     pub config: ProxyConfig,
     pub kafka: Kafka,
     pub groups: Groups,
+    pub reader: Reader,
     pub stats: Stats,
     pub started: Instant,
     next_id: AtomicU64,
@@ -51,7 +53,8 @@ pub struct Shared {
 impl Shared {
     pub fn new(config: ProxyConfig, kafka: Kafka) -> Shared {
         let groups = Groups::new(config.kafka.clone(), config.group_buffer);
-        Shared { config, kafka, groups, stats: Stats::default(), started: Instant::now(), next_id: AtomicU64::new(1) }
+        let reader = Reader::new(config.kafka.clone());
+        Shared { config, kafka, groups, reader, stats: Stats::default(), started: Instant::now(), next_id: AtomicU64::new(1) }
     }
 }
 

@@ -54,7 +54,7 @@ fn bound(a: &[u8], end: bool) -> Result<(i32, i64), Reply> {
     }
 }
 
-fn entry(m: &Message) -> Reply {
+pub fn entry(m: &Message) -> Reply {
     let mut fields = vec![Reply::text("value"), Reply::bulk(m.value.clone().unwrap_or_default())];
     if let Some(k) = &m.key {
         fields.extend([Reply::text("key"), Reply::bulk(k.clone())]);
@@ -66,7 +66,7 @@ fn entry(m: &Message) -> Reply {
 }
 
 /// Per topic its entries: a map in RESP3, pairs in RESP2, as Redis answers XREAD(GROUP).
-fn by_topic(results: Vec<(String, Vec<Reply>)>, resp3: bool) -> Reply {
+pub fn by_topic(results: Vec<(String, Vec<Reply>)>, resp3: bool) -> Reply {
     if resp3 {
         Reply::Map(results.into_iter().map(|(t, e)| (Reply::text(&t), Reply::Array(e))).collect())
     } else {

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 import kafkabridge as kb
+import redis
 from test_proxy import client
 
 
@@ -130,3 +133,18 @@ def test_xlen_and_xinfo_report_the_topic_and_the_group(start_proxy, new_topic):
     [c] = r.xinfo_consumers(topic, group)
     c = {k.decode() if isinstance(k, bytes) else k: v for k, v in c.items()}
     assert (c["name"], c["pending"]) in ((b"c1", 0), ("c1", 0))
+
+
+def test_xread_reads_from_a_position_without_a_group(start_proxy, new_topic):
+    topic = new_topic(2)
+    r = client(start_proxy())
+    for i in range(6):
+        r.xadd(topic, {"value": f"v{i}".encode(), "partition": i % 2})
+    # Partition 1 holds v1, v3, v5 at offsets 0, 1, 2: after entry 1-1 (offset 0) come v3, v5.
+    got = entries(r.xread({topic: "1-1"}, count=10))
+    assert [(e[0], e[1][b"value"]) for e in got] == [(b"1-2", b"v3"), (b"1-3", b"v5")]
+    assert [e[1][b"value"] for e in entries(r.xread({topic: "0"}, count=2))] == [b"v0", b"v2"]
+    assert r.xread({topic: "1-3"}, count=10, block=300) in (None, [], {})
+
+    with pytest.raises(redis.ResponseError, match="XREAD takes <partition>-<seq>"):
+        r.xread({topic: "$"})
