@@ -111,7 +111,8 @@ bench:
 # `make bench` working (part of `make test`).
 bench-smoke: build
 	BENCH_RESULTS=target/bench/smoke BENCH_MESSAGES=3000 BENCH_REPS=1 BENCH_SYNC_MESSAGES=50 \
-	    BENCH_CROSSING_MESSAGES=3000 BENCH_FPM_SECONDS=3 BENCH_FPM_CONSUME_MESSAGES=100000 bash bench/run.sh
+	    BENCH_CROSSING_MESSAGES=3000 BENCH_FPM_SECONDS=3 BENCH_FPM_CONSUME_MESSAGES=100000 \
+	    BENCH_PROXY_REQUESTS=2000 BENCH_PROXY_CONNECTIONS=200 bash bench/run.sh
 
 demo: build-deps build
 	$(MAKE) -C examples/c demo

@@ -71,6 +71,8 @@ class Report:
         self.fpm_consume = medians(runs, "fpm-consume", ("protocol", "variant"),
                                    ("rps", "p50_ms", "p99_ms", "new_connections_per_1000", "rss_mib",
                                     "pss_mib", "requests", "messages_read"))
+        self.proxy = medians(runs, "proxy-xadd", ("target", "pipeline"), ("rps", "p50_ms", "p99_ms"))
+        self.proxy_conns = medians(runs, "proxy-connections", ("connections",), ("rss_idle_mib", "rss_mib", "kib_per_connection"))
         self.targets: List[List[str]] = []
 
     def rate(self, op: str, impl: str, mode: str, size: int) -> Optional[float]:
@@ -246,6 +248,23 @@ class Report:
                 "`group.coordinator.append.linger.ms` (5 ms by default), which bounds a worker's rate.\n\n"
                 + text + "\n\n" + "\n".join(f"- {r}" for r in ratios))
 
+    def proxy_section(self) -> str:
+        rows = []
+        order = ["redis-server", "proxy-queue", "proxy-wait"]
+        for (target, pipeline), m in sorted(self.proxy.items(), key=lambda kv: (kv[0][1], order.index(kv[0][0]) if kv[0][0] in order else 9)):
+            anchor = self.proxy.get(("redis-server", pipeline))
+            rows.append([target, str(pipeline), f"{m['rps']:,.0f}", f"{m['p50_ms']:.2f}", f"{m['p99_ms']:.2f}",
+                         fmt_ratio(self.ratio(m["rps"], anchor["rps"] if anchor else None))])
+        text = ("## The RESP proxy: XADD through redis-benchmark (50 clients, 100-byte values)\n\n"
+                "`redis-server` is Redis's own XADD in memory on the same machine (the anchor); `proxy-queue` "
+                "replies once the message is queued for Kafka, `proxy-wait` once Kafka acknowledged it. Every "
+                "run checks that the stream or topic holds what was answered.\n\n"
+                + table(["target", "pipeline", "XADD/s", "p50 ms", "p99 ms", "vs redis-server"], rows))
+        for (n,), m in sorted(self.proxy_conns.items()):
+            text += (f"\n\nThe proxy with {n:,} idle client connections (each answered once): RSS {m['rss_mib']:.1f} MiB "
+                     f"(idle {m['rss_idle_mib']:.1f} MiB), {m['kib_per_connection']:.1f} KiB per connection.")
+        return text
+
     def profile_section(self) -> str:
         """perf's view of one crossing run per language: the share of each binary, then the
         hottest symbols."""
@@ -282,6 +301,11 @@ class Report:
             self.target("PHP-FPM persistent ≥ 10x req/s of a new client per request (SASL_SSL)", x, 10.0, f"{x:.1f}x")
             self.target("PHP-FPM persistent p99 < new-client p50 (SASL_SSL)", pers["p99_ms"], new["p50_ms"],
                         f"{pers['p99_ms']:.2f} ms vs {new['p50_ms']:.2f} ms", higher_is_better=False)
+        for pipeline in (1, 16):
+            queued, anchor = self.proxy.get(("proxy-queue", pipeline)), self.proxy.get(("redis-server", pipeline))
+            r = self.ratio(queued["rps"] if queued else None, anchor["rps"] if anchor else None)
+            self.target(f"proxy fire-and-forget XADD ≥ 80% of redis-server's (pipeline {pipeline})", r, 0.8,
+                        f"{r:.2f}x" if r is not None else "–")
         floor = self.sync.get(("rust-native", "single"))
         for impl in ("c", "php", "python", "go"):
             m = self.sync.get((impl, "single"))
@@ -315,6 +339,8 @@ class Report:
             parts.append(self.fpm_section())
         if self.fpm_consume:
             parts.append(self.fpm_consume_section())
+        if self.proxy:
+            parts.append(self.proxy_section())
         if self.rdk_runs or d.get("rdkafka_extension"):
             parts.append(self.rdkafka_section())
         if self.sync:

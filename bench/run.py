@@ -27,7 +27,7 @@ REPS = int(os.environ.get("BENCH_REPS", "3"))
 SYNC_MESSAGES = int(os.environ.get("BENCH_SYNC_MESSAGES", "2000"))
 CROSSING_MESSAGES = int(os.environ.get("BENCH_CROSSING_MESSAGES", "200000"))
 SECTIONS = os.environ.get("BENCH_ONLY",
-                          "produce,consume,sync,crossing,fpm,rdkafka,rdkafka-fpm,profile").split(",")
+                          "produce,consume,sync,crossing,fpm,rdkafka,rdkafka-fpm,proxy,profile").split(",")
 SIZES = [100, 1024]
 # bench/fpm/run.sh's runs, per op: a client per request against a persistent one.
 FPM_VARIANTS = {
@@ -260,6 +260,23 @@ class Bench:
                 log(f"fpm {row['protocol']:9} {row['variant']:18} rep {rep}: " + summary(row))
 
 
+    def proxy(self) -> None:
+        """bench/proxy/run.sh: redis-benchmark XADD against redis-server and the proxy (queued and
+        waiting), without and with pipelining, and the proxy's memory at many connections."""
+        cmd = ["bash", str(ROOT / "bench/proxy/run.sh")]
+        for rep in range(1, REPS + 1):
+            try:
+                rows = run_json(cmd)
+            except (RuntimeError, subprocess.TimeoutExpired) as e:
+                log(f"FAILED proxy rep {rep}: {e}")
+                self.failures.append({"impl": "proxy", "op": "proxy-xadd", "rep": rep, "command": shlex.join(cmd), "error": str(e)})
+                continue
+            for row in rows:
+                row.update(rep=rep, command=shlex.join(cmd))
+                self.runs.append(row)
+                what = f"{row['target']} -P {row['pipeline']}" if row["op"] == "proxy-xadd" else "connections"
+                log(f"proxy {what} rep {rep}: " + summary(row))
+
     def profile(self) -> None:
         """perf samples of one crossing run per language, summed by binary and by symbol."""
         for impl, mode in PROFILE:
@@ -293,6 +310,10 @@ def perf_rows(text: str, min_percent: float) -> List[List[str]]:
 def summary(row: Dict[str, Any]) -> str:
     if row["op"] == "sync":
         return f"p50 {row['p50_us']:.0f} us, p99 {row['p99_us']:.0f} us"
+    if row["op"] == "proxy-xadd":
+        return f"{row['rps']:.0f} XADD/s, p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms"
+    if row["op"] == "proxy-connections":
+        return f"{row['connections']} connections, RSS {row['rss_mib']} MiB ({row['kib_per_connection']} KiB each)"
     if row["op"] == "crossing":
         return f"{row['ns_per_msg']:.0f} ns/msg"
     if row["op"] in ("fpm", "rdkafka-fpm", "fpm-consume"):

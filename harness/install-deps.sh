@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(build-essential cmake pkg-config libssl-dev zlib1g-dev libcurl4-openssl-dev)
 [ "${1:-test}" = build ] || packages+=(valgrind kcat maven openjdk-17-jre-headless php8.2-cli php8.2-fpm phpunit composer libfcgi-bin iproute2 openssl python3-pytest redis-tools php8.2-redis)
-[ "${1:-test}" != bench ] || packages+=(nginx-light wrk curl python3-venv linux-perf)
+[ "${1:-test}" != bench ] || packages+=(nginx-light wrk curl python3-venv linux-perf redis-server)
 # Building the php-rdkafka extension for the phpt suite and the side-by-side rows needs phpize and
 # run-tests.php (php-dev) and zstd's headers (librdkafka is built shared, with the same features).
 [ -z "${PHP_RDKAFKA_SRC:-}" ] || [ "${1:-test}" = build ] || packages+=(php8.2-dev libzstd-dev)
