@@ -118,7 +118,7 @@ class Report:
 
     @staticmethod
     def fpm_order(key: Tuple[str, str]) -> Tuple[str, int]:
-        variants = ["new-client-sync", "persistent-sync", "persistent-async"]
+        variants = ["new-client-sync", "persistent-sync", "persistent-async", "phpredis-proxy"]
         return (key[0], variants.index(key[1]) if key[1] in variants else 99)
 
     def rdkafka_section(self) -> str:
@@ -225,6 +225,10 @@ class Report:
             if new and pers:
                 ratios.append(f"{proto}: persistent session {pers['rps'] / new['rps']:.1f}x the requests/s "
                               f"of a new client per request")
+            proxy = self.fpm.get((proto, "phpredis-proxy"))
+            if proxy and pers:
+                ratios.append(f"{proto}: phpredis through kafkabridge-proxy {proxy['rps'] / pers['rps']:.2f}x the requests/s "
+                              f"of the FFI persistent session")
         return ("## The PHP-FPM request (nginx + php-fpm, 4 workers, wrk; one message per request)\n\n"
                 + text + "\n\n" + "\n".join(f"- {r}" for r in ratios))
 

@@ -32,7 +32,7 @@ SIZES = [100, 1024]
 # bench/fpm/run.sh's runs, per op: a client per request against a persistent one.
 FPM_VARIANTS = {
     "fpm": ",".join(f"{p}/{v}" for p in ("plaintext", "sasl_ssl")
-                    for v in ("new-client-sync", "persistent-sync", "persistent-async")),
+                    for v in ("new-client-sync", "persistent-sync", "persistent-async", "phpredis-proxy")),
     "fpm-consume": ",".join(f"{p}/{v}" for p in ("plaintext", "sasl_ssl") for v in ("new-consumer", "persistent-consume")),
 }
 RUN_TIMEOUT = 600  # seconds; one run that hangs fails instead of stalling the whole benchmark

@@ -21,6 +21,11 @@
 #   new-consumer       a private consumer per request: join the group, read, commit, leave
 #   persistent-consume a session on the worker's persistent group member
 #
+# and, for hosts that cannot load the library (www/phpredis.php):
+#
+#   phpredis-proxy     phpredis (pconnect) XADD to kafkabridge-proxy, which replies once Kafka
+#                      acknowledged the message (one proxy per protocol, started here)
+#
 # each over PLAINTEXT (KAFKA_BROKERS) and SASL_SSL with SCRAM-SHA-256 (KAFKA_SASL_SSL_BROKERS,
 # KAFKA_CA_LOCATION; user kb-test). One JSON line per run on stdout, diagnostics on stderr; see
 # README.md for what is measured and how.
@@ -47,6 +52,7 @@ SASL_PASSWORD=kb-test-secret
 FPM_BIN=/usr/sbin/php-fpm8.2
 ALL_RUNS="plaintext/new-client-sync,plaintext/persistent-sync,plaintext/persistent-async,sasl_ssl/new-client-sync,sasl_ssl/persistent-sync,sasl_ssl/persistent-async"
 ALL_RUNS+=",plaintext/new-consumer,plaintext/persistent-consume,sasl_ssl/new-consumer,sasl_ssl/persistent-consume"
+ALL_RUNS+=",plaintext/phpredis-proxy,sasl_ssl/phpredis-proxy"
 CONSUME_MESSAGES="${BENCH_FPM_CONSUME_MESSAGES:-600000}"
 CONSUME_PARTITIONS=8
 RUNS="${BENCH_FPM_VARIANTS:-$ALL_RUNS}"
@@ -65,9 +71,9 @@ for r in "${runs[@]}"; do
     case "$r" in
         plaintext/new-client-sync | plaintext/persistent-sync | plaintext/persistent-async) ;;
         plaintext/rdkafka-ext | plaintext/rdkafka-drop-in | plaintext/rdkafka-drop-in-auto) ;;
-        plaintext/new-consumer | plaintext/persistent-consume) ;;
+        plaintext/new-consumer | plaintext/persistent-consume | plaintext/phpredis-proxy) ;;
         sasl_ssl/new-client-sync | sasl_ssl/persistent-sync | sasl_ssl/persistent-async | \
-            sasl_ssl/new-consumer | sasl_ssl/persistent-consume | sasl_ssl/rdkafka-drop-in-auto | \
+            sasl_ssl/new-consumer | sasl_ssl/persistent-consume | sasl_ssl/rdkafka-drop-in-auto | sasl_ssl/phpredis-proxy | \
             sasl_ssl/rdkafka-ext | sasl_ssl/rdkafka-drop-in)
             [ -n "${KAFKA_SASL_SSL_BROKERS:-}" ] && [ -n "${KAFKA_CA_LOCATION:-}" ] ||
                 die "$r needs KAFKA_SASL_SSL_BROKERS and KAFKA_CA_LOCATION (harness/with-broker.sh exports them)"
@@ -142,6 +148,7 @@ cleanup() {
     local rc=$?
     stop_fpm || true
     stop_nginx
+    [ -z "$proxy_pid" ] || { kill -TERM "$proxy_pid" 2>/dev/null; wait "$proxy_pid" 2>/dev/null || true; }
     for t in "${topics[@]}"; do timeout 30 "${topic_cli[@]}" delete "$t" >/dev/null 2>&1 || true; done
     if [ "${BENCH_FPM_KEEP:-0}" = 1 ]; then log "kept $tmp"; else rm -rf "$tmp"; fi
     exit "$rc"
@@ -168,6 +175,28 @@ until curl -fsS -o /dev/null "$base/nginx_status" 2>/dev/null; do
 done
 log "nginx on $base (pid $nginx_pid); $WORKERS php-fpm workers; wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${SECS}s; connections counted by $conn_method"
 
+# --- kafkabridge-proxy, for the phpredis-proxy runs (one per protocol, started on first use) ---
+proxy_port=""
+proxy_pid=""
+start_proxy() { # brokers protocol
+    local port args=(--kafka "bootstrap.servers=$1" --kafka acks=all) deadline
+    [ -x "$root/target/release/kafkabridge-proxy" ] || { log "target/release/kafkabridge-proxy missing: run make build"; return 1; }
+    [ -n "$proxy_pid" ] && kill -TERM "$proxy_pid" 2>/dev/null && wait "$proxy_pid" 2>/dev/null || true
+    if [ "$2" = sasl_ssl ]; then
+        args+=(--kafka security.protocol=SASL_SSL --kafka sasl.mechanism=SCRAM-SHA-256 --kafka "sasl.username=$SASL_USER"
+            --kafka "sasl.password=$SASL_PASSWORD" --kafka "ssl.ca.location=$KAFKA_CA_LOCATION")
+    fi
+    port="$(php -r '$s = stream_socket_server("tcp://127.0.0.1:0"); echo explode(":", stream_socket_get_name($s, false))[1];')"
+    "$root/target/release/kafkabridge-proxy" --listen "127.0.0.1:$port" "${args[@]}" >"$tmp/proxy-$2.log" 2>&1 &
+    proxy_pid=$!
+    deadline=$((SECONDS + 20))
+    until php -r "exit(@fsockopen('127.0.0.1', $port) ? 0 : 1);" 2>/dev/null; do
+        kill -0 "$proxy_pid" 2>/dev/null && ((SECONDS < deadline)) || { log "the proxy did not start: $(tail -5 "$tmp/proxy-$2.log")"; return 1; }
+        sleep 0.05
+    done
+    proxy_port=$port
+}
+
 # --- helpers for one run ----------------------------------------------------------------------
 # start_fpm <dir> <brokers> <protocol> <variant>: renders the pool config, starts php-fpm in the
 # foreground (a child of this script) and waits, bounded, until its socket and workers exist.
@@ -186,7 +215,7 @@ start_fpm() {
         sed -e "s|@PRELOAD_H@|$preload_h|g; s|@PRELOAD_PHP@|$root/bindings/php/preload.php|g; s|@USER@|$(id -un)|g" \
             "$here/conf/php.ini.in" >"$dir/php.ini"
     fi
-    sed -e "s|@TMP@|$tmp|g; s|@WORKERS@|$WORKERS|g; s|@BROKERS@|$brokers|g; s|@PROTOCOL@|$protocol|g" \
+    sed -e "s|@TMP@|$tmp|g; s|@WORKERS@|$WORKERS|g; s|@BROKERS@|$brokers|g; s|@PROTOCOL@|$protocol|g; s|@PROXY_PORT@|${proxy_port:-0}|g" \
         -e "s|@CA_LOCATION@|${KAFKA_CA_LOCATION:-}|g; s|@SASL_USER@|$SASL_USER|g; s|@SASL_PASSWORD@|$SASL_PASSWORD|g" \
         -e "$conf_sed" -e "$persistent_sed" \
         "$here/conf/php-fpm.conf.in" >"$dir/php-fpm.conf"
@@ -271,6 +300,10 @@ run_one() {
     local script=produce.php new_client=0 consuming=0
     [[ "$variant" != rdkafka-* ]] || script=rdkafka.php
     [[ "$variant" != *consume* ]] || { script=consume.php; consuming=1; }
+    if [ "$variant" = phpredis-proxy ]; then
+        script=phpredis.php
+        start_proxy "$brokers" "$protocol" || return 1
+    fi
     [[ "$variant" != new-client-sync && "$variant" != rdkafka-ext && "$variant" != rdkafka-drop-in && "$variant" != new-consumer ]] || new_client=1
     topic="bench-fpm-$protocol-$variant-$$-$RANDOM"
     warm="$topic-warmup"

@@ -1,8 +1,11 @@
-//! The proxy's Kafka side, on kafkabridge's core: one producer for every connection (librdkafka
-//! starts threads per client and per broker, so a client per connection could not reach
-//! thousands of connections). A waiting XADD hands the core a waiter that completes a tokio
-//! oneshot on the producer's poll thread; a queued XADD's report goes to the session's event
-//! queue, which a thread of its own drains, counting and logging what failed.
+//! The proxy's Kafka side, on kafkabridge's core: two producers shared by every connection
+//! (librdkafka starts threads per client and per broker, so a client per connection could not
+//! reach thousands of connections). Waiting XADDs go through one with `linger.ms=0` (unless the
+//! settings give one), as a synchronous produce sends at once instead of sitting out the linger;
+//! queued XADDs through one with the settings as given, which batches. A waiting XADD hands the
+//! core a waiter that completes a tokio oneshot on the producer's poll thread; a queued XADD's
+//! report goes to the session's event queue, which a thread of its own drains, counting and
+//! logging what failed.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -25,7 +28,10 @@ pub struct Deliveries {
 }
 
 pub struct Kafka {
+    /// For queued XADDs and the cluster questions.
     producer: Arc<ProducerSession>,
+    /// For waiting XADDs.
+    waiting: Arc<ProducerSession>,
     pub deliveries: Arc<Deliveries>,
     stop: Arc<AtomicBool>,
     drainer: Option<JoinHandle<()>>,
@@ -45,21 +51,20 @@ impl ReportWaiter for Notify {
 impl Kafka {
     /// The shared producer, from librdkafka settings (checked as they are set).
     pub fn open(settings: &BTreeMap<String, String>) -> Result<Kafka, String> {
-        let config = Config::new();
-        for (k, v) in settings {
-            config.set(k, v).map_err(|e| format!("Kafka setting {k}: {}", e.message))?;
-        }
-        let producer = Arc::new(ProducerSession::open(config.settings()).map_err(|e| format!("creating the Kafka producer: {}", e.message))?);
+        let producer = Arc::new(open_producer(settings)?);
+        let mut waiting_settings = settings.clone();
+        waiting_settings.entry("linger.ms".into()).or_insert_with(|| "0".into());
+        let waiting = Arc::new(open_producer(&waiting_settings)?);
         let deliveries = Arc::new(Deliveries::default());
         let stop = Arc::new(AtomicBool::new(false));
         let drainer = {
-            let (producer, deliveries, stop) = (producer.clone(), deliveries.clone(), stop.clone());
+            let (producers, deliveries, stop) = ([producer.clone(), waiting.clone()], deliveries.clone(), stop.clone());
             std::thread::Builder::new()
                 .name("kb-proxy-events".into())
-                .spawn(move || drain_events(&producer, &deliveries, &stop))
+                .spawn(move || drain_events(&producers, &deliveries, &stop))
                 .map_err(|e| format!("starting the event thread: {e}"))?
         };
-        Ok(Kafka { producer, deliveries, stop, drainer: Some(drainer) })
+        Ok(Kafka { producer, waiting, deliveries, stop, drainer: Some(drainer) })
     }
 
     /// Enqueues one message. With `wait`, the returned receiver gets its report; without, the
@@ -69,7 +74,7 @@ impl Kafka {
             return self.producer.produce(rec).map(Produced::Queued);
         }
         let (tx, rx) = oneshot::channel();
-        self.producer.produce_to(rec, Box::new(Notify(tx)))?;
+        self.waiting.produce_to(rec, Box::new(Notify(tx)))?;
         Ok(Produced::Waiting(rx))
     }
 
@@ -91,7 +96,7 @@ impl Kafka {
     /// Waits up to `timeout` for every message to be delivered or failed, then stops the event
     /// thread once it has counted every report.
     pub fn close(&mut self, timeout: Duration) -> Result<(), KbError> {
-        let flushed = self.producer.flush(timeout);
+        let flushed = self.producer.flush(timeout).and(self.waiting.flush(timeout));
         self.stop.store(true, Ordering::SeqCst);
         if let Some(t) = self.drainer.take() {
             let _ = t.join();
@@ -114,10 +119,21 @@ pub fn outcome(ev: &Event) -> Outcome {
     }
 }
 
-fn drain_events(producer: &ProducerSession, deliveries: &Deliveries, stop: &AtomicBool) {
+fn open_producer(settings: &BTreeMap<String, String>) -> Result<ProducerSession, String> {
+    let config = Config::new();
+    for (k, v) in settings {
+        config.set(k, v).map_err(|e| format!("Kafka setting {k}: {}", e.message))?;
+    }
+    ProducerSession::open(config.settings()).map_err(|e| format!("creating the Kafka producer: {}", e.message))
+}
+
+/// Counts and logs the reports that come as events: every queued XADD's, and a waiting one's
+/// whose connection went away before it came.
+fn drain_events(producers: &[Arc<ProducerSession>], deliveries: &Deliveries, stop: &AtomicBool) {
     loop {
         let stopping = stop.load(Ordering::SeqCst);
-        for ev in producer.events().pop_batch(Duration::from_millis(100), 10_000) {
+        let events = producers.iter().flat_map(|p| p.events().pop_batch(Duration::from_millis(50), 10_000));
+        for ev in events {
             match ev.kind {
                 kb_event_type::KB_EVENT_DELIVERY if ev.err == 0 => {
                     deliveries.delivered.fetch_add(1, Ordering::Relaxed);
@@ -126,7 +142,7 @@ fn drain_events(producer: &ProducerSession, deliveries: &Deliveries, stop: &Atom
                     deliveries.failed.fetch_add(1, Ordering::Relaxed);
                     let text = ev.text.as_ref().map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
                     let topic = ev.topic.as_ref().map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
-                    eprintln!("kafkabridge-proxy: a queued XADD to {topic:?} failed: {text}");
+                    eprintln!("kafkabridge-proxy: a message to {topic:?} failed with no client waiting for its reply: {text}");
                 }
                 kb_event_type::KB_EVENT_ERROR => {
                     let text = ev.text.as_ref().map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
@@ -135,8 +151,8 @@ fn drain_events(producer: &ProducerSession, deliveries: &Deliveries, stop: &Atom
                 _ => {}
             }
         }
-        // Stop only once the flush is over and the queue is empty: every report was counted.
-        if stopping && producer.events().is_empty() {
+        // Stop only once the flush is over and the queues are empty: every report was counted.
+        if stopping && producers.iter().all(|p| p.events().is_empty()) {
             return;
         }
     }
