@@ -97,45 +97,36 @@ pub fn xgroup(shared: &Shared, args: &[Vec<u8>]) -> Reply {
     }
 }
 
-struct ReadGroup {
-    group: String,
-    consumer: String,
-    count: usize,
-    block: Option<Duration>,
-    noack: bool,
-    streams: Vec<(String, Vec<u8>)>,
+/// The options and streams of XREAD and XREADGROUP: `[COUNT n] [BLOCK ms] [NOACK] STREAMS
+/// <topic>... <id>...` (NOACK for XREADGROUP only).
+pub struct ReadArgs {
+    pub count: Option<usize>,
+    /// BLOCK 0 is `Duration::MAX`: until something comes.
+    pub block: Option<Duration>,
+    pub noack: bool,
+    pub streams: Vec<(String, Vec<u8>)>,
 }
 
-fn parse_readgroup(args: &[Vec<u8>]) -> Result<ReadGroup, Reply> {
-    if args.len() < 7 || !args[1].eq_ignore_ascii_case(b"group") {
-        return Err(if args.len() < 7 { wrong_args("xreadgroup") } else { syntax() });
-    }
-    let mut r = ReadGroup {
-        group: utf8(&args[2], "group name")?.to_string(),
-        consumer: utf8(&args[3], "consumer name")?.to_string(),
-        count: usize::MAX,
-        block: None,
-        noack: false,
-        streams: Vec::new(),
-    };
-    let mut i = 4;
+/// `args[from..]` as `ReadArgs`; `cmd` names the command in errors.
+pub fn parse_read(args: &[Vec<u8>], from: usize, cmd: &str) -> Result<ReadArgs, Reply> {
+    let mut r = ReadArgs { count: None, block: None, noack: false, streams: Vec::new() };
+    let mut i = from;
     while i < args.len() {
         let w = &args[i];
         if w.eq_ignore_ascii_case(b"count") {
-            r.count = number(args.get(i + 1).ok_or_else(syntax)?, "COUNT")?.max(1) as usize;
+            r.count = Some(number(args.get(i + 1).ok_or_else(syntax)?, "COUNT")?.max(1) as usize);
             i += 2;
         } else if w.eq_ignore_ascii_case(b"block") {
             let ms = number(args.get(i + 1).ok_or_else(syntax)?, "timeout")?;
-            // BLOCK 0: until something comes.
             r.block = Some(if ms == 0 { Duration::MAX } else { Duration::from_millis(ms) });
             i += 2;
-        } else if w.eq_ignore_ascii_case(b"noack") {
+        } else if w.eq_ignore_ascii_case(b"noack") && cmd == "xreadgroup" {
             r.noack = true;
             i += 1;
         } else if w.eq_ignore_ascii_case(b"streams") {
             let rest = &args[i + 1..];
             if rest.is_empty() || rest.len() % 2 != 0 {
-                return Err(Reply::error("ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be specified."));
+                return Err(Reply::error(format!("ERR Unbalanced '{cmd}' list of streams: for each stream key an ID must be specified.")));
             }
             let (keys, ids) = rest.split_at(rest.len() / 2);
             for (k, id) in keys.iter().zip(ids) {
@@ -149,6 +140,23 @@ fn parse_readgroup(args: &[Vec<u8>]) -> Result<ReadGroup, Reply> {
     Err(syntax())
 }
 
+struct ReadGroup {
+    group: String,
+    consumer: String,
+    read: ReadArgs,
+}
+
+fn parse_readgroup(args: &[Vec<u8>]) -> Result<ReadGroup, Reply> {
+    if args.len() < 7 || !args[1].eq_ignore_ascii_case(b"group") {
+        return Err(if args.len() < 7 { wrong_args("xreadgroup") } else { syntax() });
+    }
+    Ok(ReadGroup {
+        group: utf8(&args[2], "group name")?.to_string(),
+        consumer: utf8(&args[3], "consumer name")?.to_string(),
+        read: parse_read(args, 4, "xreadgroup")?,
+    })
+}
+
 /// `XREADGROUP GROUP <group> <consumer> [COUNT n] [BLOCK ms] [NOACK] STREAMS <topic>... <id>...`:
 /// with `>` new entries for `consumer`, into its PEL (not with NOACK); with an id, its pending
 /// entries after that id.
@@ -157,17 +165,17 @@ pub fn xreadgroup(s: &Session, shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
         Ok(r) => r,
         Err(e) => return Step::Reply(e),
     };
-    let topics: Vec<&str> = r.streams.iter().map(|(t, _)| t.as_str()).collect();
+    let topics: Vec<&str> = r.read.streams.iter().map(|(t, _)| t.as_str()).collect();
     let group = match shared.groups.get(&r.group, &topics) {
         Ok(g) => g,
         Err(e) => return Step::Reply(Reply::error(format!("ERR {e}"))),
     };
     let resp3 = s.resp3;
-    let history = r.streams.iter().any(|(_, id)| id != b">");
-    if history || r.block.is_none() {
+    let history = r.read.streams.iter().any(|(_, id)| id != b">");
+    if history || r.read.block.is_none() {
         return Step::Reply(read_once(&group, &r, resp3).unwrap_or(Reply::NilArray));
     }
-    let deadline = r.block.and_then(|b| Instant::now().checked_add(b));
+    let deadline = r.read.block.and_then(|b| Instant::now().checked_add(b));
     Step::Later(Box::pin(async move {
         loop {
             let arrived = group.arrived.notified();
@@ -193,10 +201,11 @@ pub fn xreadgroup(s: &Session, shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
 fn read_once(group: &Group, r: &ReadGroup, resp3: bool) -> Option<Reply> {
     let mut results = Vec::new();
     let mut any = false;
-    for (topic, id) in &r.streams {
+    let count = r.read.count.unwrap_or(usize::MAX);
+    for (topic, id) in &r.read.streams {
         let entries: Vec<Reply> = if id == b">" {
-            let got = group.deliver(topic, &r.consumer, r.count);
-            if r.noack {
+            let got = group.deliver(topic, &r.consumer, count);
+            if r.read.noack {
                 group.ack(topic, &got.iter().map(|m| (m.partition, m.offset)).collect::<Vec<_>>());
             }
             got.iter().map(|m| entry(m)).collect()
@@ -216,7 +225,7 @@ fn read_once(group: &Group, r: &ReadGroup, resp3: bool) -> Option<Reply> {
                 .map(|(p, o, pe)| (p, o, entry(&pe.msg)))
                 .collect();
             mine.sort_by_key(|(p, o, _)| (*p, *o));
-            mine.into_iter().take(r.count).map(|(_, _, e)| e).collect()
+            mine.into_iter().take(count).map(|(_, _, e)| e).collect()
         };
         any |= !entries.is_empty();
         if !entries.is_empty() || id != b">" {

@@ -15,7 +15,7 @@ use tokio::sync::Mutex;
 use crate::commands::{Session, Step};
 use crate::reply::Reply;
 use crate::server::Shared;
-use crate::streams::{entry, parse_id};
+use crate::streams::{entry, parse_id, parse_read};
 
 /// How long an XREAD without BLOCK waits for the fetch from its position.
 const FETCH_WAIT: Duration = Duration::from_millis(1000);
@@ -47,44 +47,21 @@ struct Read {
 }
 
 fn parse(args: &[Vec<u8>]) -> Result<Read, Reply> {
-    let syntax = || Reply::error("ERR syntax error");
-    let mut r = Read { count: 100, block: None, positions: Vec::new() };
-    let mut i = 1;
-    while i < args.len() {
-        let w = &args[i];
-        let num = |a: Option<&Vec<u8>>| a.and_then(|a| std::str::from_utf8(a).ok()).and_then(|s| s.parse::<u64>().ok()).ok_or_else(syntax);
-        if w.eq_ignore_ascii_case(b"count") {
-            r.count = num(args.get(i + 1))?.max(1) as usize;
-            i += 2;
-        } else if w.eq_ignore_ascii_case(b"block") {
-            let ms = num(args.get(i + 1))?;
-            r.block = Some(if ms == 0 { Duration::MAX } else { Duration::from_millis(ms) });
-            i += 2;
-        } else if w.eq_ignore_ascii_case(b"streams") {
-            let rest = &args[i + 1..];
-            if rest.is_empty() || rest.len() % 2 != 0 {
-                return Err(Reply::error("ERR Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be specified."));
-            }
-            let (keys, ids) = rest.split_at(rest.len() / 2);
-            for (k, id) in keys.iter().zip(ids) {
-                let topic = String::from_utf8(k.clone()).map_err(|_| Reply::error("ERR the stream name must be UTF-8"))?;
-                let (p, from) = if id.contains(&b'-') {
-                    let (p, o) = parse_id(id)?;
-                    (p, o + 1)
-                } else {
-                    let p = std::str::from_utf8(id).ok().and_then(|s| s.parse::<i32>().ok()).filter(|p| *p >= 0).ok_or_else(|| {
-                        Reply::error(format!("ERR XREAD takes <partition>-<seq> (an entry id) or <partition>, got {:?}", String::from_utf8_lossy(id)))
-                    })?;
-                    (p, 0)
-                };
-                r.positions.push((topic, p, from));
-            }
-            return Ok(r);
+    let a = parse_read(args, 1, "xread")?;
+    let mut positions = Vec::new();
+    for (topic, id) in a.streams {
+        let (p, from) = if id.contains(&b'-') {
+            let (p, o) = parse_id(&id)?;
+            (p, o + 1)
         } else {
-            return Err(syntax());
-        }
+            let p = std::str::from_utf8(&id).ok().and_then(|s| s.parse::<i32>().ok()).filter(|p| *p >= 0).ok_or_else(|| {
+                Reply::error(format!("ERR XREAD takes <partition>-<seq> (an entry id) or <partition>, got {:?}", String::from_utf8_lossy(&id)))
+            })?;
+            (p, 0)
+        };
+        positions.push((topic, p, from));
     }
-    Err(syntax())
+    Ok(Read { count: a.count.unwrap_or(100), block: a.block, positions })
 }
 
 pub fn xread(s: &Session, shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
