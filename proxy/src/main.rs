@@ -58,12 +58,12 @@ fn run(config: ProxyConfig) -> i32 {
         }
     };
     let listen = config.listen;
-    let shared = Arc::new(server::Shared::new(config, kafka));
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let shared = Arc::new(server::Shared::new(config, kafka, rx));
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("listening on {listen}: {e}"))?;
         eprintln!("kafkabridge-proxy: listening on {listen}");
-        let (tx, rx) = tokio::sync::watch::channel(false);
-        let server = tokio::spawn(server::serve(listener, shared.clone(), rx));
+        let server = tokio::spawn(server::serve(listener, shared.clone()));
         let signal = wait_for_stop().await?;
         eprintln!("kafkabridge-proxy: {signal}: no new connections; answering what is in flight");
         let _ = tx.send(true);

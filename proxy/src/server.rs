@@ -42,6 +42,8 @@ pub struct Stats {
 
 pub struct Shared {
     pub config: ProxyConfig,
+    /// Turns true at SIGTERM: blocked reads end, connections close after what they read.
+    pub stop: watch::Receiver<bool>,
     pub kafka: Kafka,
     pub groups: Groups,
     pub reader: Reader,
@@ -51,10 +53,10 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(config: ProxyConfig, kafka: Kafka) -> Shared {
+    pub fn new(config: ProxyConfig, kafka: Kafka, stop: watch::Receiver<bool>) -> Shared {
         let groups = Groups::new(config.kafka.clone(), config.group_buffer);
         let reader = Reader::new(config.kafka.clone());
-        Shared { config, kafka, groups, reader, stats: Stats::default(), started: Instant::now(), next_id: AtomicU64::new(1) }
+        Shared { config, stop, kafka, groups, reader, stats: Stats::default(), started: Instant::now(), next_id: AtomicU64::new(1) }
     }
 }
 
@@ -63,7 +65,8 @@ const BATCH: usize = 1024;
 const READ_CHUNK: usize = 16 * 1024;
 
 /// Accepts until `stop` turns true, then waits for every connection to finish what it read.
-pub async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    let mut stop = shared.stop.clone();
     let mut tasks = tokio::task::JoinSet::new();
     loop {
         tokio::select! {

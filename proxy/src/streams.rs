@@ -176,6 +176,7 @@ pub fn xreadgroup(s: &Session, shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
         return Step::Reply(read_once(&group, &r, resp3).unwrap_or(Reply::NilArray));
     }
     let deadline = r.read.block.and_then(|b| Instant::now().checked_add(b));
+    let mut stop = shared.stop.clone();
     Step::Later(Box::pin(async move {
         loop {
             let arrived = group.arrived.notified();
@@ -184,14 +185,17 @@ pub fn xreadgroup(s: &Session, shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
             if let Some(reply) = read_once(&group, &r, resp3) {
                 return reply;
             }
-            match deadline {
-                None => arrived.await,
-                Some(d) => {
-                    let left = d.saturating_duration_since(Instant::now());
-                    if left.is_zero() || tokio::time::timeout(left, arrived).await.is_err() {
-                        return Reply::NilArray;
-                    }
+            let timeout = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d.into()).await,
+                    None => std::future::pending().await,
                 }
+            };
+            // A blocked read ends at its timeout, and at shutdown (with nothing, as a timeout).
+            tokio::select! {
+                _ = arrived => {}
+                _ = timeout => return Reply::NilArray,
+                _ = stop.wait_for(|stopping| *stopping) => return Reply::NilArray,
             }
         }
     }))

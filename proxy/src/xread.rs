@@ -81,7 +81,8 @@ pub fn xread(s: &Session, shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
         };
         // The fetch blocks: it runs on a blocking thread, the reader held meanwhile.
         let wait = r.block.unwrap_or(FETCH_WAIT);
-        let read = tokio::task::spawn_blocking(move || fetch(&client, &r, wait)).await;
+        let stop = shared.stop.clone();
+        let read = tokio::task::spawn_blocking(move || fetch(&client, &r, wait, &|| *stop.borrow())).await;
         drop(slot);
         match read {
             Ok(Ok(found)) if found.is_empty() => Reply::NilArray,
@@ -92,8 +93,9 @@ pub fn xread(s: &Session, shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
     }))
 }
 
-/// Assigns the positions and polls until `count` entries per position came or `wait` passed.
-fn fetch(client: &ConsumerClient, r: &Read, wait: Duration) -> Result<Vec<(String, Vec<Reply>)>, String> {
+/// Assigns the positions and polls until `count` entries per position came, `wait` passed or
+/// `stopping` says the proxy shuts down.
+fn fetch(client: &ConsumerClient, r: &Read, wait: Duration, stopping: &dyn Fn() -> bool) -> Result<Vec<(String, Vec<Reply>)>, String> {
     let refs: Vec<PartitionRef<'_>> =
         r.positions.iter().map(|(t, p, o)| PartitionRef { topic: t, partition: *p, offset: *o, metadata: None }).collect();
     let tpl = to_list(&refs, true).map_err(|e| e.message)?;
@@ -117,7 +119,7 @@ fn fetch(client: &ConsumerClient, r: &Read, wait: Duration) -> Result<Vec<(Strin
             }
         }
         let all = taken.iter().all(|n| *n >= r.count);
-        if all || (!got.is_empty() && batch.is_empty()) || deadline.is_some_and(|d| Instant::now() >= d) {
+        if all || (!got.is_empty() && batch.is_empty()) || deadline.is_some_and(|d| Instant::now() >= d) || stopping() {
             break;
         }
     }

@@ -148,3 +148,27 @@ def test_xread_reads_from_a_position_without_a_group(start_proxy, new_topic):
 
     with pytest.raises(redis.ResponseError, match="XREAD takes <partition>-<seq>"):
         r.xread({topic: "$"})
+
+
+def test_sigterm_ends_a_read_blocked_forever(start_proxy, new_topic):
+    import threading
+
+    topic = new_topic(1)
+    p = start_proxy()
+    r = client(p)
+    assert r.xgroup_create(topic, "g-block", id="0")
+    result = {}
+
+    def blocked():
+        result["reply"] = r.xreadgroup("g-block", "c", {topic: ">"}, block=0)
+
+    t = threading.Thread(target=blocked)
+    t.start()
+    # The read is blocked once the proxy counts it in: polled, bounded.
+    deadline = time.monotonic() + 30
+    while client(p).info("stats")["total_commands_processed"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    status, err = p.stop(timeout=30)
+    t.join(30)
+    assert status == 0, err
+    assert result.get("reply") in (None, [], {}), result
