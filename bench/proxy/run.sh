@@ -54,18 +54,22 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --d
 pids+=($!)
 wait_port "$redis_port" "${pids[-1]}" || die "redis-server did not start: $(tail -5 "$tmp/redis.log")"
 
-start_proxy() { # name extra-args...
-    local name=$1 port
+# start_proxy <name> <extra args...>: a proxy on a free port; sets started_port and started_pid
+# (in this shell, so that cleanup stops it).
+start_proxy() {
+    local name=$1
     shift
-    port="$(free_port)"
-    "$proxy_bin" --listen "127.0.0.1:$port" --kafka "bootstrap.servers=$KAFKA_BROKERS" --maxclients $((CONNECTIONS + 100)) "$@" \
+    started_port="$(free_port)"
+    "$proxy_bin" --listen "127.0.0.1:$started_port" --kafka "bootstrap.servers=$KAFKA_BROKERS" --maxclients $((CONNECTIONS + 100)) "$@" \
         >"$tmp/$name.log" 2>&1 &
-    pids+=($!)
-    wait_port "$port" "${pids[-1]}" || die "$name did not start: $(tail -5 "$tmp/$name.log")"
-    echo "$port ${pids[-1]}"
+    started_pid=$!
+    pids+=("$started_pid")
+    wait_port "$started_port" "$started_pid" || die "$name did not start: $(tail -5 "$tmp/$name.log")"
 }
-read -r queue_port queue_pid < <(start_proxy proxy-queue --xadd-mode queue)
-read -r wait_port_ wait_pid < <(start_proxy proxy-wait)
+start_proxy proxy-queue --xadd-mode queue
+queue_port=$started_port queue_pid=$started_pid
+start_proxy proxy-wait
+wait_port_=$started_port
 log "redis-server :$redis_port, proxy-queue :$queue_port, proxy-wait :$wait_port_; $REQUESTS XADDs per run, $CLIENTS clients"
 
 # run <target> <port> <pipeline> <topic>: one redis-benchmark run, its JSON line.
