@@ -29,7 +29,6 @@ use crate::core::error::{KbError, KbResult};
 use crate::core::message::Message;
 use crate::core::named::{conflict, Named};
 use crate::core::partitions::{to_list, PartitionRef};
-use crate::sys::process::fork_epoch;
 use crate::sys::runtime::ConsumerDoorbell;
 
 /// How long the keeper waits for the consumer's doorbell before it polls anyway (timers,
@@ -60,7 +59,6 @@ pub struct PersistentConsumer {
     polling: Mutex<()>,
     keeper: Mutex<Option<JoinHandle<()>>>,
     stop: AtomicBool,
-    pub epoch: u64,
     pub created: Instant,
 }
 
@@ -163,7 +161,6 @@ impl PersistentConsumer {
             polling: Mutex::new(()),
             keeper: Mutex::new(None),
             stop: AtomicBool::new(false),
-            epoch: fork_epoch(),
             created: Instant::now(),
         });
         let keeper = pc.clone();
@@ -241,6 +238,10 @@ impl PersistentConsumer {
     /// (rebalances, `max.poll.interval.ms`), and a revoked partition is forgotten before any of
     /// it is handed out.
     pub fn serve(&self) {
+        if self.buffer.lock().is_empty() {
+            // The session polls librdkafka itself next, which serves the group.
+            return;
+        }
         let _polling = self.polling.lock();
         self.fetch_ready();
     }
@@ -428,9 +429,7 @@ pub fn shutdown_persistent() -> KbResult<()> {
     let members = PERSISTENT.lock().take_all();
     let mut failed = None;
     for m in members {
-        if m.epoch != fork_epoch() {
-            crate::sys::process::abandon(m);
-        } else if let Err(e) = m.shut_down() {
+        if let Err(e) = m.shut_down() {
             failed = Some(e);
         }
     }
@@ -441,12 +440,9 @@ pub fn shutdown_persistent() -> KbResult<()> {
 /// for its sessions (with `enable.auto.commit`) and leaves its group, within
 /// `bridge.close.timeout.ms`; what could not leave in time is said on stderr.
 pub fn leave_all_at_exit() {
-    let epoch = fork_epoch();
     let members = PERSISTENT.lock().take_all();
     for m in members {
-        if m.epoch != epoch {
-            crate::sys::process::abandon(m);
-        } else if let Err(e) = m.shut_down() {
+        if let Err(e) = m.shut_down() {
             eprintln!("kafkabridge: at exit, persistent consumer {:?}: {}", m.name, e.message);
         }
     }

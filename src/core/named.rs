@@ -33,10 +33,10 @@ impl<T: Send + Sync + 'static> Named<T> {
         &mut self.entries
     }
 
-    /// Every entry, taken out of the table (for a shutdown; the caller abandons those of
-    /// another fork epoch).
+    /// Every entry of this process, taken out of the table (for a shutdown); a forked child's
+    /// inherited ones are abandoned untouched, as by `current`.
     pub fn take_all(&mut self) -> Vec<Arc<T>> {
-        self.entries.drain().map(|(_, c)| c).collect()
+        self.current().drain().map(|(_, c)| c).collect()
     }
 }
 

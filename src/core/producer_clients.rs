@@ -459,10 +459,6 @@ pub fn shutdown_persistent() -> KbResult<()> {
     let clients = PERSISTENT.lock().take_all();
     let mut failed = None;
     for c in clients {
-        if c.epoch != fork_epoch() {
-            crate::sys::process::abandon(c);
-            continue;
-        }
         if let Err(e) = c.flush(Duration::from_millis(c.settings.bridge.close_timeout_ms)) {
             failed = Some(e);
         }
