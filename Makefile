@@ -8,7 +8,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 LIB_DIR := $(CURDIR)/target/release
 export PKG_CONFIG_PATH := $(LIB_DIR):$(PKG_CONFIG_PATH)
 
-.PHONY: all build build-deps deps pc headers headers-check check check-bindings unit-test c-test valgrind-test crosscheck php-test phpt python-test go-test proxy-test test bench bench-smoke demo install clean
+.PHONY: all build build-deps deps pc headers headers-check check check-bindings unit-test c-test valgrind-test crosscheck php-test phpt python-test go-test proxy-test fuzz fuzz-smoke test bench bench-smoke demo install clean
 
 all: build
 
@@ -98,9 +98,18 @@ proxy-test: build
 	bash proxy/run-tests.sh
 
 test: deps
-	@set -o pipefail; { $(MAKE) --no-print-directory check && \
+	@set -o pipefail; { $(MAKE) --no-print-directory check fuzz-smoke && \
 	    bash harness/with-broker.sh $(MAKE) --no-print-directory c-test valgrind-test crosscheck php-test phpt python-test go-test proxy-test bench-smoke; } 2>&1 | tee target/test.log
 	@bash harness/summarize.sh target/test.log
+
+# Coverage-guided fuzzing of the proxy's RESP parser (proxy/fuzz/run.sh): FUZZ_SECONDS long,
+# the corpus kept in target/fuzz/corpus between runs. fuzz-smoke is the minute `make test` gives it.
+FUZZ_SECONDS ?= 600
+fuzz:
+	bash proxy/fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	bash proxy/fuzz/run.sh 60
 
 # The scoreboard (bench/README.md): every measurement against the real broker, then
 # bench/results/latest.{md,json,png}. Takes 10-15 minutes; not part of `make test`.

@@ -32,6 +32,10 @@ usage: kafkabridge-proxy [--config FILE] [options]
   --xadd-timeout-ms MS      how long a waiting XADD waits for its delivery (default 30000)
   --group-buffer N          entries a consumer group's member prefetches for XREADGROUP
                             (default 10000)
+  --group-memory BYTES      what a group's member holds at most: entries fetched and not yet
+                            read, read and not acknowledged (XPENDING), and acknowledgements
+                            above a commit point (default 268435456). Full, it fetches nothing
+                            more and XREADGROUP > answers an error until entries are acknowledged
   --help                    this text
 
 Before AUTH a client may send 10 arguments of 16 KiB, 1 MiB per command (as Redis allows).
@@ -56,6 +60,8 @@ pub struct ProxyConfig {
     pub xadd_timeout: Duration,
     /// Entries a group member buffers for XREADGROUP at most.
     pub group_buffer: usize,
+    /// Bytes a group member holds at most (buffered, pending, acknowledged above the prefix).
+    pub group_memory: usize,
 }
 
 impl Default for ProxyConfig {
@@ -73,6 +79,7 @@ impl Default for ProxyConfig {
             xadd_wait: true,
             xadd_timeout: Duration::from_millis(30_000),
             group_buffer: 10_000,
+            group_memory: 256 << 20,
         }
     }
 }
@@ -155,6 +162,7 @@ impl ProxyConfig {
                 }
             }
             "group-buffer" => self.group_buffer = bytes(value)?.max(1),
+            "group-memory" => self.group_memory = bytes(value)?.max(1),
             "xadd-timeout-ms" => {
                 self.xadd_timeout = Duration::from_millis(value.parse().map_err(|_| format!("xadd-timeout-ms: {value:?} is not a number"))?)
             }

@@ -34,6 +34,16 @@ const METADATA_TAG: &str = "kbacks:";
 const METADATA_MAX: usize = 3900;
 /// How often the poller commits what acknowledgements moved.
 const COMMIT_EVERY: Duration = Duration::from_millis(200);
+/// What a group holds for an entry beyond its bytes (the entry, its id, its consumer's name), and
+/// for an acknowledged offset above the commit point; counted against `--group-memory`.
+const ENTRY_OVERHEAD: usize = 96;
+const ACKED_OVERHEAD: usize = 16;
+
+/// The bytes an entry holds: its value, key and headers, and the overhead.
+fn weight(m: &Message) -> usize {
+    let headers: usize = m.headers.iter().map(|(k, v)| k.as_bytes().len() + v.as_ref().map_or(0, Vec::len)).sum();
+    ENTRY_OVERHEAD + m.value.as_ref().map_or(0, Vec::len) + m.key.as_ref().map_or(0, Vec::len) + headers
+}
 
 pub struct Pending {
     pub consumer: String,
@@ -57,12 +67,41 @@ pub struct Partition {
     skip: BTreeSet<i64>,
     /// The last offset committed (None: nothing committed by this member yet).
     committed: Option<i64>,
+    /// The bytes held for this partition's buffered and pending entries and acknowledged offsets.
+    held: usize,
 }
 
 impl Partition {
     /// The offset to commit: the first one not acknowledged.
     fn commit_point(&self) -> Option<i64> {
         [self.pending.keys().next(), self.buffered.iter().next()].into_iter().flatten().min().copied().or(self.fetched_upto)
+    }
+
+    fn buffer(&mut self, m: &Message) {
+        self.buffered.insert(m.offset);
+        self.held += weight(m);
+    }
+
+    /// Acknowledged above the commit point: remembered until the commit point passes it.
+    fn remember_ack(&mut self, offset: i64) {
+        if self.acked.insert(offset) {
+            self.held += ACKED_OVERHEAD;
+        }
+    }
+
+    /// Whether `offset` was pending (it is acknowledged now).
+    fn acknowledge(&mut self, offset: i64) -> bool {
+        let Some(pe) = self.pending.remove(&offset) else { return false };
+        self.held -= weight(&pe.msg);
+        self.remember_ack(offset);
+        true
+    }
+
+    /// Forgets the acknowledged offsets below `point` (the commit covers them).
+    fn forget_acks_below(&mut self, point: i64) {
+        let before = self.acked.len();
+        self.acked = self.acked.split_off(&point);
+        self.held -= (before - self.acked.len()) * ACKED_OVERHEAD;
     }
 
     /// The commit metadata: acknowledged offsets above `point`, as deltas, as many as fit.
@@ -110,6 +149,13 @@ pub struct GroupState {
     dirty: bool,
 }
 
+impl GroupState {
+    /// The bytes held against `--group-memory`.
+    fn held(&self) -> usize {
+        self.parts.values().map(|p| p.held).sum()
+    }
+}
+
 pub struct Group {
     pub name: String,
     client: ConsumerClient,
@@ -117,6 +163,8 @@ pub struct Group {
     /// Woken when entries arrive, for blocked XREADGROUPs.
     pub arrived: Notify,
     max_buffer: usize,
+    /// `--group-memory`: the bytes of entries and acknowledgements the member holds at most.
+    max_held: usize,
     stop: AtomicBool,
     poller: Mutex<Option<JoinHandle<()>>>,
 }
@@ -124,12 +172,13 @@ pub struct Group {
 pub struct Groups {
     kafka: BTreeMap<String, String>,
     max_buffer: usize,
+    max_held: usize,
     groups: Mutex<HashMap<String, Arc<Group>>>,
 }
 
 impl Groups {
-    pub fn new(kafka: BTreeMap<String, String>, max_buffer: usize) -> Groups {
-        Groups { kafka, max_buffer, groups: Mutex::default() }
+    pub fn new(kafka: BTreeMap<String, String>, max_buffer: usize, max_held: usize) -> Groups {
+        Groups { kafka, max_buffer, max_held, groups: Mutex::default() }
     }
 
     /// The member of `group`, made on first use and subscribed to `topics` too.
@@ -138,7 +187,7 @@ impl Groups {
         let g = match groups.get(group) {
             Some(g) => g.clone(),
             None => {
-                let g = Group::open(group, &self.kafka, self.max_buffer)?;
+                let g = Group::open(group, &self.kafka, self.max_buffer, self.max_held)?;
                 groups.insert(group.to_string(), g.clone());
                 g
             }
@@ -163,15 +212,15 @@ impl Groups {
         v
     }
 
-    /// (group, partitions assigned, consumer names, pending entries, buffered entries) of every
-    /// group, for INFO.
-    pub fn figures(&self) -> Vec<(String, usize, usize, usize, usize)> {
+    /// (group, partitions assigned, consumer names, pending entries, buffered entries, bytes
+    /// held) of every group, for INFO.
+    pub fn figures(&self) -> Vec<(String, usize, usize, usize, usize, usize)> {
         let groups: Vec<Arc<Group>> = self.groups.lock().values().cloned().collect();
         let mut out: Vec<_> = groups
             .iter()
             .map(|g| {
                 let st = g.state.lock();
-                (g.name.clone(), st.parts.len(), st.consumers.len(), st.parts.values().map(|p| p.pending.len()).sum(), st.buffered)
+                (g.name.clone(), st.parts.len(), st.consumers.len(), st.parts.values().map(|p| p.pending.len()).sum(), st.buffered, st.held())
             })
             .collect();
         out.sort();
@@ -187,7 +236,7 @@ impl Groups {
 }
 
 impl Group {
-    fn open(name: &str, kafka: &BTreeMap<String, String>, max_buffer: usize) -> Result<Arc<Group>, String> {
+    fn open(name: &str, kafka: &BTreeMap<String, String>, max_buffer: usize, max_held: usize) -> Result<Arc<Group>, String> {
         let config = Config::new();
         for (k, v) in kafka {
             config.set(k, v).map_err(|e| format!("Kafka setting {k}: {}", e.message))?;
@@ -206,6 +255,7 @@ impl Group {
             state: Mutex::default(),
             arrived: Notify::new(),
             max_buffer,
+            max_held,
             stop: AtomicBool::new(false),
             poller: Mutex::new(None),
         });
@@ -222,9 +272,17 @@ impl Group {
         let mut last_commit = Instant::now();
         while !self.stop.load(Ordering::SeqCst) {
             self.follow_subscription();
-            let room = self.max_buffer.saturating_sub(self.state.lock().buffered);
+            let room = {
+                let st = self.state.lock();
+                if st.held() >= self.max_held {
+                    0
+                } else {
+                    self.max_buffer.saturating_sub(st.buffered)
+                }
+            };
             // Full, it still polls (for the group's sake) but takes nothing: the rest waits in
-            // librdkafka, whose own prefetch is bounded by its settings.
+            // librdkafka, whose own prefetch is bounded by its settings. One batch may take
+            // the member past `--group-memory`, by at most `--group-buffer` entries.
             let fetched = if room == 0 {
                 std::thread::sleep(Duration::from_millis(20));
                 Vec::new()
@@ -309,22 +367,25 @@ impl Group {
             part.fetched_upto = Some(part.fetched_upto.map_or(m.offset + 1, |f| f.max(m.offset + 1)));
             if part.skip.remove(&m.offset) {
                 // Acknowledged before (the commit's metadata says so): not delivered again.
-                part.acked.insert(m.offset);
+                part.remember_ack(m.offset);
                 st.dirty = true;
                 continue;
             }
-            part.buffered.insert(m.offset);
+            part.buffer(&m);
             st.buffer.entry(topic).or_default().push_back(Arc::new(m));
             st.buffered += 1;
         }
     }
 
-    /// Hands up to `count` buffered entries of `topic` to `consumer` (into its PEL).
-    pub fn deliver(&self, topic: &str, consumer: &str, count: usize) -> Vec<Arc<Message>> {
+    /// Hands up to `count` buffered entries of `topic` to `consumer` (into its PEL). None: there
+    /// were none, and none will come until entries are acknowledged, for the member holds
+    /// `--group-memory` already.
+    pub fn deliver(&self, topic: &str, consumer: &str, count: usize) -> Option<Vec<Arc<Message>>> {
         let mut st = self.state.lock();
         let st = &mut *st;
         st.consumers.insert(consumer.to_string(), Instant::now());
-        let Some(q) = st.buffer.get_mut(topic) else { return Vec::new() };
+        let starved = st.held() >= self.max_held;
+        let Some(q) = st.buffer.get_mut(topic).filter(|q| !q.is_empty()) else { return (!starved).then(Vec::new) };
         let mut out = Vec::new();
         while out.len() < count {
             let Some(m) = q.pop_front() else { break };
@@ -334,7 +395,12 @@ impl Group {
             part.pending.insert(m.offset, Pending { consumer: consumer.to_string(), delivered: Instant::now(), deliveries: 1, msg: m.clone() });
             out.push(m);
         }
-        out
+        Some(out)
+    }
+
+    /// The bytes held against `--group-memory`, and the limit, for the error that says so.
+    pub fn memory(&self) -> (usize, usize) {
+        (self.state.lock().held(), self.max_held)
     }
 
     /// For XINFO: per partition of `topic` the member holds, where its commit point is; and per
@@ -367,8 +433,7 @@ impl Group {
         let mut n = 0;
         for (p, o) in ids {
             if let Some(part) = st.parts.get_mut(&(topic.to_string(), *p)) {
-                if part.pending.remove(o).is_some() {
-                    part.acked.insert(*o);
+                if part.acknowledge(*o) {
                     n += 1;
                 }
             }
@@ -392,7 +457,7 @@ impl Group {
                 .iter_mut()
                 .filter_map(|((t, p), part)| {
                     let point = part.commit_point()?;
-                    part.acked = part.acked.split_off(&point);
+                    part.forget_acks_below(point);
                     let md = part.metadata(point);
                     (part.committed != Some(point) || !part.acked.is_empty()).then(|| {
                         part.committed = Some(point);

@@ -54,7 +54,7 @@ pub struct Shared {
 
 impl Shared {
     pub fn new(config: ProxyConfig, kafka: Kafka, stop: watch::Receiver<bool>) -> Shared {
-        let groups = Groups::new(config.kafka.clone(), config.group_buffer);
+        let groups = Groups::new(config.kafka.clone(), config.group_buffer, config.group_memory);
         let reader = Reader::new(config.kafka.clone());
         Shared { config, stop, kafka, groups, reader, stats: Stats::default(), started: Instant::now(), next_id: AtomicU64::new(1) }
     }

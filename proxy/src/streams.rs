@@ -208,7 +208,14 @@ fn read_once(group: &Group, r: &ReadGroup, resp3: bool) -> Option<Reply> {
     let count = r.read.count.unwrap_or(usize::MAX);
     for (topic, id) in &r.read.streams {
         let entries: Vec<Reply> = if id == b">" {
-            let got = group.deliver(topic, &r.consumer, count);
+            let Some(got) = group.deliver(topic, &r.consumer, count) else {
+                let (held, limit) = group.memory();
+                return Some(Reply::error(format!(
+                    "KBMEMORY XREADGROUP: group {:?} holds {held} bytes of unacknowledged entries (--group-memory {limit}): \
+                     XACK them, or XCLAIM a dead consumer's and acknowledge them",
+                    group.name
+                )));
+            };
             if r.read.noack {
                 group.ack(topic, &got.iter().map(|m| (m.partition, m.offset)).collect::<Vec<_>>());
             }

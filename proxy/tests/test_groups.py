@@ -89,6 +89,37 @@ def test_a_dead_consumers_entries_are_taken_over(start_proxy, new_topic):
     assert r.xpending(topic, group)["pending"] == 0
 
 
+def test_a_group_holds_no_more_than_its_memory_limit(start_proxy, new_topic):
+    """--group-memory bounds what a member keeps for its consumers: with every entry read and
+    none acknowledged, XREADGROUP > answers an error naming the limit instead of fetching more;
+    acknowledging frees the room, and every entry is still read, once."""
+    topic, group, limit = new_topic(1), "g-memory", 4000
+    r = client(start_proxy("--group-memory", str(limit), "--group-buffer", "2"))
+    for i in range(20):
+        r.xadd(topic, {"value": b"%02d" % i + b"." * 998})
+    assert r.xgroup_create(topic, group, id="0")
+    held, refused, deadline = [], None, time.monotonic() + 60
+    while refused is None and time.monotonic() < deadline:
+        try:
+            held.extend(entries(r.xreadgroup(group, "c", {topic: ">"}, count=100, block=200)))
+        except redis.ResponseError as e:
+            refused = str(e)
+    assert refused and "--group-memory 4000" in refused and "XACK" in refused, refused
+    # The member stops fetching at the limit; one batch (--group-buffer entries) may pass it.
+    assert 4 <= len(held) <= 6, len(held)
+    memory = int(r.info("groups")[f"group_{group}"]["memory"])
+    assert limit <= memory <= limit + 2 * 1100, memory
+    seen = [e[1][b"value"][:2] for e in held]
+    r.xack(topic, group, *[e[0] for e in held])
+    deadline = time.monotonic() + 60
+    while len(seen) < 20 and time.monotonic() < deadline:
+        got = entries(r.xreadgroup(group, "c", {topic: ">"}, count=100, block=200))
+        seen.extend(e[1][b"value"][:2] for e in got)
+        if got:
+            r.xack(topic, group, *[e[0] for e in got])
+    assert seen == [b"%02d" % i for i in range(20)]
+
+
 def test_two_proxies_in_one_group_share_its_partitions(start_proxy, new_topic):
     topic, group = new_topic(4), "g-two"
     a, b = client(start_proxy()), client(start_proxy())
