@@ -64,7 +64,10 @@ pub fn render(shared: &Shared, section: Option<String>) -> String {
         for (name, assigned, consumers, pending, buffered, held) in shared.groups.figures() {
             // A group name is the client's: no line break or separator may pass into the text.
             let name: String = name.chars().map(|c| if c.is_control() || c == ',' || c == ':' { '?' } else { c }).collect();
-            let _ = write!(out, "group_{name}:assigned_partitions={assigned},consumers={consumers},pending={pending},buffered={buffered},memory={held}\r\n");
+            let _ = write!(
+                out,
+                "group_{name}:assigned_partitions={assigned},consumers={consumers},pending={pending},buffered={buffered},memory={held}\r\n"
+            );
         }
         out.push_str("\r\n");
     }
