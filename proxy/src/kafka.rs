@@ -3,9 +3,11 @@
 //! reach thousands of connections). Waiting XADDs go through one with `linger.ms=0` (unless the
 //! settings give one), as a synchronous produce sends at once instead of sitting out the linger;
 //! queued XADDs through one with the settings as given, which batches. A waiting XADD hands the
-//! core a waiter that completes a tokio oneshot on the producer's poll thread; a queued XADD's
-//! report goes to the session's event queue, which a thread of its own drains, counting and
-//! logging what failed.
+//! core a waiter that completes a tokio oneshot on the producer's poll thread; the queued
+//! producer's reports are counted on that thread too, as they come (a report sink: measured, a
+//! waiter per message costs a queued XADD half again its CPU, and a drained event queue caps
+//! their rate at the drain's). A thread of its own drains the sessions' queues of what still
+//! comes there: errors, and the reports of waiting XADDs whose connection went away.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -15,7 +17,7 @@ use std::time::Duration;
 
 use kafkabridge::core::config::Config;
 use kafkabridge::core::error::KbError;
-use kafkabridge::core::events::{kb_event_type, Event};
+use kafkabridge::core::events::{kb_event_type, Event, ReportSink};
 use kafkabridge::core::producer::ProducerSession;
 use kafkabridge::core::producer_clients::{Record, ReportWaiter};
 use tokio::sync::oneshot;
@@ -48,14 +50,28 @@ impl ReportWaiter for Notify {
     }
 }
 
+impl Deliveries {
+    fn count(&self, report: &Event) {
+        if report.err == 0 {
+            self.delivered.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        self.failed.fetch_add(1, Ordering::Relaxed);
+        let text = report.text.as_ref().map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
+        let topic = report.topic.as_ref().map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
+        eprintln!("kafkabridge-proxy: a message to {topic:?} failed with no client waiting for its reply: {text}");
+    }
+}
+
 impl Kafka {
     /// The shared producer, from librdkafka settings (checked as they are set).
     pub fn open(settings: &BTreeMap<String, String>) -> Result<Kafka, String> {
-        let producer = Arc::new(open_producer(settings)?);
+        let deliveries = Arc::new(Deliveries::default());
+        let counted = deliveries.clone();
+        let producer = Arc::new(open_producer(settings, Some(Box::new(move |report| counted.count(&report))))?);
         let mut waiting_settings = settings.clone();
         waiting_settings.entry("linger.ms".into()).or_insert_with(|| "0".into());
-        let waiting = Arc::new(open_producer(&waiting_settings)?);
-        let deliveries = Arc::new(Deliveries::default());
+        let waiting = Arc::new(open_producer(&waiting_settings, None)?);
         let stop = Arc::new(AtomicBool::new(false));
         let drainer = {
             let (producers, deliveries, stop) = ([producer.clone(), waiting.clone()], deliveries.clone(), stop.clone());
@@ -68,7 +84,7 @@ impl Kafka {
     }
 
     /// Enqueues one message. With `wait`, the returned receiver gets its report; without, the
-    /// report goes to the event thread and the message's id comes back.
+    /// report is counted where it comes and the message's id comes back.
     pub fn produce(&self, rec: &Record<'_>, wait: bool) -> Result<Produced, KbError> {
         if !wait {
             return self.producer.produce(rec).map(Produced::Queued);
@@ -119,31 +135,29 @@ pub fn outcome(ev: &Event) -> Outcome {
     }
 }
 
-fn open_producer(settings: &BTreeMap<String, String>) -> Result<ProducerSession, String> {
+fn open_producer(settings: &BTreeMap<String, String>, reports: Option<ReportSink>) -> Result<ProducerSession, String> {
     let config = Config::new();
     for (k, v) in settings {
         config.set(k, v).map_err(|e| format!("Kafka setting {k}: {}", e.message))?;
     }
-    ProducerSession::open(config.settings()).map_err(|e| format!("creating the Kafka producer: {}", e.message))
+    let opened = match reports {
+        Some(sink) => ProducerSession::open_with_report_sink(config.settings(), sink),
+        None => ProducerSession::open(config.settings()),
+    };
+    opened.map_err(|e| format!("creating the Kafka producer: {}", e.message))
 }
 
-/// Counts and logs the reports that come as events: every queued XADD's, and a waiting one's
-/// whose connection went away before it came.
+/// Counts and logs what comes as events: errors, and the reports of waiting XADDs whose
+/// connection went away before they came. It waits on the first queue only: the second gets
+/// those rare reports alone, and they need counting, not haste.
 fn drain_events(producers: &[Arc<ProducerSession>], deliveries: &Deliveries, stop: &AtomicBool) {
     loop {
         let stopping = stop.load(Ordering::SeqCst);
-        let events = producers.iter().flat_map(|p| p.events().pop_batch(Duration::from_millis(50), 10_000));
+        let waits = [Duration::from_millis(50), Duration::ZERO];
+        let events = producers.iter().zip(waits).flat_map(|(p, wait)| p.events().pop_batch(wait, 10_000));
         for ev in events {
             match ev.kind {
-                kb_event_type::KB_EVENT_DELIVERY if ev.err == 0 => {
-                    deliveries.delivered.fetch_add(1, Ordering::Relaxed);
-                }
-                kb_event_type::KB_EVENT_DELIVERY => {
-                    deliveries.failed.fetch_add(1, Ordering::Relaxed);
-                    let text = ev.text.as_ref().map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
-                    let topic = ev.topic.as_ref().map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
-                    eprintln!("kafkabridge-proxy: a message to {topic:?} failed with no client waiting for its reply: {text}");
-                }
+                kb_event_type::KB_EVENT_DELIVERY => deliveries.count(&ev),
                 kb_event_type::KB_EVENT_ERROR => {
                     let text = ev.text.as_ref().map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
                     eprintln!("kafkabridge-proxy: Kafka: {text}");

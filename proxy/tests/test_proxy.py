@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import time
 
 import pytest
 import redis
@@ -95,6 +96,12 @@ def test_client_xaddmode_switches_one_connection(start_proxy, new_topic):
     assert r.xadd(topic, {"value": b"a"}).startswith(b"queued:")
     # Another connection still waits for the delivery: its reply is the entry's id.
     assert client(p).xadd(topic, {"value": b"b"}).startswith(b"0-")
+    # The queued one's report is counted where it comes (polled, bounded).
+    deadline = time.monotonic() + 30
+    while r.info("kafka")["queued_delivered"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    figures = r.info("kafka")
+    assert (figures["queued_delivered"], figures["queued_failed"], figures["xadd_delivered"]) == (1, 0, 1), figures
 
 
 def test_what_kafka_cannot_take_is_refused_naming_it(start_proxy):

@@ -90,6 +90,12 @@ impl Event {
     }
 }
 
+/// Where a session's delivery reports go instead of its queue: a Rust host of the core that
+/// handles them on the client's poll thread, as they come (the proxy counts its fire-and-forget
+/// XADDs' reports so). It must be quick and must not block. The C ABI never installs one: its
+/// hosts drain their queue (no callbacks into the host).
+pub type ReportSink = Box<dyn Fn(Event) + Send + Sync>;
+
 /// A handle's event queue. Delivery reports are never dropped: once `capacity` of them wait
 /// undrained, producing more fails with KB_ERR_EVENT_QUEUE_FULL (backpressure). Other events
 /// beyond `capacity` are dropped and counted in `dropped()`.
@@ -99,15 +105,25 @@ pub struct EventQueue {
     capacity: usize,
     pending_reports: AtomicUsize,
     dropped: AtomicU64,
+    reports: Option<ReportSink>,
 }
 
 impl EventQueue {
     pub fn new(capacity: usize) -> EventQueue {
         let (tx, rx) = unbounded();
-        EventQueue { tx, rx, capacity, pending_reports: AtomicUsize::new(0), dropped: AtomicU64::new(0) }
+        EventQueue { tx, rx, capacity, pending_reports: AtomicUsize::new(0), dropped: AtomicU64::new(0), reports: None }
+    }
+
+    /// A queue whose delivery reports go to `reports` (see `ReportSink`); other events queue.
+    pub fn with_report_sink(capacity: usize, reports: ReportSink) -> EventQueue {
+        EventQueue { reports: Some(reports), ..EventQueue::new(capacity) }
     }
 
     pub fn push_report(&self, ev: Event) {
+        if let Some(sink) = &self.reports {
+            sink(ev);
+            return;
+        }
         self.pending_reports.fetch_add(1, Ordering::SeqCst);
         let _ = self.tx.send(ev);
     }
@@ -203,5 +219,19 @@ mod tests {
         assert_eq!(q.dropped(), 1);
         assert_eq!(q.pop_batch(Duration::ZERO, 10).len(), 2);
         assert!(q.check_room(2).is_ok());
+    }
+
+    #[test]
+    fn a_report_sink_takes_the_reports_and_the_queue_the_rest() {
+        let taken = Arc::new(AtomicUsize::new(0));
+        let counter = taken.clone();
+        let q = EventQueue::with_report_sink(1, Box::new(move |ev| assert_eq!(counter.fetch_add(1, Ordering::SeqCst) as i64, ev.offset)));
+        for offset in 0..3 {
+            q.push_report(Event { offset, ..Event::new(kb_event_type::KB_EVENT_DELIVERY) });
+        }
+        assert_eq!(taken.load(Ordering::SeqCst), 3);
+        assert!(q.check_room(1).is_ok(), "reports that went to the sink wait nowhere");
+        q.push(Event::error(1, false, "queued"));
+        assert_eq!(q.pop_batch(Duration::ZERO, 10).len(), 1);
     }
 }

@@ -14,7 +14,7 @@ use rdkafka::TopicPartitionList;
 use crate::core::cluster::ClusterClient;
 use crate::core::config::Settings;
 use crate::core::error::{KbError, KbResult};
-use crate::core::events::{Event, EventQueue};
+use crate::core::events::{Event, EventQueue, ReportSink};
 use crate::core::oauth;
 use crate::core::packed;
 use crate::core::producer_clients::{self, ProducerClient, Record, ReportWaiter};
@@ -48,7 +48,19 @@ impl ProducerSession {
     /// A session on a new private client, or on the persistent client of
     /// `bridge.persistent.name` (created on first use).
     pub fn open(settings: Settings) -> KbResult<ProducerSession> {
-        let events = Arc::new(EventQueue::new(settings.bridge.event_queue_size));
+        let events = EventQueue::new(settings.bridge.event_queue_size);
+        ProducerSession::open_with(settings, events)
+    }
+
+    /// Like `open`, the reports of messages produced without a waiter going to `reports` as
+    /// they come (see `ReportSink`) instead of `events()`.
+    pub fn open_with_report_sink(settings: Settings, reports: ReportSink) -> KbResult<ProducerSession> {
+        let events = EventQueue::with_report_sink(settings.bridge.event_queue_size, reports);
+        ProducerSession::open_with(settings, events)
+    }
+
+    fn open_with(settings: Settings, events: EventQueue) -> KbResult<ProducerSession> {
+        let events = Arc::new(events);
         let (client, reused) = producer_clients::open(settings)?;
         let session = client.attach(events.clone());
         Ok(ProducerSession { client, session, events, reused, ended: AtomicBool::new(false) })
