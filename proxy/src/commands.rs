@@ -3,6 +3,7 @@
 //! Kafka. Each gives a `Step`: a reply now, a reply that comes once Kafka answers (replies are
 //! still written in command order), or the end of the connection.
 
+use crate::resp::Arg;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
@@ -48,21 +49,32 @@ fn wrong_args(name: &str) -> Reply {
 }
 
 /// Redis's reply to a command it does not know, with the first arguments quoted.
-fn unknown(args: &[Vec<u8>]) -> Reply {
+fn unknown(args: &[Arg]) -> Reply {
     let name = String::from_utf8_lossy(&args[0]);
     let rest: Vec<String> = args[1..].iter().take(8).map(|a| format!("'{}'", String::from_utf8_lossy(&a[..a.len().min(128)]))).collect();
     Reply::error(format!("ERR unknown command '{}', with args beginning with: {}", &name[..name.len().min(128)], rest.join(" ")))
 }
 
 /// Runs one command (`args` is non-empty).
-pub fn run(s: &mut Session, shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
-    let name = String::from_utf8_lossy(&args[0]).to_ascii_uppercase();
+pub fn run(s: &mut Session, shared: &Arc<Shared>, args: &[Arg]) -> Step {
+    // The name uppercased on the stack, and the last command's kept in place: no allocation per
+    // command (a longer name is no command of ours, and is answered as unknown).
+    let mut upper = [0u8; 16];
+    let name = match upper.get_mut(..args[0].len()) {
+        Some(room) => {
+            room.copy_from_slice(&args[0]);
+            room.make_ascii_uppercase();
+            std::str::from_utf8(room).unwrap_or("")
+        }
+        None => "",
+    };
     shared.stats.commands.fetch_add(1, Ordering::Relaxed);
-    s.last_command = name.to_ascii_lowercase();
-    if !s.authenticated(shared) && !matches!(name.as_str(), "AUTH" | "HELLO" | "QUIT") {
+    s.last_command.clear();
+    s.last_command.extend(String::from_utf8_lossy(&args[0]).chars().take(32).map(|c| c.to_ascii_lowercase()));
+    if !s.authenticated(shared) && !matches!(name, "AUTH" | "HELLO" | "QUIT") {
         return Step::Reply(Reply::error("NOAUTH Authentication required."));
     }
-    let step = match name.as_str() {
+    let step = match name {
         "PING" => match args.len() {
             1 => Step::Reply(Reply::Status("PONG".into())),
             2 => Step::Reply(Reply::bulk(args[1].clone())),
@@ -72,7 +84,7 @@ pub fn run(s: &mut Session, shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
         "AUTH" => Step::Reply(auth(s, shared, &args[1..])),
         "HELLO" => Step::Reply(hello(s, shared, &args[1..])),
         "CLIENT" => Step::Reply(client(s, &args[1..])),
-        "SELECT" if args.len() == 2 => Step::Reply(if args[1] == b"0" { Reply::ok() } else { Reply::error("ERR DB index is out of range") }),
+        "SELECT" if args.len() == 2 => Step::Reply(if *args[1] == *b"0" { Reply::ok() } else { Reply::error("ERR DB index is out of range") }),
         "QUIT" => Step::Close(Reply::ok()),
         "RESET" => {
             s.name = None;
@@ -102,7 +114,7 @@ pub fn run(s: &mut Session, shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
     step
 }
 
-fn auth(s: &mut Session, shared: &Shared, args: &[Vec<u8>]) -> Reply {
+fn auth(s: &mut Session, shared: &Shared, args: &[Arg]) -> Reply {
     let (user, pass) = match args {
         [pass] => ("default".to_string(), pass),
         [user, pass] => (String::from_utf8_lossy(user).into_owned(), pass),
@@ -132,11 +144,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// `HELLO [protover [AUTH user pass] [SETNAME name]]`.
-fn hello(s: &mut Session, shared: &Shared, args: &[Vec<u8>]) -> Reply {
+fn hello(s: &mut Session, shared: &Shared, args: &[Arg]) -> Reply {
     let mut resp3 = s.resp3;
     let mut rest = args;
     if let Some((ver, tail)) = rest.split_first() {
-        resp3 = match ver.as_slice() {
+        resp3 = match &ver[..] {
             b"2" => false,
             b"3" => true,
             _ => return Reply::error("NOPROTO unsupported protocol version"),
@@ -166,7 +178,7 @@ fn hello(s: &mut Session, shared: &Shared, args: &[Vec<u8>]) -> Reply {
         if let Err(e) = valid_name(&n) {
             return e;
         }
-        s.name = Some(n);
+        s.name = Some(n.to_vec());
     }
     s.resp3 = resp3;
     Reply::Map(vec![
@@ -187,13 +199,13 @@ fn valid_name(n: &[u8]) -> Result<(), Reply> {
     Ok(())
 }
 
-fn client(s: &mut Session, args: &[Vec<u8>]) -> Reply {
+fn client(s: &mut Session, args: &[Arg]) -> Reply {
     let Some(sub) = args.first() else { return wrong_args("client") };
     let sub = String::from_utf8_lossy(sub).to_ascii_uppercase();
     match (sub.as_str(), &args[1..]) {
         ("SETNAME", [n]) => match valid_name(n) {
             Ok(()) => {
-                s.name = (!n.is_empty()).then(|| n.clone());
+                s.name = (!n.is_empty()).then(|| n.to_vec());
                 Reply::ok()
             }
             Err(e) => e,
@@ -270,7 +282,7 @@ const COMMANDS: &[CommandInfo] = &[
     cmd("xinfo", -2, &["readonly"], (2, 2, 1)),
 ];
 
-fn command(args: &[Vec<u8>]) -> Reply {
+fn command(args: &[Arg]) -> Reply {
     let info = |c: &CommandInfo| {
         Reply::Array(vec![
             Reply::text(c.name),
@@ -299,7 +311,7 @@ fn command(args: &[Vec<u8>]) -> Reply {
     }
 }
 
-fn xadd(s: &Session, shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
+fn xadd(s: &Session, shared: &Arc<Shared>, args: &[Arg]) -> Step {
     let x = match xadd::parse(args) {
         Ok(x) => x,
         Err(e) => return Step::Reply(e),

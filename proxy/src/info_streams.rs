@@ -1,6 +1,7 @@
 //! The stream questions that ask the cluster: XLEN and XINFO STREAM / GROUPS / CONSUMERS. The
 //! cluster's answers take a round trip, so they are asked from a blocking thread.
 
+use crate::resp::Arg;
 use std::sync::Arc;
 
 use crate::commands::Step;
@@ -21,7 +22,7 @@ fn ask(shared: &Arc<Shared>, what: &'static str, f: impl FnOnce(&Shared) -> Repl
 
 /// `XLEN <topic>`: the messages its partitions hold (high minus low watermark, summed); 0 for a
 /// topic the cluster does not have.
-pub fn xlen(shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
+pub fn xlen(shared: &Arc<Shared>, args: &[Arg]) -> Step {
     if args.len() != 2 {
         return Step::Reply(wrong_args("xlen"));
     }
@@ -33,7 +34,7 @@ pub fn xlen(shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
 }
 
 /// `XINFO STREAM <topic>`, `XINFO GROUPS <topic>`, `XINFO CONSUMERS <topic> <group>`.
-pub fn xinfo(shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
+pub fn xinfo(shared: &Arc<Shared>, args: &[Arg]) -> Step {
     let sub = args.get(1).map(|a| String::from_utf8_lossy(a).to_ascii_uppercase()).unwrap_or_default();
     let topic = args.get(2).map(|a| String::from_utf8_lossy(a).into_owned()).unwrap_or_default();
     match (sub.as_str(), args.len()) {

@@ -2,6 +2,7 @@
 //! XACK, XPENDING, XCLAIM, XAUTOCLAIM. An entry is `[<partition>-<offset + 1>, [value, <bytes>,
 //! key, <bytes> (if any), <header>, <bytes>, ...]]`.
 
+use crate::resp::Arg;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -77,7 +78,7 @@ pub fn by_topic(results: Vec<(String, Vec<Reply>)>, resp3: bool) -> Reply {
 /// `XGROUP CREATE <topic> <group> <id> [MKSTREAM] [ENTRIESREAD n]`: the member joins and
 /// subscribes; the id changes nothing (a new Kafka group starts at `auto.offset.reset`,
 /// earliest unless set). `XGROUP CREATECONSUMER` is accepted; the rest is refused.
-pub fn xgroup(shared: &Shared, args: &[Vec<u8>]) -> Reply {
+pub fn xgroup(shared: &Shared, args: &[Arg]) -> Reply {
     let Some(sub) = args.get(1) else { return wrong_args("xgroup") };
     let sub = String::from_utf8_lossy(sub).to_ascii_uppercase();
     match sub.as_str() {
@@ -108,7 +109,7 @@ pub struct ReadArgs {
 }
 
 /// `args[from..]` as `ReadArgs`; `cmd` names the command in errors.
-pub fn parse_read(args: &[Vec<u8>], from: usize, cmd: &str) -> Result<ReadArgs, Reply> {
+pub fn parse_read(args: &[Arg], from: usize, cmd: &str) -> Result<ReadArgs, Reply> {
     let mut r = ReadArgs { count: None, block: None, noack: false, streams: Vec::new() };
     let mut i = from;
     while i < args.len() {
@@ -130,7 +131,7 @@ pub fn parse_read(args: &[Vec<u8>], from: usize, cmd: &str) -> Result<ReadArgs, 
             }
             let (keys, ids) = rest.split_at(rest.len() / 2);
             for (k, id) in keys.iter().zip(ids) {
-                r.streams.push((utf8(k, "stream name")?.to_string(), id.clone()));
+                r.streams.push((utf8(k, "stream name")?.to_string(), id.to_vec()));
             }
             return Ok(r);
         } else {
@@ -146,7 +147,7 @@ struct ReadGroup {
     read: ReadArgs,
 }
 
-fn parse_readgroup(args: &[Vec<u8>]) -> Result<ReadGroup, Reply> {
+fn parse_readgroup(args: &[Arg]) -> Result<ReadGroup, Reply> {
     if args.len() < 7 || !args[1].eq_ignore_ascii_case(b"group") {
         return Err(if args.len() < 7 { wrong_args("xreadgroup") } else { syntax() });
     }
@@ -160,7 +161,7 @@ fn parse_readgroup(args: &[Vec<u8>]) -> Result<ReadGroup, Reply> {
 /// `XREADGROUP GROUP <group> <consumer> [COUNT n] [BLOCK ms] [NOACK] STREAMS <topic>... <id>...`:
 /// with `>` new entries for `consumer`, into its PEL (not with NOACK); with an id, its pending
 /// entries after that id.
-pub fn xreadgroup(s: &Session, shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
+pub fn xreadgroup(s: &Session, shared: &Arc<Shared>, args: &[Arg]) -> Step {
     let r = match parse_readgroup(args) {
         Ok(r) => r,
         Err(e) => return Step::Reply(e),
@@ -247,7 +248,7 @@ fn read_once(group: &Group, r: &ReadGroup, resp3: bool) -> Option<Reply> {
 }
 
 /// `XACK <topic> <group> <id>...`: how many were pending.
-pub fn xack(shared: &Shared, args: &[Vec<u8>]) -> Reply {
+pub fn xack(shared: &Shared, args: &[Arg]) -> Reply {
     if args.len() < 4 {
         return wrong_args("xack");
     }
@@ -280,7 +281,7 @@ fn pending_of(group: &Group, topic: &str, keep: impl Fn(i32, i64, &crate::groups
 
 /// `XPENDING <topic> <group>` (summary) or `XPENDING <topic> <group> [IDLE ms] <start> <end>
 /// <count> [<consumer>]` (the entries).
-pub fn xpending(shared: &Shared, args: &[Vec<u8>]) -> Reply {
+pub fn xpending(shared: &Shared, args: &[Arg]) -> Reply {
     if args.len() < 3 {
         return wrong_args("xpending");
     }
@@ -359,7 +360,7 @@ fn claim(group: &Group, topic: &str, consumer: &str, min_idle: Duration, ids: &[
 
 /// `XCLAIM <topic> <group> <consumer> <min-idle-ms> <id>... [JUSTID]` (IDLE, TIME, RETRYCOUNT,
 /// FORCE and LASTID are accepted and change nothing).
-pub fn xclaim(shared: &Shared, args: &[Vec<u8>]) -> Reply {
+pub fn xclaim(shared: &Shared, args: &[Arg]) -> Reply {
     if args.len() < 6 {
         return wrong_args("xclaim");
     }
@@ -393,7 +394,7 @@ pub fn xclaim(shared: &Shared, args: &[Vec<u8>]) -> Reply {
 
 /// `XAUTOCLAIM <topic> <group> <consumer> <min-idle-ms> <start> [COUNT n] [JUSTID]`: replies
 /// [next start id (`0-0` when done), claimed entries, deleted ids (always none)].
-pub fn xautoclaim(shared: &Shared, args: &[Vec<u8>]) -> Reply {
+pub fn xautoclaim(shared: &Shared, args: &[Arg]) -> Reply {
     if args.len() < 6 {
         return wrong_args("xautoclaim");
     }
@@ -447,8 +448,6 @@ mod tests {
         assert_eq!(bound(b"-", false).unwrap(), (i32::MIN, i64::MIN));
         assert_eq!(bound(b"2", false).unwrap(), (2, -1));
         assert_eq!(bound(b"2", true).unwrap(), (2, i64::MAX));
-        assert!(
-            parse_readgroup(&[b"XREADGROUP".to_vec(), b"GROUP".to_vec(), b"g".to_vec(), b"c".to_vec(), b"STREAMS".to_vec(), b"t".to_vec()]).is_err()
-        );
+        assert!(parse_readgroup(&["XREADGROUP", "GROUP", "g", "c", "STREAMS", "t"].map(|a| Arg::Borrowed(a.as_bytes()))).is_err());
     }
 }

@@ -12,6 +12,7 @@
 //! and never `0-0` (which Redis refuses and clients read as "from the start").
 
 use crate::reply::Reply;
+use crate::resp::Arg;
 
 pub struct Xadd<'a> {
     pub topic: &'a str,
@@ -27,7 +28,7 @@ pub fn entry_id(partition: i32, offset: i64) -> String {
 }
 
 /// The XADD of `args` (the command name first), or the error reply that says what to fix.
-pub fn parse(args: &[Vec<u8>]) -> Result<Xadd<'_>, Reply> {
+pub fn parse<'a>(args: &'a [Arg<'_>]) -> Result<Xadd<'a>, Reply> {
     let wrong = || Reply::error("ERR wrong number of arguments for 'xadd' command");
     if args.len() < 5 {
         return Err(wrong());
@@ -40,7 +41,7 @@ pub fn parse(args: &[Vec<u8>]) -> Result<Xadd<'_>, Reply> {
             i += 1;
         } else if word.eq_ignore_ascii_case(b"maxlen") || word.eq_ignore_ascii_case(b"minid") {
             i += 1;
-            if args.get(i).is_some_and(|a| a == b"=" || a == b"~") {
+            if args.get(i).is_some_and(|a| **a == *b"=" || **a == *b"~") {
                 i += 1;
             }
             args.get(i).ok_or_else(wrong)?;
@@ -53,7 +54,7 @@ pub fn parse(args: &[Vec<u8>]) -> Result<Xadd<'_>, Reply> {
             break;
         }
     }
-    if args[i] != b"*" {
+    if *args[i] != *b"*" {
         return Err(Reply::error(format!(
             "ERR explicit entry ids are not supported ({:?}): Kafka assigns the offset, use *",
             String::from_utf8_lossy(&args[i])
@@ -67,7 +68,7 @@ pub fn parse(args: &[Vec<u8>]) -> Result<Xadd<'_>, Reply> {
     let mut has_value = false;
     for pair in fields.chunks(2) {
         let (name, v) = (&pair[0], &pair[1]);
-        match name.as_slice() {
+        match &name[..] {
             b"value" if has_value => return Err(Reply::error("ERR the field value is given twice")),
             b"value" => {
                 x.value = v;
@@ -84,7 +85,7 @@ pub fn parse(args: &[Vec<u8>]) -> Result<Xadd<'_>, Reply> {
             }
             _ => {
                 let h = std::str::from_utf8(name).map_err(|_| Reply::error("ERR a header name (an XADD field) must be UTF-8"))?;
-                x.headers.push((h, Some(v.as_slice())));
+                x.headers.push((h, Some(&v[..])));
             }
         }
     }
@@ -100,8 +101,8 @@ pub fn parse(args: &[Vec<u8>]) -> Result<Xadd<'_>, Reply> {
 mod tests {
     use super::*;
 
-    fn args(v: &[&str]) -> Vec<Vec<u8>> {
-        v.iter().map(|a| a.as_bytes().to_vec()).collect()
+    fn args<'a>(v: &[&'a str]) -> Vec<Arg<'a>> {
+        v.iter().map(|a| Arg::Borrowed(a.as_bytes())).collect()
     }
 
     #[test]

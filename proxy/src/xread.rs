@@ -4,6 +4,7 @@
 //! (a consumer without a group, assigned per call), so XREADs run one after another; a
 //! position read is for inspecting a topic, not a consuming hot path (use XREADGROUP for that).
 
+use crate::resp::Arg;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -46,7 +47,7 @@ struct Read {
     positions: Vec<(String, i32, i64)>,
 }
 
-fn parse(args: &[Vec<u8>]) -> Result<Read, Reply> {
+fn parse(args: &[Arg]) -> Result<Read, Reply> {
     let a = parse_read(args, 1, "xread")?;
     let mut positions = Vec::new();
     for (topic, id) in a.streams {
@@ -64,7 +65,7 @@ fn parse(args: &[Vec<u8>]) -> Result<Read, Reply> {
     Ok(Read { count: a.count.unwrap_or(100), block: a.block, positions })
 }
 
-pub fn xread(s: &Session, shared: &Arc<Shared>, args: &[Vec<u8>]) -> Step {
+pub fn xread(s: &Session, shared: &Arc<Shared>, args: &[Arg]) -> Step {
     let r = match parse(args) {
         Ok(r) => r,
         Err(e) => return Step::Reply(e),
