@@ -17,6 +17,8 @@ src=${PHP_RDKAFKA_SRC:?set PHP_RDKAFKA_SRC to a php-rdkafka source checkout}
     || { echo "PHP_RDKAFKA_SRC=$src is not a php-rdkafka checkout (no config.m4 / rdkafka.c)" >&2; exit 2; }
 command -v phpize >/dev/null || { echo "phpize not found: apt-get install php-dev" >&2; exit 2; }
 command -v cmake >/dev/null || { echo "cmake not found: apt-get install cmake" >&2; exit 2; }
+# librdkafka is built here with zstd, as the library's own is.
+[ -f /usr/include/zstd.h ] || { echo "zstd.h not found: apt-get install libzstd-dev" >&2; exit 2; }
 
 out=$root/target/php-rdkafka
 mkdir -p "$out"
@@ -45,8 +47,8 @@ cmake -S "$rdk_src" -B "$out/librdkafka-build" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_POLICY_VERSION_MINIMUM=3.5 \
     -DRDKAFKA_BUILD_STATIC=0 -DRDKAFKA_BUILD_TESTS=0 -DRDKAFKA_BUILD_EXAMPLES=0 \
     -DWITH_SSL=1 -DWITH_SASL_SCRAM=1 -DWITH_SASL_OAUTHBEARER=1 -DWITH_SASL=0 \
-    -DWITH_ZLIB=1 -DWITH_ZSTD=1 -DENABLE_LZ4_EXT=0 -DWITH_CURL=0 >>"$log" 2>&1
-cmake --build "$out/librdkafka-build" -j "$(nproc)" >>"$log" 2>&1
+    -DWITH_ZLIB=1 -DWITH_ZSTD=1 -DENABLE_LZ4_EXT=0 -DWITH_CURL=0 >>"$log" 2>&1 || { tail -20 "$log" >&2; exit 1; }
+cmake --build "$out/librdkafka-build" -j "$(nproc)" >>"$log" 2>&1 || { tail -20 "$log" >&2; exit 1; }
 cmake --install "$out/librdkafka-build" >>"$log" 2>&1
 
 echo "building php-rdkafka ($ext_rev) against it" >&2
