@@ -56,3 +56,29 @@ def test_five_thousand_concurrent_clients_with_bounded_memory(start_proxy):
     finally:
         for s in socks:
             s.close()
+
+
+def test_a_client_that_never_reads_stalls_alone_with_bounded_memory(start_proxy):
+    """A client pipelining 64 MiB of ECHOs and reading none of the replies: the proxy stops
+    reading its commands once the socket's buffers are full (its memory stays bounded: it holds
+    one batch of replies, under --client-output-limit), and serves everyone else meanwhile."""
+    p = start_proxy("--client-output-limit", str(1 << 20))
+    before = rss_kib(p.proc.pid)
+    command = b"*2\r\n$4\r\nECHO\r\n$500\r\n" + b"e" * 500 + b"\r\n"
+    chunk = command * 2000  # about 1 MiB of commands, 1 MiB of replies
+    slow = socket.create_connection(("127.0.0.1", p.port), timeout=30)
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    sent = 0
+    slow.settimeout(3)
+    try:
+        while sent < 64 << 20:
+            slow.sendall(chunk)
+            sent += len(chunk)
+    except socket.timeout:
+        pass  # the proxy stopped reading: what this test waits for (the send blocked for 3 s)
+    assert sent < 64 << 20, "the proxy read 64 MiB of commands whose replies nobody read"
+    grown = rss_kib(p.proc.pid) - before
+    print(f"\nslow reader: {sent >> 20} MiB of commands taken, the proxy grew {grown} KiB")
+    assert grown < 32 * 1024, f"the proxy grew {grown} KiB for one client that does not read"
+    assert client(p).ping() is True
+    slow.close()
