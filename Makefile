@@ -8,7 +8,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 LIB_DIR := $(CURDIR)/target/release
 export PKG_CONFIG_PATH := $(LIB_DIR):$(PKG_CONFIG_PATH)
 
-.PHONY: all build build-deps deps pc headers headers-check check check-bindings unit-test c-test valgrind-test crosscheck php-test phpt python-test go-test proxy-test fuzz fuzz-smoke test bench bench-smoke demo install clean
+.PHONY: all build build-deps deps pc headers headers-check check check-bindings unit-test c-test valgrind-test crosscheck php-test phpt python-test go-test proxy-test fuzz fuzz-smoke faults test bench bench-smoke demo install clean
 
 all: build
 
@@ -110,6 +110,11 @@ fuzz:
 
 fuzz-smoke:
 	bash proxy/fuzz/run.sh 60
+
+# The fault scenarios (faults/run.py): a broker of their own killed and restarted under load,
+# every message checked; the table goes to faults/results/latest.{md,json}. Not part of `make test`.
+faults: build
+	python3 faults/run.py
 
 # The scoreboard (bench/README.md): every measurement against the real broker, then
 # bench/results/latest.{md,json,png}. Takes 10-15 minutes; not part of `make test`.

@@ -192,24 +192,31 @@ trap 'exit 143' TERM
 fetch_jars
 
 t0=$SECONDS
-rm -rf "$DATA_DIR"
-mkdir -p "$DATA_DIR"
-command -v openssl >/dev/null || { log "openssl not found on PATH (needed for the SASL_SSL certificates)"; exit 1; }
-if ! make_certs; then
-  log "making the TLS certificates in $TLS_DIR failed"
-  exit 1
-fi
-write_config
+if [[ "${KAFKA_KEEP_DATA:-0}" == 1 && -f "$DATA_DIR/meta.properties" && -f "$TLS_DIR/server.pem" ]]; then
+  # A restart on the data (and certificates) a stopped or killed broker left: what the fault
+  # scenarios need to check that nothing acknowledged was lost.
+  log "restarting on the data in $DATA_DIR"
+  write_config
+else
+  rm -rf "$DATA_DIR"
+  mkdir -p "$DATA_DIR"
+  command -v openssl >/dev/null || { log "openssl not found on PATH (needed for the SASL_SSL certificates)"; exit 1; }
+  if ! make_certs; then
+    log "making the TLS certificates in $TLS_DIR failed"
+    exit 1
+  fi
+  write_config
 
-# A cluster id is 16 random bytes in URL-safe base64 without padding; it may begin with "-", so
-# it is passed as --cluster-id=<id>.
-cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
-log "formatting $DATA_DIR (cluster id $cluster_id)"
-if ! kafka_tool kafka.tools.StorageTool format --cluster-id="$cluster_id" \
-    --add-scram "SCRAM-SHA-256=[name=$KAFKA_SASL_USER,password=$KAFKA_SASL_PASSWORD]" \
-    --config "$PROPS" >>"$LOG_FILE" 2>&1 </dev/null; then
-  log "formatting the storage failed"
-  exit 1
+  # A cluster id is 16 random bytes in URL-safe base64 without padding; it may begin with "-", so
+  # it is passed as --cluster-id=<id>.
+  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  log "formatting $DATA_DIR (cluster id $cluster_id)"
+  if ! kafka_tool kafka.tools.StorageTool format --cluster-id="$cluster_id" \
+      --add-scram "SCRAM-SHA-256=[name=$KAFKA_SASL_USER,password=$KAFKA_SASL_PASSWORD]" \
+      --config "$PROPS" >>"$LOG_FILE" 2>&1 </dev/null; then
+    log "formatting the storage failed"
+    exit 1
+  fi
 fi
 
 # setsid: the broker gets its own session, so it outlives this script and a

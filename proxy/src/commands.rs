@@ -78,7 +78,7 @@ pub fn run(s: &mut Session, shared: &Arc<Shared>, args: &[Arg]) -> Step {
         "PING" => match args.len() {
             1 => Step::Reply(Reply::Status("PONG".into())),
             2 => Step::Reply(Reply::bulk(args[1].clone())),
-            _ => Step::Reply(wrong_args(&name)),
+            _ => Step::Reply(wrong_args(name)),
         },
         "ECHO" if args.len() == 2 => Step::Reply(Reply::bulk(args[1].clone())),
         "AUTH" => Step::Reply(auth(s, shared, &args[1..])),
@@ -105,7 +105,7 @@ pub fn run(s: &mut Session, shared: &Arc<Shared>, args: &[Arg]) -> Step {
         "XLEN" => info_streams::xlen(shared, args),
         "XREAD" => xread::xread(s, shared, args),
         "XINFO" => info_streams::xinfo(shared, args),
-        "ECHO" | "SELECT" => Step::Reply(wrong_args(&name)),
+        "ECHO" | "SELECT" => Step::Reply(wrong_args(name)),
         _ => Step::Reply(unknown(args)),
     };
     if let Step::Reply(Reply::Error(_)) = &step {

@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""`make faults`: Kafka misbehaves on purpose, on loopback, and the table says what happened to
+every message: faults/results/latest.{md,json}. Each scenario runs once per settings row (the
+defaults a new user gets, the settings the README recommends for the strictest guarantee, and
+librdkafka's own defaults, to show what the first two protect against), with a broker of its own
+(harness/kafka on FAULTS_PORT, its data under target/faults/), and checks its messages by
+consuming the topic back:
+
+  sent          messages produce() accepted
+  at fault      acknowledged when the fault began (mid-stream: about a third)
+  acknowledged  delivery reports without an error
+  in Kafka      distinct messages found in the topic afterwards
+  lost          messages neither in Kafka nor reported failed: must be 0 in every row
+  duplicated    extra copies found
+  reordered     messages found after a later one of their partition (first copies only)
+  failures      delivery reports with an error (the caller was told)
+
+Knobs: FAULTS_MESSAGES (1000000 per run), FAULTS_ONLY (scenario names, comma-separated),
+FAULTS_PORT (47092: the broker's first port; it takes four), FAULTS_RESULTS (faults/results).
+Exit status 1 if any row breaks its guarantee (and the table says which).
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bindings/python"))
+
+import kafkabridge as kb  # noqa: E402
+
+MESSAGES = int(os.environ.get("FAULTS_MESSAGES", "1000000"))
+ONLY = [s for s in os.environ.get("FAULTS_ONLY", "").split(",") if s]
+PORT = int(os.environ.get("FAULTS_PORT", "47092"))
+RESULTS = Path(os.environ.get("FAULTS_RESULTS", ROOT / "faults/results"))
+RUN_DIR = ROOT / "target/faults/broker"
+PARTITIONS = 4
+BOOTSTRAP = f"127.0.0.1:{PORT}"
+
+# The settings rows. "strict" is the README's recommendation for the strongest guarantee without
+# a spool: idempotent, acks from every in-sync replica, and no delivery deadline (a message waits
+# in memory for Kafka as long as it takes; the queue's bound pushes back on the caller).
+SETTINGS = {
+    "defaults": {},
+    "strict": {"acks": "all", "enable.idempotence": "true", "message.timeout.ms": "0"},
+    "librdkafka defaults": {"enable.idempotence": "false"},
+}
+# Rows whose messages must arrive exactly once and in order (the third shows what can happen
+# without idempotence: it only has to lose nothing).
+EXACTLY_ONCE = {"defaults", "strict"}
+
+
+def log(msg: str) -> None:
+    print(f"faults: {msg}", file=sys.stderr, flush=True)
+
+
+class Broker:
+    """The scenario broker: harness/kafka/start.sh on FAULTS_PORT, killed and restarted on its
+    own data by the scenarios."""
+
+    def __init__(self) -> None:
+        self.env = {**os.environ, "KAFKA_PORT": str(PORT), "KAFKA_RUN_DIR": str(RUN_DIR)}
+
+    def start(self, keep_data: bool = False) -> None:
+        env = {**self.env, "KAFKA_KEEP_DATA": "1" if keep_data else "0"}
+        subprocess.run(["bash", str(ROOT / "harness/kafka/start.sh")], env=env, check=True, stdout=subprocess.DEVNULL)
+
+    def stop(self) -> None:
+        subprocess.run(["bash", str(ROOT / "harness/kafka/stop.sh")], env=self.env, check=False, stdout=subprocess.DEVNULL)
+
+    def kill(self) -> None:
+        """SIGKILL, then waits (bounded) until the process is gone."""
+        pid = int((RUN_DIR / "kafka.pid").read_text())
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{pid}").exists() and _state(pid) != "Z" and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "gone"
+
+
+@dataclass
+class Row:
+    scenario: str
+    settings: str
+    sent: int = 0
+    acknowledged_at_fault: int = 0
+    acknowledged: int = 0
+    in_kafka: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    reordered: int = 0
+    failures: int = 0
+    seconds: float = 0.0
+    broken: List[str] = field(default_factory=list)
+
+
+class Run:
+    """One producer's messages (value = sequence number, partition = seq % PARTITIONS) and what
+    their delivery reports said."""
+
+    def __init__(self, topic: str, settings: Dict[str, str], progress: Callable[[int], None]) -> None:
+        self.topic = topic
+        self.progress = progress  # called with the acknowledged count after every drain
+        self.producer = kb.Producer({"bootstrap.servers": BOOTSTRAP, **settings})
+        self.ids: Dict[int, int] = {}  # message id -> seq, until its report
+        self.acked = 0
+        self.failed: Dict[int, str] = {}
+
+    def drain(self, timeout: float = 0.0) -> None:
+        for ev in self.producer.poll_events(timeout, 10_000):
+            if isinstance(ev, kb.DeliveryReport):
+                seq = self.ids.pop(ev.message_id)
+                if ev.error is None:
+                    self.acked += 1
+                else:
+                    self.failed[seq] = str(ev.error)
+            elif isinstance(ev, kb.ErrorEvent) and ev.fatal:
+                raise RuntimeError(f"fatal producer error: {ev.message}")
+        self.progress(self.acked)
+
+    def produce(self, seq: int) -> None:
+        while True:
+            try:
+                self.ids[self.producer.produce(self.topic, b"%d" % seq, partition=seq % PARTITIONS)] = seq
+                return
+            except kb.QueueFullError:
+                self.drain(0.1)  # backpressure: wait for reports, then retry
+
+    def finish(self, deadline_s: float) -> None:
+        """Every report in, or the deadline passed."""
+        deadline = time.monotonic() + deadline_s
+        while self.ids and time.monotonic() < deadline:
+            self.drain(0.5)
+        self.producer.close()
+
+
+def read_back(topic: str) -> Dict[int, List[int]]:
+    """Every message of the topic, as sequence numbers per partition in offset order."""
+    out: Dict[int, List[int]] = {p: [] for p in range(PARTITIONS)}
+    with kb.Consumer({"bootstrap.servers": BOOTSTRAP}) as c:
+        ends = {p: c.get_watermark_offsets(topic, p, timeout=30)[1] for p in range(PARTITIONS)}
+        c.assign([kb.TopicPartition(topic, p, kb.OFFSET_BEGINNING) for p in range(PARTITIONS)])
+        got = {p: 0 for p in range(PARTITIONS)}
+        deadline = time.monotonic() + 300
+        while any(got[p] < ends[p] for p in got) and time.monotonic() < deadline:
+            for m in c.poll_batch(0.5, 10_000):
+                if m.error is None:
+                    out[m.partition].append(int(m.value))
+                    got[m.partition] = m.offset + 1
+    return out
+
+
+def judge(row: Row, run: Run, found: Dict[int, List[int]]) -> None:
+    seen: set = set()
+    for seqs in found.values():
+        high = -1
+        for s in seqs:
+            if s in seen:
+                row.duplicated += 1
+                continue
+            seen.add(s)
+            if s < high:
+                row.reordered += 1
+            high = max(high, s)
+    row.in_kafka = len(seen)
+    row.acknowledged = run.acked
+    row.failures = len(run.failed)
+    row.lost = sum(1 for s in range(row.sent) if s not in seen and s not in run.failed)
+    if row.lost:
+        row.broken.append(f"{row.lost} lost")
+    if row.settings in EXACTLY_ONCE and (row.duplicated or row.reordered):
+        row.broken.append(f"{row.duplicated} duplicated, {row.reordered} reordered")
+
+
+def produce_through(broker: Broker, scenario: str, settings_name: str, fault: Callable[[Broker], None]) -> Row:
+    """MESSAGES through one producer; `fault` runs on a thread of its own once a third of them
+    was acknowledged."""
+    topic = f"faults-{scenario}-{uuid.uuid4().hex[:8]}"
+    with kb.Admin({"bootstrap.servers": BOOTSTRAP}) as admin:
+        admin.create_topic(topic, PARTITIONS, 1)
+    row = Row(scenario, settings_name, sent=MESSAGES)
+    faulted: List[threading.Thread] = []
+
+    def progress(acked: int) -> None:
+        if not faulted and acked >= MESSAGES // 3:
+            row.acknowledged_at_fault = acked
+            faulted.append(threading.Thread(target=fault, args=(broker,)))
+            faulted[0].start()
+
+    t0 = time.monotonic()
+    run = Run(topic, SETTINGS[settings_name], progress)
+    for seq in range(MESSAGES):
+        run.produce(seq)
+        if seq % 1000 == 0:
+            run.drain()
+    run.finish(600)
+    if not faulted:
+        raise RuntimeError(f"{scenario}: the fault never ran ({run.acked} of {MESSAGES} acknowledged)")
+    faulted[0].join()
+    row.seconds = round(time.monotonic() - t0, 1)
+    judge(row, run, read_back(topic))
+    return row
+
+
+def broker_killed(broker: Broker) -> None:
+    """Scenario 1: SIGKILL mid-stream, down for two seconds, restarted on the same data."""
+    log("SIGKILL to the broker")
+    broker.kill()
+    time.sleep(2)  # the outage itself, not a wait for anything
+    broker.start(keep_data=True)
+    log("broker restarted on its data")
+
+
+SCENARIOS = {"broker-kill": broker_killed}
+
+
+def write(rows: List[Row]) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps({"messages": MESSAGES, "rows": [asdict(r) for r in rows]}, indent=1) + "\n")
+    lines = [
+        "# Faults: what happened to every message",
+        "",
+        f"`make faults` ({MESSAGES:,} sequence-numbered messages per run in {PARTITIONS} partitions, one broker on loopback;"
+        " faults/run.py says what each column counts). Lost must be 0 in every row.",
+        "",
+        "| scenario | settings | sent | at fault | acknowledged | in Kafka | lost | duplicated | reordered | failures reported | time s | guarantee |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        verdict = "broken: " + "; ".join(r.broken) if r.broken else ("kept: exactly once, in order" if r.settings in EXACTLY_ONCE else "kept: nothing lost")
+        lines.append(f"| {r.scenario} | {r.settings} | {r.sent:,} | {r.acknowledged_at_fault:,} | {r.acknowledged:,} | {r.in_kafka:,} | {r.lost:,} | {r.duplicated:,} | "
+                     f"{r.reordered:,} | {r.failures:,} | {r.seconds} | {verdict} |")
+    lines += ["", "Settings: " + "; ".join(f"{k}: {', '.join(f'`{a}={b}`' for a, b in v.items()) or 'none set'}" for k, v in SETTINGS.items()), ""]
+    (RESULTS / "latest.md").write_text("\n".join(lines))
+
+
+def main() -> int:
+    broker = Broker()
+    rows: List[Row] = []
+    try:
+        broker.start()
+        for name, fault in SCENARIOS.items():
+            if ONLY and name not in ONLY:
+                continue
+            for settings_name in SETTINGS:
+                log(f"{name} / {settings_name}: {MESSAGES:,} messages")
+                row = produce_through(broker, name, settings_name, fault)
+                log(f"{name} / {settings_name}: {asdict(row)}")
+                rows.append(row)
+    finally:
+        broker.stop()
+    write(rows)
+    print((RESULTS / "latest.md").read_text())
+    broken = [r for r in rows if r.broken]
+    print(f"faults: {len(rows) - len(broken)} passed, {len(broken)} failed")
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
