@@ -15,8 +15,9 @@ consuming the topic back:
   reordered     messages found after a later one of their partition (first copies only)
   failures      delivery reports with an error (the caller was told)
 
-Knobs: FAULTS_MESSAGES (1000000 per run), FAULTS_ONLY (scenario names, comma-separated),
-FAULTS_PORT (47092: the broker's first port; it takes four), FAULTS_RESULTS (faults/results).
+Knobs: FAULTS_MESSAGES (1000000 per run; the unreachable scenarios send a hundredth of it,
+at least 1000, in each of their three phases), FAULTS_ONLY (scenario names, comma-separated),
+FAULTS_SETTINGS (settings rows, comma-separated), FAULTS_PORT (47092: the broker's first port; it takes four), FAULTS_RESULTS (faults/results).
 Exit status 1 if any row breaks its guarantee (and the table says which).
 """
 from __future__ import annotations
@@ -40,6 +41,7 @@ import kafkabridge as kb  # noqa: E402
 
 MESSAGES = int(os.environ.get("FAULTS_MESSAGES", "1000000"))
 ONLY = [s for s in os.environ.get("FAULTS_ONLY", "").split(",") if s]
+ONLY_SETTINGS = [s for s in os.environ.get("FAULTS_SETTINGS", "").split(",") if s]
 PORT = int(os.environ.get("FAULTS_PORT", "47092"))
 RESULTS = Path(os.environ.get("FAULTS_RESULTS", ROOT / "faults/results"))
 RUN_DIR = ROOT / "target/faults/broker"
@@ -77,10 +79,14 @@ class Broker:
     def stop(self) -> None:
         subprocess.run(["bash", str(ROOT / "harness/kafka/stop.sh")], env=self.env, check=False, stdout=subprocess.DEVNULL)
 
+    def signal(self, sig: int) -> int:
+        pid = int((RUN_DIR / "kafka.pid").read_text())
+        os.kill(pid, sig)
+        return pid
+
     def kill(self) -> None:
         """SIGKILL, then waits (bounded) until the process is gone."""
-        pid = int((RUN_DIR / "kafka.pid").read_text())
-        os.kill(pid, signal.SIGKILL)
+        pid = self.signal(signal.SIGKILL)
         deadline = time.monotonic() + 30
         while Path(f"/proc/{pid}").exists() and _state(pid) != "Z" and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -107,16 +113,18 @@ class Row:
     failures: int = 0
     seconds: float = 0.0
     broken: List[str] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)  # what the scenario checked besides the counts
 
 
 class Run:
     """One producer's messages (value = sequence number, partition = seq % PARTITIONS) and what
     their delivery reports said."""
 
-    def __init__(self, topic: str, settings: Dict[str, str], progress: Callable[[int], None]) -> None:
+    def __init__(self, topic: str, settings: Dict[str, str], progress: Callable[[int], None] = lambda _: None) -> None:
         self.topic = topic
         self.progress = progress  # called with the acknowledged count after every drain
         self.producer = kb.Producer({"bootstrap.servers": BOOTSTRAP, **settings})
+        self.sent = 0
         self.ids: Dict[int, int] = {}  # message id -> seq, until its report
         self.acked = 0
         self.failed: Dict[int, str] = {}
@@ -124,7 +132,8 @@ class Run:
     def drain(self, timeout: float = 0.0) -> None:
         for ev in self.producer.poll_events(timeout, 10_000):
             if isinstance(ev, kb.DeliveryReport):
-                seq = self.ids.pop(ev.message_id)
+                # An id produce() never returned is the timed-out sync message's (kept as -1).
+                seq = self.ids.pop(ev.message_id) if ev.message_id in self.ids else self.ids.pop(-1)
                 if ev.error is None:
                     self.acked += 1
                 else:
@@ -137,15 +146,20 @@ class Run:
         while True:
             try:
                 self.ids[self.producer.produce(self.topic, b"%d" % seq, partition=seq % PARTITIONS)] = seq
+                self.sent += 1
                 return
             except kb.QueueFullError:
                 self.drain(0.1)  # backpressure: wait for reports, then retry
 
-    def finish(self, deadline_s: float) -> None:
-        """Every report in, or the deadline passed."""
+    def wait_reports(self, deadline_s: float) -> bool:
+        """True once every report is in; False if the deadline passed first."""
         deadline = time.monotonic() + deadline_s
         while self.ids and time.monotonic() < deadline:
             self.drain(0.5)
+        return not self.ids
+
+    def finish(self, deadline_s: float) -> None:
+        self.wait_reports(deadline_s)
         self.producer.close()
 
 
@@ -165,7 +179,7 @@ def read_back(topic: str) -> Dict[int, List[int]]:
     return out
 
 
-def judge(row: Row, run: Run, found: Dict[int, List[int]]) -> None:
+def judge(row: Row, runs: List[Run], found: Dict[int, List[int]]) -> None:
     seen: set = set()
     for seqs in found.values():
         high = -1
@@ -177,10 +191,19 @@ def judge(row: Row, run: Run, found: Dict[int, List[int]]) -> None:
             if s < high:
                 row.reordered += 1
             high = max(high, s)
+    failed = {seq for r in runs for seq in r.failed}
+    unreported = sum(len(r.ids) for r in runs)
+    row.sent = sum(r.sent for r in runs)
     row.in_kafka = len(seen)
-    row.acknowledged = run.acked
-    row.failures = len(run.failed)
-    row.lost = sum(1 for s in range(row.sent) if s not in seen and s not in run.failed)
+    row.acknowledged = sum(r.acked for r in runs)
+    row.failures = len(failed)
+    row.lost = sum(1 for s in range(row.sent) if s not in seen and s not in failed)
+    arrived = len(failed & seen)
+    if arrived:
+        # A timed-out request the broker still carried out: "failed" means not confirmed.
+        row.notes.append(f"{arrived} of the reported failures reached Kafka after all (sent before their deadline, written after it)")
+    if unreported:
+        row.broken.append(f"{unreported} messages never reported")
     if row.lost:
         row.broken.append(f"{row.lost} lost")
     if row.settings in EXACTLY_ONCE and (row.duplicated or row.reordered):
@@ -190,10 +213,8 @@ def judge(row: Row, run: Run, found: Dict[int, List[int]]) -> None:
 def produce_through(broker: Broker, scenario: str, settings_name: str, fault: Callable[[Broker], None]) -> Row:
     """MESSAGES through one producer; `fault` runs on a thread of its own once a third of them
     was acknowledged."""
-    topic = f"faults-{scenario}-{uuid.uuid4().hex[:8]}"
-    with kb.Admin({"bootstrap.servers": BOOTSTRAP}) as admin:
-        admin.create_topic(topic, PARTITIONS, 1)
-    row = Row(scenario, settings_name, sent=MESSAGES)
+    topic = new_topic(scenario)
+    row = Row(scenario, settings_name)
     faulted: List[threading.Thread] = []
 
     def progress(acked: int) -> None:
@@ -213,7 +234,7 @@ def produce_through(broker: Broker, scenario: str, settings_name: str, fault: Ca
         raise RuntimeError(f"{scenario}: the fault never ran ({run.acked} of {MESSAGES} acknowledged)")
     faulted[0].join()
     row.seconds = round(time.monotonic() - t0, 1)
-    judge(row, run, read_back(topic))
+    judge(row, [run], read_back(topic))
     return row
 
 
@@ -222,11 +243,130 @@ def broker_killed(broker: Broker) -> None:
     log("SIGKILL to the broker")
     broker.kill()
     time.sleep(2)  # the outage itself, not a wait for anything
+    restart(broker)
+
+
+def restart(broker: Broker) -> None:
+    """the broker restarts on its data"""
     broker.start(keep_data=True)
-    log("broker restarted on its data")
 
 
-SCENARIOS = {"broker-kill": broker_killed}
+def new_topic(scenario: str) -> str:
+    topic = f"faults-{scenario}-{uuid.uuid4().hex[:8]}"
+    with kb.Admin({"bootstrap.servers": BOOTSTRAP}) as admin:
+        admin.create_topic(topic, PARTITIONS, 1)
+    return topic
+
+
+# Scenario 3: how long a request can wait. Rows that leave message.timeout.ms unset get this
+# deadline here (librdkafka's default is five minutes, longer than the run); strict has none
+# by design (message.timeout.ms=0) and so waits out the outage.
+DELIVERY_DEADLINE_MS = 5000
+SYNC_TIMEOUT_S = 2.0
+OUTAGE_S = 8.0  # longer than the deadline
+MARGIN_S = 1.0  # what a call may take beyond its timeout before the row is called broken
+
+
+def unreachable(broker: Broker, scenario: str, settings_name: str, fault: Callable[[Broker], None],
+                repair: Callable[[Broker], None]) -> Row:
+    """The broker stays unreachable longer than a request can wait, then comes back; one
+    persistent client serves the sessions before, during and after (as a PHP worker's would)."""
+    settings = {"message.timeout.ms": str(DELIVERY_DEADLINE_MS), **SETTINGS[settings_name],
+                "bridge.persistent.name": f"faults-{scenario}-{settings_name}"}
+    deadline_s = int(settings["message.timeout.ms"]) / 1000 or None
+    n = max(MESSAGES // 100, 1000)  # per phase: before, during, after
+    topic = new_topic(scenario)
+    row = Row(scenario, settings_name)
+    t0 = time.monotonic()
+    before = Run(topic, settings)
+    for seq in range(n):
+        before.produce(seq)
+    if not before.wait_reports(60) or before.failed:
+        raise RuntimeError(f"{scenario}: the broker did not take the first {n} messages")
+
+    log(f"{scenario}: {fault.__doc__}")
+    fault(broker)
+    row.acknowledged_at_fault = before.acked
+    outage_began = time.monotonic()
+    during = Run(topic, settings)  # a new session on the same client
+    sync_seq = n
+    t = time.monotonic()
+    during.sent += 1
+    try:
+        during.producer.produce_sync(topic, b"%d" % sync_seq, partition=sync_seq % PARTITIONS, timeout=SYNC_TIMEOUT_S)
+        during.acked += 1
+        row.broken.append("a sync produce succeeded with the broker unreachable")
+    except kb.KafkaTimeoutError:
+        # A timed-out sync message stays queued: its report comes through the session's
+        # events. The error carries no id; Run.drain knows it as -1.
+        during.ids[-1] = sync_seq
+        took = time.monotonic() - t
+        row.notes.append(f"sync produce: timeout after {took:.1f} s of {SYNC_TIMEOUT_S:.0f}")
+        if took > SYNC_TIMEOUT_S + MARGIN_S:
+            row.broken.append(f"the sync produce took {took:.1f} s for a {SYNC_TIMEOUT_S:.0f} s timeout")
+    except kb.KafkaBridgeError as e:
+        during.failed[sync_seq] = str(e)
+        row.notes.append(f"sync produce failed: {e}")
+    for seq in range(n + 1, 2 * n):
+        during.produce(seq)
+    if deadline_s is not None:
+        # Every message fails within its deadline (plus a margin), each with a report.
+        reported = during.wait_reports(deadline_s + 10)
+        row.notes.append(f"{len(during.failed)} fire-and-forget failures reported within the deadline" if reported
+                         else f"{len(during.ids)} messages unreported {deadline_s + 10:.0f} s into the outage")
+        if not reported:
+            row.broken.append("reports missing during the outage")
+    while time.monotonic() - outage_began < OUTAGE_S:
+        during.drain(0.5)  # the rest of the outage
+    log(f"{scenario}: {repair.__doc__}")
+    repair(broker)
+
+    after = Run(topic, settings)
+    info = after.producer.info()
+    for seq in range(2 * n, 3 * n):
+        after.produce(seq)
+    if not after.wait_reports(60):
+        row.broken.append("messages produced after the broker returned were not delivered within 60 s")
+    row.notes.append(f"after it returned: {after.acked} of {n} delivered through the same client" +
+                     (" (reused)" if info.reused else ""))
+    if not info.reused:
+        row.broken.append("the persistent client was not reused")
+    during.wait_reports(120 if deadline_s is None else 10)
+    for r in (before, during, after):
+        r.producer.close()
+
+    row.seconds = round(time.monotonic() - t0, 1)
+    judge(row, [before, during, after], read_back(topic))
+    return row
+
+
+def broker_gone(broker: Broker) -> None:
+    """SIGKILL to the broker: connections refused until it is restarted"""
+    broker.kill()
+
+
+def broker_frozen(broker: Broker) -> None:
+    """SIGSTOP to the broker: connections accepted, requests never answered (a blackhole)"""
+    broker.signal(signal.SIGSTOP)
+
+
+def thaw(broker: Broker) -> None:
+    """SIGCONT to the broker"""
+    broker.signal(signal.SIGCONT)
+
+
+DESCRIPTIONS = {
+    "broker-kill": "the broker SIGKILLed a third into the stream and restarted on its data two seconds later",
+    "broker-stopped": f"one persistent client; the broker SIGKILLed and left down {OUTAGE_S:.0f} s, longer than a "
+                      f"message may wait ({DELIVERY_DEADLINE_MS} ms where the row sets no deadline), then restarted",
+    "broker-frozen": f"the same with the broker SIGSTOPped (connections accepted, nothing answered) for {OUTAGE_S:.0f} s, then SIGCONTed",
+}
+Scenario = Callable[[Broker, str, str], Row]
+SCENARIOS: Dict[str, Scenario] = {
+    "broker-kill": lambda b, name, st: produce_through(b, name, st, broker_killed),
+    "broker-stopped": lambda b, name, st: unreachable(b, name, st, broker_gone, restart),
+    "broker-frozen": lambda b, name, st: unreachable(b, name, st, broker_frozen, thaw),
+}
 
 
 def write(rows: List[Row]) -> None:
@@ -238,14 +378,15 @@ def write(rows: List[Row]) -> None:
         f"`make faults` ({MESSAGES:,} sequence-numbered messages per run in {PARTITIONS} partitions, one broker on loopback;"
         " faults/run.py says what each column counts). Lost must be 0 in every row.",
         "",
-        "| scenario | settings | sent | at fault | acknowledged | in Kafka | lost | duplicated | reordered | failures reported | time s | guarantee |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| scenario | settings | sent | at fault | acknowledged | in Kafka | lost | duplicated | reordered | failures reported | time s | guarantee | also checked |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         verdict = "broken: " + "; ".join(r.broken) if r.broken else ("kept: exactly once, in order" if r.settings in EXACTLY_ONCE else "kept: nothing lost")
         lines.append(f"| {r.scenario} | {r.settings} | {r.sent:,} | {r.acknowledged_at_fault:,} | {r.acknowledged:,} | {r.in_kafka:,} | {r.lost:,} | {r.duplicated:,} | "
-                     f"{r.reordered:,} | {r.failures:,} | {r.seconds} | {verdict} |")
-    lines += ["", "Settings: " + "; ".join(f"{k}: {', '.join(f'`{a}={b}`' for a, b in v.items()) or 'none set'}" for k, v in SETTINGS.items()), ""]
+                     f"{r.reordered:,} | {r.failures:,} | {r.seconds} | {verdict} | {'; '.join(r.notes)} |")
+    lines += ["", "Scenarios: " + "; ".join(f"{k}: {v}" for k, v in DESCRIPTIONS.items() if any(r.scenario == k for r in rows)) + ".",
+              "", "Settings: " + "; ".join(f"{k}: {', '.join(f'`{a}={b}`' for a, b in v.items()) or 'none set'}" for k, v in SETTINGS.items()), ""]
     (RESULTS / "latest.md").write_text("\n".join(lines))
 
 
@@ -254,15 +395,21 @@ def main() -> int:
     rows: List[Row] = []
     try:
         broker.start()
-        for name, fault in SCENARIOS.items():
+        for name, scenario in SCENARIOS.items():
             if ONLY and name not in ONLY:
                 continue
             for settings_name in SETTINGS:
-                log(f"{name} / {settings_name}: {MESSAGES:,} messages")
-                row = produce_through(broker, name, settings_name, fault)
+                if ONLY_SETTINGS and settings_name not in ONLY_SETTINGS:
+                    continue
+                log(f"{name} / {settings_name}")
+                row = scenario(broker, name, settings_name)
                 log(f"{name} / {settings_name}: {asdict(row)}")
                 rows.append(row)
     finally:
+        try:
+            broker.signal(signal.SIGCONT)  # a scenario that failed while the broker was frozen
+        except (OSError, ValueError):
+            pass  # not running
         broker.stop()
     write(rows)
     print((RESULTS / "latest.md").read_text())

@@ -19,6 +19,7 @@ const (
 	kbErrInvalidState    int32 = -1007 // KB_ERR_INVALID_STATE: The call is not valid in the object's current state (for example a closed consumer).
 	kbErrEventQueueFull  int32 = -1008 // KB_ERR_EVENT_QUEUE_FULL: Undrained delivery reports reached `bridge.event.queue.size`: poll events, then retry.
 	kbErrUnknownConfig   int32 = -1009 // KB_ERR_UNKNOWN_CONFIG: No such configuration property (the message is librdkafka's and names the key).
+	kbErrSpooled         int32 = -1010 // KB_ERR_SPOOLED: A delivery report's code: the message is not in Kafka yet; it is kept in the durable spool (`bridge.spool.dir`) and re-sent when Kafka answers again. The text says why it was spooled.
 )
 
 // Error codes (kb_err): librdkafka's rd_kafka_resp_err_t.

@@ -53,6 +53,20 @@ pub extern "C" fn kb_config_new(out: *mut *mut kb_config) -> kb_err {
 ///   its partitions.
 /// - `bridge.consumer.idle.ms` (default 30000): a persistent consumer with no session for this
 ///   long leaves its group, and rejoins for the next session; 0: never.
+/// - `bridge.spool.dir` (default empty: no spool): a producer keeps the messages it could not
+///   deliver (a retriable error or a timeout, and what a flush at free or at exit left) in files
+///   in this directory, reports each as KB_ERR_SPOOLED, and re-sends them, in order per
+///   partition, once Kafka answers: this process, or the next one to open a producer on the
+///   directory. Every message of such a producer carries a `kb-message-id` header (32 hex
+///   digits) by which a consumer can drop the rare replayed copy of a message that reached
+///   Kafka after all. Any number of processes may share one directory.
+/// - `bridge.spool.max.bytes` (default 1073741824): what the directory may hold; a message past
+///   it is reported with its own error and "the spool ... is full".
+/// - `bridge.spool.fsync` (default true): a message is reported spooled once its record is on
+///   disk (one fsync per batch of reports); false: once written, which a killed process survives
+///   and a machine crash may not.
+/// - `bridge.spool.replay.interval.ms` (default 5000): how often the spool is checked for
+///   messages to re-send.
 ///
 /// Errors: KB_ERR_UNKNOWN_CONFIG (-1009) for an unknown key,
 /// RD_KAFKA_RESP_ERR__INVALID_ARG (-186) for a bad value, each with librdkafka's message in

@@ -35,6 +35,19 @@ pub struct BridgeSettings {
     /// group, so that its partitions move to members that read them; the next session rejoins.
     /// 0: never. Default 30000.
     pub consumer_idle_ms: u64,
+    /// `bridge.spool.dir`: a directory for the durable spool (`core::spool`), created if missing;
+    /// empty: no spool. Default empty.
+    pub spool_dir: Option<String>,
+    /// `bridge.spool.max.bytes`: what the spool directory may hold; a message that would pass it
+    /// is reported failed instead. Default 1 GiB.
+    pub spool_max_bytes: u64,
+    /// `bridge.spool.fsync`: `true` reports a message spooled only once its record is on disk
+    /// (one fsync per poll round of spooled reports); `false` once the write returned, which a
+    /// killed process survives and a machine crash may not. Default true.
+    pub spool_fsync: bool,
+    /// `bridge.spool.replay.interval.ms`: how often a producer with a spool checks for spooled
+    /// messages to re-send and whether Kafka answers. Default 5000.
+    pub spool_replay_interval_ms: u64,
 }
 
 impl Default for BridgeSettings {
@@ -48,6 +61,10 @@ impl Default for BridgeSettings {
             consumer_buffer_messages: 1000,
             consumer_buffer_bytes: 8 << 20,
             consumer_idle_ms: 30_000,
+            spool_dir: None,
+            spool_max_bytes: 1 << 30,
+            spool_fsync: true,
+            spool_replay_interval_ms: 5000,
         }
     }
 }
@@ -61,6 +78,10 @@ const BRIDGE_KEYS: &[&str] = &[
     "bridge.consumer.buffer.messages",
     "bridge.consumer.buffer.bytes",
     "bridge.consumer.idle.ms",
+    "bridge.spool.dir",
+    "bridge.spool.max.bytes",
+    "bridge.spool.fsync",
+    "bridge.spool.replay.interval.ms",
 ];
 
 impl BridgeSettings {
@@ -82,6 +103,21 @@ impl BridgeSettings {
             "bridge.consumer.buffer.messages" => self.consumer_buffer_messages = number(10_000_000)?.max(1) as usize,
             "bridge.consumer.buffer.bytes" => self.consumer_buffer_bytes = number(1 << 40)?.max(1) as usize,
             "bridge.consumer.idle.ms" => self.consumer_idle_ms = number(86_400_000)?,
+            "bridge.spool.dir" => self.spool_dir = Some(value.to_string()).filter(|v| !v.is_empty()),
+            "bridge.spool.max.bytes" => self.spool_max_bytes = number(1 << 50)?,
+            "bridge.spool.fsync" => {
+                self.spool_fsync = match value.trim().to_ascii_lowercase().as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(KbError::rd(
+                            RDKafkaRespErr::RD_KAFKA_RESP_ERR__INVALID_ARG,
+                            format!("Invalid value \"{value}\" for configuration property \"{key}\": expected true or false"),
+                        ))
+                    }
+                }
+            }
+            "bridge.spool.replay.interval.ms" => self.spool_replay_interval_ms = number(86_400_000)?.max(10),
             _ => {
                 return Err(KbError::new(
                     crate::core::error::KB_ERR_UNKNOWN_CONFIG,
@@ -187,6 +223,10 @@ impl Settings {
             ("bridge.exit.flush.timeout.ms", a.exit_flush_timeout_ms != b.exit_flush_timeout_ms),
             ("bridge.event.queue.size", a.event_queue_size != b.event_queue_size),
             ("bridge.commit.timeout.ms", a.commit_timeout_ms != b.commit_timeout_ms),
+            ("bridge.spool.dir", a.spool_dir != b.spool_dir),
+            ("bridge.spool.max.bytes", a.spool_max_bytes != b.spool_max_bytes),
+            ("bridge.spool.fsync", a.spool_fsync != b.spool_fsync),
+            ("bridge.spool.replay.interval.ms", a.spool_replay_interval_ms != b.spool_replay_interval_ms),
         ] {
             if differs {
                 keys.push(key.into());

@@ -33,6 +33,9 @@ pub const KB_ERR_INVALID_STATE: kb_err = -1007;
 pub const KB_ERR_EVENT_QUEUE_FULL: kb_err = -1008;
 /// No such configuration property (the message is librdkafka's and names the key).
 pub const KB_ERR_UNKNOWN_CONFIG: kb_err = -1009;
+/// A delivery report's code: the message is not in Kafka yet; it is kept in the durable spool
+/// (`bridge.spool.dir`) and re-sent when Kafka answers again. The text says why it was spooled.
+pub const KB_ERR_SPOOLED: kb_err = -1010;
 
 /// `kb_last_error_flags()` bit: retrying the same call later may succeed.
 pub const KB_ERROR_FLAG_RETRIABLE: u32 = 1;
@@ -113,6 +116,7 @@ const OWN_ERRORS: &[(kb_err, &CStr, &CStr)] = &[
     (KB_ERR_INVALID_STATE, c"KB_ERR_INVALID_STATE", c"Operation not valid in the current state"),
     (KB_ERR_EVENT_QUEUE_FULL, c"KB_ERR_EVENT_QUEUE_FULL", c"Undrained delivery reports reached bridge.event.queue.size; poll events"),
     (KB_ERR_UNKNOWN_CONFIG, c"KB_ERR_UNKNOWN_CONFIG", c"No such configuration property"),
+    (KB_ERR_SPOOLED, c"KB_ERR_SPOOLED", c"Not delivered yet: kept in the spool (bridge.spool.dir) and re-sent when Kafka answers"),
 ];
 
 /// A failure: its number and a message that says what to fix.

@@ -1,6 +1,6 @@
 //! Kafka behaviour with no raw pointers, a plain Rust API (the proxy's too): settings, events and
 //! their queues, producers (client table, report routing, sessions, synchronous waits, packed
-//! batches, exit flush), consumers (persistent members and their sessions, packed batches), cluster queries, admin, topic
+//! batches, exit flush, the durable spool), consumers (persistent members and their sessions, packed batches), cluster queries, admin, topic
 //! rules, OAUTHBEARER tokens from the host. Uses `sys` only.
 
 pub mod admin;
@@ -20,5 +20,7 @@ pub mod packed_messages;
 pub mod partitions;
 pub mod producer;
 pub mod producer_clients;
+pub mod spool;
+pub mod spool_file;
 pub mod text;
 pub mod topic;

@@ -13,7 +13,7 @@ use rdkafka::TopicPartitionList;
 
 use crate::core::cluster::ClusterClient;
 use crate::core::config::Settings;
-use crate::core::error::{KbError, KbResult};
+use crate::core::error::{KbError, KbResult, KB_ERR_SPOOLED};
 use crate::core::events::{Event, EventQueue, ReportSink};
 use crate::core::oauth;
 use crate::core::packed;
@@ -71,8 +71,11 @@ impl ProducerSession {
         if self.ended.swap(true, Ordering::SeqCst) {
             return Ok(());
         }
-        let flushed =
+        let mut flushed =
             if self.client.name.is_none() { self.client.flush(Duration::from_millis(self.client.settings.bridge.close_timeout_ms)) } else { Ok(()) };
+        if flushed.is_err() && self.client.spool_leftovers() > 0 && self.client.in_flight() == 0 {
+            flushed = Ok(()); // nothing lost: what was left is in the spool
+        }
         self.client.detach(self.session);
         flushed
     }
@@ -159,7 +162,8 @@ impl ProducerSession {
         })?;
         if report.err != 0 {
             let text = report.text.as_deref().map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
-            return Err(KbError::new(report.err, format!("message {id} to {:?} failed: {text}", rec.topic)));
+            let what = if report.err == KB_ERR_SPOOLED { "is" } else { "failed" };
+            return Err(KbError::new(report.err, format!("message {id} to {:?} {what}: {text}", rec.topic)));
         }
         Ok(Delivery { message_id: id, partition: report.partition, offset: report.offset, timestamp_ms: report.timestamp_ms })
     }

@@ -1,14 +1,15 @@
 //! The librdkafka producer behind `kb_producer` handles: one client per private producer, or one
 //! process-wide client per persistent name shared by successive sessions. Delivery reports are
 //! routed to the session that produced the message; reports for ended sessions are counted and
-//! failures among them logged.
+//! failures among them logged. A client with a spool (`core::spool`) keeps the messages it could
+//! not deliver there and re-sends them from a thread of its own.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::Sender;
+use crossbeam_channel::{bounded, RecvTimeoutError, Sender};
 use once_cell::sync::Lazy;
 use parking_lot::{Mutex, RwLock};
 use rdkafka::client::ClientContext;
@@ -19,11 +20,12 @@ use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, Prod
 use rdkafka::types::RDKafkaRespErr;
 
 use crate::core::config::Settings;
-use crate::core::error::{KbError, KbResult};
+use crate::core::error::{KbError, KbResult, KB_ERR_SPOOLED};
 use crate::core::events::{kb_event_type, Event, EventQueue};
 use crate::core::named::{conflict, Named};
 use crate::core::oauth::TokenRefresh;
 use crate::core::partitions::KB_OFFSET_INVALID;
+use crate::core::spool::{spoolable, Outcome, Resend, Spool, SpoolRecord, MESSAGE_ID_HEADER};
 use crate::core::text::{cstr, TopicName};
 use crate::sys::process::fork_epoch;
 use crate::sys::runtime::Poller;
@@ -39,6 +41,8 @@ const SEQUENCE_BITS: u32 = 40;
 const SEQUENCE_MASK: u64 = (1 << SEQUENCE_BITS) - 1;
 /// Sessions live at once on one client are told apart by the low 23 bits of their id.
 const SLOT_MASK: u64 = (1 << 23) - 1;
+/// The slot of the spool's re-sent messages: never a session's, and never spooled again.
+const REPLAY_SLOT: u64 = SLOT_MASK;
 const WAITED: u64 = 1 << 63;
 
 impl ReportTag {
@@ -79,6 +83,13 @@ pub struct ReportRouter {
     topic_name: Mutex<TopicName>,
     /// Set when the host supplies the OAUTHBEARER token.
     pub oauth: Option<TokenRefresh>,
+    pub spool: Option<Arc<Spool>>,
+    /// Failed reports on their way into the spool: written, then routed, after each poll round.
+    spooling: Mutex<Vec<(ReportTag, SpoolRecord, Event)>>,
+    /// Set when kafkabridge purges the client on its way out: those messages are spooled.
+    exiting: AtomicBool,
+    /// The first half of every `kb-message-id`: this client's, random.
+    id_nonce: u64,
 }
 
 const PENDING_LIMIT: usize = 1000;
@@ -169,6 +180,30 @@ impl ProducerContext for ReportRouter {
             text: err.map(|e| cstr(&e.to_string())),
             ..Event::new(kb_event_type::KB_EVENT_DELIVERY)
         };
+        if self.spool.is_some() && ev.err != 0 && tag.slot() != REPLAY_SLOT && spoolable(ev.err, self.exiting.load(Ordering::Relaxed)) {
+            self.spooling.lock().push((tag, spool_record(msg), ev));
+            return; // written and routed by `write_spooled` when this poll round is over
+        }
+        self.route(tag, ev);
+    }
+}
+
+/// A failed message as the spool keeps it.
+fn spool_record(msg: &rdkafka::message::BorrowedMessage<'_>) -> SpoolRecord {
+    use rdkafka::message::Headers;
+    SpoolRecord {
+        topic: msg.topic().to_string(),
+        partition: msg.partition(),
+        timestamp_ms: msg.timestamp().to_millis().unwrap_or(0).max(0),
+        key: msg.key().map(<[u8]>::to_vec),
+        value: msg.payload().map(<[u8]>::to_vec),
+        headers: msg.headers().map_or_else(Vec::new, |h| h.iter().map(|h| (h.key.to_string(), h.value.map(<[u8]>::to_vec))).collect()),
+    }
+}
+
+impl ReportRouter {
+    /// Hands a report to whoever waits for it, else to its session, else counts it.
+    fn route(&self, tag: ReportTag, ev: Event) {
         let waiter = if tag.waited() { self.waiters.lock().remove(&tag.message_id()) } else { None };
         let ev = match waiter {
             Some(w) => match w.deliver(ev) {
@@ -183,14 +218,42 @@ impl ProducerContext for ReportRouter {
         }
         self.orphan(&ev);
     }
-}
 
-impl ReportRouter {
+    /// Writes the failed messages of this poll round to the spool in one append, then reports
+    /// each: `KB_ERR_SPOOLED`, or its own error with why it could not be spooled.
+    pub fn write_spooled(&self) {
+        let Some(spool) = &self.spool else { return };
+        // Held until the batch is written: a caller that finds the list empty knows every
+        // report set aside before it is on disk (the exit path relies on it).
+        let mut spooling = self.spooling.lock();
+        let mut batch = std::mem::take(&mut *spooling);
+        if batch.is_empty() {
+            return;
+        }
+        let records: Vec<SpoolRecord> = batch.iter_mut().map(|(_, r, _)| std::mem::replace(r, SpoolRecord::empty())).collect();
+        let (written, why_not) = spool.write(&records);
+        drop(spooling);
+        for (i, (tag, _, mut ev)) in batch.into_iter().enumerate() {
+            let was = ev.text.as_deref().map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
+            let text = if i < written {
+                ev.err = KB_ERR_SPOOLED;
+                format!("not delivered yet ({was}): kept in the spool {} and re-sent when Kafka answers", spool.dir().display())
+            } else {
+                format!("{was}; {}", why_not.as_deref().unwrap_or_default())
+            };
+            ev.text = Some(cstr(&text));
+            self.route(tag, ev);
+        }
+    }
+
     /// A report whose session has ended: counted, and a failure is logged, never silent, except
     /// for the messages the application itself purged (`kb_producer_purge()`), which it knows it
     /// dropped.
     fn orphan(&self, ev: &Event) {
         use RDKafkaRespErr::{RD_KAFKA_RESP_ERR__PURGE_INFLIGHT as PURGED_INFLIGHT, RD_KAFKA_RESP_ERR__PURGE_QUEUE as PURGED_QUEUED};
+        if ev.err == KB_ERR_SPOOLED {
+            return; // not lost: the spool counts it and re-sends it
+        }
         if ev.err == 0 {
             self.orphans_delivered.fetch_add(1, Ordering::Relaxed);
         } else {
@@ -237,6 +300,8 @@ pub struct ProducerClient {
     producer: Arc<BaseProducer<ReportRouter>>,
     epoch: u64,
     _poller: Poller,
+    /// Ends the spool's replay thread when the client goes.
+    _replayer: Option<Sender<()>>,
 }
 
 /// A message to produce, borrowed from the caller.
@@ -267,6 +332,13 @@ impl ProducerClient {
             last_error: Mutex::new(None),
             topic_name: Mutex::new(TopicName::default()),
             oauth: TokenRefresh::for_settings(&settings),
+            spool: match &settings.bridge.spool_dir {
+                Some(dir) => Some(Arc::new(Spool::open(dir, settings.bridge.spool_max_bytes, settings.bridge.spool_fsync)?)),
+                None => None,
+            },
+            spooling: Mutex::new(Vec::new()),
+            exiting: AtomicBool::new(false),
+            id_nonce: crate::sys::process::random_u64(),
         };
         let resolved = settings.clone().for_producer();
         let producer =
@@ -275,12 +347,22 @@ impl ProducerClient {
             producer.context().broadcast_by(|| r.event(), EventQueue::push_always);
         }
         let producer = Arc::new(producer);
-        let poller = Poller::spawn("kb-producer", producer.clone(), |p| p.context().raise_due_refresh());
+        let poller = Poller::spawn("kb-producer", producer.clone(), |p| {
+            p.context().raise_due_refresh();
+            p.context().write_spooled();
+        });
         if resolved.kafka.get("enable.idempotence").is_some_and(|v| v == "true") && !resolved.kafka.contains_key("transactional.id") {
             nudge_producer_id(producer.clone());
         }
         // Live producers are flushed (bounded) when the process exits normally.
         crate::sys::runtime::run_at_exit(flush_all_at_exit);
+        let (replayer, stop_replaying) = match producer.context().spool.is_some() {
+            true => {
+                let (tx, rx) = bounded(0);
+                (Some(tx), Some(rx))
+            }
+            false => (None, None),
+        };
         let client = Arc::new(ProducerClient {
             id,
             name,
@@ -291,7 +373,11 @@ impl ProducerClient {
             producer,
             epoch: fork_epoch(),
             _poller: poller,
+            _replayer: replayer,
         });
+        if let Some(stop) = stop_replaying {
+            spawn_replayer(Arc::downgrade(&client), stop);
+        }
         let mut live = LIVE.lock();
         live.retain(|c| c.strong_count() > 0);
         live.push(Arc::downgrade(&client));
@@ -313,7 +399,7 @@ impl ProducerClient {
         // After 2^23 sessions slots come round again; one still attached is skipped.
         let session = loop {
             let slot = NEXT_SESSION_ID.fetch_add(1, Ordering::Relaxed) & SLOT_MASK;
-            if !sessions.contains_key(&slot) {
+            if slot != REPLAY_SLOT && !sessions.contains_key(&slot) {
                 break slot;
             }
         };
@@ -364,10 +450,16 @@ impl ProducerClient {
         if rec.timestamp_ms > 0 {
             record = record.timestamp(rec.timestamp_ms);
         }
-        if !rec.headers.is_empty() {
-            let mut h = OwnedHeaders::new_with_capacity(rec.headers.len());
+        // With a spool every message carries its id, so a replayed copy can be told from the
+        // original (a re-sent record has its own already).
+        let message_id = (self.router().spool.is_some() && session != REPLAY_SLOT).then(|| format!("{:016x}{id:016x}", self.router().id_nonce));
+        if !rec.headers.is_empty() || message_id.is_some() {
+            let mut h = OwnedHeaders::new_with_capacity(rec.headers.len() + 1);
             for (key, value) in &rec.headers {
                 h = h.insert(Header { key, value: *value });
+            }
+            if let Some(mid) = &message_id {
+                h = h.insert(Header { key: MESSAGE_ID_HEADER, value: Some(mid.as_bytes()) });
             }
             record = record.headers(h);
         }
@@ -395,6 +487,85 @@ impl ProducerClient {
 
     pub fn in_flight(&self) -> i32 {
         self.producer.in_flight_count()
+    }
+
+    /// After a flush that timed out, on the client's way out: purges what is left into the
+    /// spool (when there is one) and returns how many messages went there.
+    pub fn spool_leftovers(&self) -> u64 {
+        let Some(spool) = &self.router().spool else { return 0 };
+        let before = spool.stats.spooled.load(Ordering::Relaxed);
+        self.router().exiting.store(true, Ordering::Relaxed);
+        self.producer.purge(rdkafka::producer::PurgeConfig::default().queue().inflight());
+        // The purged messages' reports go through the poll thread; once it has served them
+        // librdkafka counts nothing in flight. Then whatever it set aside is written here.
+        crate::sys::librdkafka::flush(self.producer.client(), 2000);
+        self.router().write_spooled();
+        self.router().exiting.store(false, Ordering::Relaxed);
+        spool.stats.spooled.load(Ordering::Relaxed) - before
+    }
+}
+
+/// Re-sends the spool's records through the client, every `bridge.spool.replay.interval.ms`
+/// (the first round at once, for what an earlier process left), until the client goes.
+fn spawn_replayer(client: Weak<ProducerClient>, stop: crossbeam_channel::Receiver<()>) {
+    let spawned = std::thread::Builder::new().name("kb-spool".into()).spawn(move || loop {
+        let Some(c) = client.upgrade() else { return };
+        let interval = Duration::from_millis(c.settings.bridge.spool_replay_interval_ms);
+        if let Some(spool) = &c.router().spool {
+            spool.replay(&*c);
+        }
+        drop(c);
+        if stop.recv_timeout(interval) != Err(RecvTimeoutError::Timeout) {
+            return;
+        }
+    });
+    if let Err(e) = spawned {
+        eprintln!("kafkabridge: spool: no replay thread ({e}); spooled messages wait for the next process");
+    }
+}
+
+/// How long a replay waits for a chunk's reports when `message.timeout.ms` is 0 (no deadline).
+const REPLAY_WAIT_CAP: Duration = Duration::from_secs(300);
+
+impl Resend for ProducerClient {
+    fn reachable(&self) -> bool {
+        crate::sys::librdkafka::request_broker_metadata(self.producer.client(), 1000) as i32 == 0
+    }
+
+    fn resend(&self, records: &[&SpoolRecord]) -> Vec<Outcome> {
+        let mut outcomes = vec![Outcome::Retry; records.len()];
+        let (tx, rx) = bounded(records.len());
+        let mut index = HashMap::with_capacity(records.len());
+        for (i, r) in records.iter().enumerate() {
+            let rec = Record {
+                topic: &r.topic,
+                partition: r.partition.max(-1),
+                key: r.key.as_deref(),
+                value: r.value.as_deref(),
+                headers: r.headers.iter().map(|(k, v)| (k.as_str(), v.as_deref())).collect(),
+                timestamp_ms: r.timestamp_ms,
+            };
+            match self.produce(REPLAY_SLOT, &rec, Some(Box::new(tx.clone()))) {
+                Ok(id) => {
+                    index.insert(id, i);
+                }
+                Err(_) => break, // queue full, say: the rest waits for the next round
+            }
+        }
+        let timeout_ms = self.settings.kafka.get("message.timeout.ms").and_then(|v| v.parse::<u64>().ok()).unwrap_or(300_000);
+        let wait = if timeout_ms == 0 { REPLAY_WAIT_CAP } else { Duration::from_millis(timeout_ms) + Duration::from_secs(5) };
+        let deadline = Instant::now() + wait;
+        crate::sys::librdkafka::flush(self.producer.client(), 0);
+        for _ in 0..index.len() {
+            let Ok(ev) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) else { break };
+            let Some(&i) = index.get(&ev.message_id) else { continue };
+            outcomes[i] = match ev.err {
+                0 => Outcome::Delivered,
+                e if spoolable(e, false) => Outcome::Retry,
+                _ => Outcome::Refused(ev.text.as_deref().map(|t| t.to_string_lossy().into_owned()).unwrap_or_default()),
+            };
+        }
+        outcomes
     }
 }
 
@@ -473,7 +644,15 @@ pub fn flush_all_at_exit() {
     let clients: Vec<_> = LIVE.lock().iter().filter_map(Weak::upgrade).filter(|c| c.epoch == epoch).collect();
     for c in clients {
         let timeout = Duration::from_millis(c.settings.bridge.exit_flush_timeout_ms);
-        if c.flush(timeout).is_err() {
+        if c.flush(timeout).is_err() && c.router().spool.is_some() {
+            let spooled = c.spool_leftovers();
+            eprintln!(
+                "kafkabridge: at exit, producer {}: {spooled} message(s) not delivered after {} ms (bridge.exit.flush.timeout.ms) were spooled to {}",
+                c.router().label,
+                timeout.as_millis(),
+                c.router().spool.as_ref().map_or_else(Default::default, |s| s.dir().display().to_string())
+            );
+        } else if c.in_flight() > 0 {
             eprintln!(
                 "kafkabridge: at exit, producer {}: {} message(s) not confirmed delivered after {} ms (bridge.exit.flush.timeout.ms); they may be lost",
                 c.router().label,

@@ -33,3 +33,17 @@ pub fn fork_epoch() -> u64 {
     Lazy::force(&ATFORK);
     FORK_EPOCH.load(Ordering::SeqCst)
 }
+
+/// 64 random bits from the kernel (for ids that must not repeat across processes); the time and
+/// process id if /dev/urandom cannot be read.
+pub fn random_u64() -> u64 {
+    use std::io::Read;
+    let mut b = [0u8; 8];
+    match std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut b)) {
+        Ok(()) => u64::from_le_bytes(b),
+        Err(_) => {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+            now ^ (u64::from(std::process::id()) << 40)
+        }
+    }
+}

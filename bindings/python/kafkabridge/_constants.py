@@ -14,6 +14,7 @@ KB_ERR_INVALID_ARGUMENT = -1006  #: An argument is out of range or inconsistent 
 KB_ERR_INVALID_STATE = -1007  #: The call is not valid in the object's current state (for example a closed consumer).
 KB_ERR_EVENT_QUEUE_FULL = -1008  #: Undrained delivery reports reached `bridge.event.queue.size`: poll events, then retry.
 KB_ERR_UNKNOWN_CONFIG = -1009  #: No such configuration property (the message is librdkafka's and names the key).
+KB_ERR_SPOOLED = -1010  #: A delivery report's code: the message is not in Kafka yet; it is kept in the durable spool (`bridge.spool.dir`) and re-sent when Kafka answers again. The text says why it was spooled.
 
 # Error codes (kb_err): librdkafka's rd_kafka_resp_err_t
 RD_KAFKA_RESP_ERR__BAD_MSG = -199  #: RD_KAFKA_RESP_ERR__BAD_MSG: a malformed message from the broker.

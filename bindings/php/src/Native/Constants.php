@@ -35,6 +35,8 @@ final class Constants
     public const KB_ERR_EVENT_QUEUE_FULL = -1008;
     /** No such configuration property (the message is librdkafka's and names the key). */
     public const KB_ERR_UNKNOWN_CONFIG = -1009;
+    /** A delivery report's code: the message is not in Kafka yet; it is kept in the durable spool (`bridge.spool.dir`) and re-sent when Kafka answers again. The text says why it was spooled. */
+    public const KB_ERR_SPOOLED = -1010;
 
     // Error codes (kb_err): librdkafka's rd_kafka_resp_err_t
     /** RD_KAFKA_RESP_ERR__BAD_MSG: a malformed message from the broker. */
