@@ -8,7 +8,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 LIB_DIR := $(CURDIR)/target/release
 export PKG_CONFIG_PATH := $(LIB_DIR):$(PKG_CONFIG_PATH)
 
-.PHONY: all build build-deps deps pc headers headers-check check check-bindings unit-test c-test valgrind-test crosscheck php-test phpt python-test go-test proxy-test fuzz fuzz-smoke faults test bench bench-smoke demo install clean
+.PHONY: all build build-deps deps pc headers headers-check check check-bindings unit-test c-test valgrind-test crosscheck php-test phpt python-test go-test proxy-test fuzz fuzz-smoke faults faults-quick test bench bench-smoke demo install clean
 
 all: build
 
@@ -99,7 +99,7 @@ proxy-test: build
 
 test: deps
 	@set -o pipefail; { $(MAKE) --no-print-directory check fuzz-smoke && \
-	    bash harness/with-broker.sh $(MAKE) --no-print-directory c-test valgrind-test crosscheck php-test phpt python-test go-test proxy-test bench-smoke; } 2>&1 | tee target/test.log
+	    bash harness/with-broker.sh $(MAKE) --no-print-directory c-test valgrind-test crosscheck php-test phpt python-test go-test proxy-test faults-quick bench-smoke; } 2>&1 | tee target/test.log
 	@bash harness/summarize.sh target/test.log
 
 # Coverage-guided fuzzing of the proxy's RESP parser (proxy/fuzz/run.sh): FUZZ_SECONDS long,
@@ -111,10 +111,15 @@ fuzz:
 fuzz-smoke:
 	bash proxy/fuzz/run.sh 60
 
-# The fault scenarios (faults/run.py): a broker of their own killed and restarted under load,
-# every message checked; the table goes to faults/results/latest.{md,json}. Not part of `make test`.
+# The fault scenarios (faults/run.py): a broker of their own killed, frozen and restarted under
+# load, every message checked; the table goes to faults/results/latest.{md,json}. faults-quick is
+# the part `make test` runs: the unreachable-broker and spool scenarios, small, results under target/.
 faults: build
 	python3 faults/run.py
+
+faults-quick: build
+	FAULTS_ONLY=broker-stopped,broker-frozen,spool FAULTS_SETTINGS=defaults,strict FAULTS_MESSAGES=100000 \
+	    FAULTS_RESULTS=target/faults/quick FAULTS_SUITE="faults, quick" python3 faults/run.py
 
 # The scoreboard (bench/README.md): every measurement against the real broker, then
 # bench/results/latest.{md,json,png}. Takes 10-15 minutes; not part of `make test`.

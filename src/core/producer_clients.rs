@@ -230,6 +230,9 @@ impl ReportRouter {
         if batch.is_empty() {
             return;
         }
+        // Reports come in no particular order across partitions (and a purge reports queued
+        // messages before those in flight): the spool keeps them in the order they were produced.
+        batch.sort_by_key(|(tag, _, _)| tag.message_id() & SEQUENCE_MASK);
         let records: Vec<SpoolRecord> = batch.iter_mut().map(|(_, r, _)| std::mem::replace(r, SpoolRecord::empty())).collect();
         let (written, why_not) = spool.write(&records);
         drop(spooling);
@@ -349,7 +352,9 @@ impl ProducerClient {
         let producer = Arc::new(producer);
         let poller = Poller::spawn("kb-producer", producer.clone(), |p| {
             p.context().raise_due_refresh();
-            p.context().write_spooled();
+            if !p.context().exiting.load(Ordering::Relaxed) {
+                p.context().write_spooled(); // else `spool_leftovers` writes them all at once
+            }
         });
         if resolved.kafka.get("enable.idempotence").is_some_and(|v| v == "true") && !resolved.kafka.contains_key("transactional.id") {
             nudge_producer_id(producer.clone());
@@ -497,7 +502,8 @@ impl ProducerClient {
         self.router().exiting.store(true, Ordering::Relaxed);
         self.producer.purge(rdkafka::producer::PurgeConfig::default().queue().inflight());
         // The purged messages' reports go through the poll thread; once it has served them
-        // librdkafka counts nothing in flight. Then whatever it set aside is written here.
+        // librdkafka counts nothing in flight. Then what it set aside is written here, in one
+        // batch, so in the order produced.
         crate::sys::librdkafka::flush(self.producer.client(), 2000);
         self.router().write_spooled();
         self.router().exiting.store(false, Ordering::Relaxed);

@@ -21,6 +21,8 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use crate::sys::file_lock;
+
 pub const MAGIC: &[u8; 8] = b"KBSPOOL1";
 pub const EXTENSION: &str = "kbspool";
 /// A body longer than this is corruption, not a message (librdkafka's own ceiling is 1 GB).
@@ -182,10 +184,8 @@ pub fn read_segment(file: &mut File, from: u64) -> io::Result<Contents> {
 
 /// The segments in `dir`, oldest first (names begin with their creation time).
 pub fn segments(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut found: Vec<PathBuf> = fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == EXTENSION))
-        .collect();
+    let mut found: Vec<PathBuf> =
+        fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == EXTENSION)).collect();
     found.sort();
     Ok(found)
 }
@@ -218,7 +218,7 @@ impl Writer {
         let path = dir.join(&name);
         let tmp = dir.join(format!(".{name}.tmp"));
         let mut file = OpenOptions::new().create_new(true).read(true).append(true).mode(0o600).open(&tmp)?;
-        file.lock()?;
+        file_lock::lock(&file)?;
         file.write_all(MAGIC)?;
         fs::rename(&tmp, &path)?;
         Ok(Writer { file, path, bytes: MAGIC.len() as u64 })
@@ -258,10 +258,8 @@ impl Claimed {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
         };
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => return Ok(None),
-            Err(fs::TryLockError::Error(e)) => return Err(e),
+        if !file_lock::try_lock(&file)? {
+            return Ok(None);
         }
         // A replayer that finished it may have deleted it between our open and our lock.
         let same = fs::metadata(path).is_ok_and(|m| file.metadata().is_ok_and(|f| f.ino() == m.ino() && f.dev() == m.dev()));

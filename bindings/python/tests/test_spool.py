@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
+import pytest
+
 import kafkabridge as kb
 from kafkabridge._constants import KB_ERR_SPOOLED
 
@@ -114,6 +116,7 @@ p.close()  # the session ends; the persistent client keeps the messages until ex
         wait_until_empty(spool)
 
 
+@pytest.mark.brokerless
 def test_a_full_spool_reports_the_failure_with_the_reason(tmp_path):
     spool = tmp_path / "spool"
     conf = {"bootstrap.servers": NOWHERE, "message.timeout.ms": "500", "bridge.spool.dir": str(spool),
@@ -133,6 +136,7 @@ def test_a_full_spool_reports_the_failure_with_the_reason(tmp_path):
     assert sum(f.stat().st_size for f in segments(spool)) <= 2000
 
 
+@pytest.mark.brokerless
 def test_a_bad_spool_setting_is_refused_with_what_to_fix(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
