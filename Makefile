@@ -114,7 +114,8 @@ fuzz-smoke:
 # The fault scenarios (faults/run.py): a broker of their own killed, frozen and restarted under
 # load, every message checked; the table goes to faults/results/latest.{md,json}. faults-quick is
 # the part `make test` runs: the unreachable-broker and spool scenarios, small, results under target/.
-faults: build
+faults: deps build
+	@python3 -c 'import redis' 2>/dev/null || python3 -m pip install -q redis
 	python3 faults/run.py
 
 faults-quick: build

@@ -184,13 +184,17 @@ def read_back(topic: str) -> Dict[int, List[Tuple[int, Optional[bytes]]]]:
     return out
 
 
-def judge(row: Row, runs: List["Run | Tally"], found: Dict[int, List[Tuple[int, Optional[bytes]]]]) -> None:
+def judge(row: Row, runs: List["Run | Tally"], found: Dict[int, List[Tuple[int, Optional[bytes]]]],
+          producer_of: Callable[[int], int] = lambda seq: 0) -> None:
+    """Counts what happened to every message; order is checked per partition among the
+    messages of one producer (`producer_of` tells them apart)."""
     seen: set = set()
     ids: set = set()
     undroppable = 0  # duplicates a consumer cannot tell by their kb-message-id
     for seqs in found.values():
-        high = -1
+        highs: Dict[int, int] = {}
         for s, mid in seqs:
+            high = highs.get(producer_of(s), -1)
             if s in seen:
                 row.duplicated += 1
                 undroppable += mid is None or mid not in ids
@@ -200,7 +204,7 @@ def judge(row: Row, runs: List["Run | Tally"], found: Dict[int, List[Tuple[int, 
                 ids.add(mid)
             if s < high:
                 row.reordered += 1
-            high = max(high, s)
+            highs[producer_of(s)] = max(high, s)
     failed = {seq for r in runs for seq in r.failed}
     unreported = sum(len(r.ids) for r in runs)
     row.sent = sum(r.sent for r in runs)
@@ -313,6 +317,177 @@ def spooled_outage(broker: Broker, scenario: str, settings_name: str) -> Row:
     if row.in_kafka < tally.acked + spooled:
         row.broken.append(f"{tally.acked + spooled - row.in_kafka} delivered or spooled messages are not in Kafka")
     return row
+
+
+PROXY = ROOT / "target/release/kafkabridge-proxy"
+PROXY_CLIENTS = 8
+PROXY_PIPELINE = 100
+
+
+class ProxyProcess:
+    """kafkabridge-proxy on a free loopback port against the scenario broker."""
+
+    def __init__(self, settings: Dict[str, str]) -> None:
+        import socket
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        kafka = [a for k, v in {"bootstrap.servers": BOOTSTRAP, **settings}.items() for a in ("--kafka", f"{k}={v}")]
+        self.cmd = [str(PROXY), "--listen", f"127.0.0.1:{self.port}", *kafka]
+        self.start()
+
+    def start(self) -> None:
+        import socket
+        self.proc = subprocess.Popen(self.cmd, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the proxy did not start")
+                time.sleep(0.05)  # until it listens
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(30)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(60)
+
+
+def proxy_killed(broker: Broker, scenario: str, settings_name: str) -> Row:
+    """Scenario 7: the proxy SIGKILLed and restarted with clients connected, once while they
+    XADD (waiting for delivery) and once with group entries read and partly acknowledged."""
+    import redis  # redis-py, which `make faults` installs
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    topic = new_topic(scenario)
+    row = Row(scenario, settings_name)
+    proxy = ProxyProcess(SETTINGS[settings_name])
+    n = max(MESSAGES // 10, 10_000)
+    per_client = n // PROXY_CLIENTS
+    acked: set = set()
+    failed: Dict[int, str] = {}
+    lock = threading.Lock()
+    t0 = time.monotonic()
+
+    def client(c: int) -> None:
+        # No retries: redis-py would otherwise send a pipeline again after a dropped connection
+        # (a duplicate of the client's own making); the scenario counts those as errors instead.
+        r = redis.Redis(port=proxy.port, socket_timeout=60, retry=Retry(NoBackoff(), 0))
+        seqs = list(range(c * per_client, (c + 1) * per_client))
+        for i in range(0, len(seqs), PROXY_PIPELINE):
+            batch = seqs[i:i + PROXY_PIPELINE]
+            pipe = r.pipeline(transaction=False)
+            for seq in batch:
+                pipe.xadd(topic, {"value": str(seq), "partition": str(seq % PARTITIONS)})
+            try:
+                replies = pipe.execute(raise_on_error=False)
+            except redis.RedisError as e:  # the connection went with the proxy: the client knows
+                replies = [e] * len(batch)
+                wait_for(lambda: _pings(r), 30)  # and goes on once the proxy is back
+            with lock:
+                for seq, rep in zip(batch, replies):
+                    if isinstance(rep, Exception):
+                        failed[seq] = str(rep)
+                    else:
+                        acked.add(seq)
+
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(PROXY_CLIENTS)]
+    for t in threads:
+        t.start()
+    while len(acked) < n // 3 and any(t.is_alive() for t in threads):
+        time.sleep(0.01)  # watching the progress, as the other scenarios' callbacks do
+    row.acknowledged_at_fault = len(acked)
+    log(f"{scenario}: SIGKILL to the proxy at {len(acked)} acknowledged XADDs")
+    proxy.kill()
+    proxy.start()
+    for t in threads:
+        t.join()
+    tally = Tally(sent=per_client * PROXY_CLIENTS, acked=len(acked), failed=failed)
+    found = read_back(topic)
+    judge(row, [tally], found, producer_of=lambda seq: seq // per_client)
+    missing_acked = acked - {seq for seqs in found.values() for seq, _ in seqs}
+    if missing_acked:
+        row.broken.append(f"{len(missing_acked)} acknowledged XADDs are not in Kafka")
+    else:
+        row.notes.append(f"XADD: {len(failed)} answered with an error (their connection went with the proxy), every acknowledged one in Kafka")
+
+    # Group entries: read everything, acknowledge the even ones, kill, read again.
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    r = redis.Redis(port=proxy.port, socket_timeout=60)
+    first = read_group(r, topic, group, lambda got: len(got) >= row.in_kafka + row.duplicated)
+    # Every other entry of each partition: the commit can only take each partition's first
+    # entry, the acknowledged ones above it travel in the commit's metadata.
+    acks = [i for i, seq in first.items() if (seq // PARTITIONS) % 2 == 0]
+    for i in range(0, len(acks), 1000):
+        r.xack(topic, group, *acks[i:i + 1000])
+    # The proxy commits what acknowledgements moved every 200 ms: kill it once Kafka has it.
+    expect = {p: min((o for (pp, o), seq in ((entry_position(i), q) for i, q in first.items()) if pp == p and (seq // PARTITIONS) % 2), default=None)
+              for p in range(PARTITIONS)}
+    with kb.Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": group}) as c:
+        parts = [kb.TopicPartition(topic, p) for p in range(PARTITIONS)]
+        committed = wait_for(lambda: all(tp.offset == expect[tp.partition] for tp in c.committed(parts)) or None, 30)
+    if not committed:
+        row.notes.append("the acknowledgements were not committed within 30 s")
+    proxy.kill()
+    proxy.start()
+    r = redis.Redis(port=proxy.port, socket_timeout=60)
+    unacked = {i for i, seq in first.items() if (seq // PARTITIONS) % 2}
+    again = read_group(r, topic, group, lambda got: unacked <= set(got))
+    if not unacked <= set(again):
+        row.broken.append(f"{len(unacked - set(again))} unacknowledged group entries were not delivered again")
+    else:
+        row.notes.append(f"group: {len(first)} entries read, {len(acks)} acknowledged, proxy killed: all {len(unacked)} unacknowledged ones delivered again"
+                         f", {len(set(again) - unacked)} acknowledged ones too (those the commit's metadata had no room for)")
+    proxy.stop()
+    row.seconds = round(time.monotonic() - t0, 1)
+    return row
+
+
+def entry_position(entry_id: bytes) -> Tuple[int, int]:
+    """(partition, offset) of a proxy entry id, `<partition>-<offset + 1>`."""
+    partition, seq = entry_id.split(b"-")
+    return int(partition), int(seq) - 1
+
+
+def _pings(r) -> bool:
+    try:
+        return bool(r.ping())
+    except Exception:
+        return False
+
+
+def wait_for(condition: Callable[[], object], deadline_s: float) -> object:
+    """Polls `condition` until it gives something true or the deadline passes."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        got = condition()
+        if got:
+            return got
+        time.sleep(0.05)
+    return None
+
+
+def read_group(r, topic: str, group: str, enough: Callable[[Dict[bytes, int]], bool], deadline_s: float = 120) -> Dict[bytes, int]:
+    """Entries read with XREADGROUP > (a new group starts at the earliest offset), by id, until
+    `enough` says so (and then what arrives within one more second) or the deadline."""
+    got: Dict[bytes, int] = {}
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        done = enough(got)
+        reply = r.xreadgroup(group, "c1", {topic: ">"}, count=1000, block=1000 if done else 5000)
+        if not reply and done:
+            break
+        for _, entries in reply:
+            for entry_id, fields in entries:
+                got[entry_id] = int(fields[b"value"])
+    return got
 
 
 def new_topic(scenario: str) -> str:
@@ -434,6 +609,9 @@ DESCRIPTIONS = {
     "broker-frozen": f"the same with the broker SIGSTOPped (connections accepted, nothing answered) for {OUTAGE_S:.0f} s, then SIGCONTed",
     "spool": "a worker process with `bridge.spool.dir` produces fire-and-forget through a broker SIGKILL, sees its reports, "
              "produces more and exits while the broker is still down; the broker restarts and the next worker on the spool sends what was kept",
+    "proxy-kill": f"{PROXY_CLIENTS} redis-py clients XADD through kafkabridge-proxy (pipelines of {PROXY_PIPELINE}, each reply waiting for the delivery); "
+                  "the proxy SIGKILLed a third into the stream and restarted; then a group reads every entry, acknowledges the even ones, "
+                  "the proxy is SIGKILLed again and the group reads on",
 }
 Scenario = Callable[[Broker, str, str], Row]
 SCENARIOS: Dict[str, Scenario] = {
@@ -441,6 +619,7 @@ SCENARIOS: Dict[str, Scenario] = {
     "broker-stopped": lambda b, name, st: unreachable(b, name, st, broker_gone, restart),
     "broker-frozen": lambda b, name, st: unreachable(b, name, st, broker_frozen, thaw),
     "spool": spooled_outage,
+    "proxy-kill": proxy_killed,
 }
 
 
@@ -496,3 +675,4 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+

@@ -233,10 +233,10 @@ impl ReportRouter {
         // Reports come in no particular order across partitions (and a purge reports queued
         // messages before those in flight): the spool keeps them in the order they were produced.
         batch.sort_by_key(|(tag, _, _)| tag.message_id() & SEQUENCE_MASK);
-        let records: Vec<SpoolRecord> = batch.iter_mut().map(|(_, r, _)| std::mem::replace(r, SpoolRecord::empty())).collect();
+        let (reports, records): (Vec<(ReportTag, Event)>, Vec<SpoolRecord>) = batch.into_iter().map(|(tag, r, ev)| ((tag, ev), r)).unzip();
         let (written, why_not) = spool.write(&records);
         drop(spooling);
-        for (i, (tag, _, mut ev)) in batch.into_iter().enumerate() {
+        for (i, (tag, mut ev)) in reports.into_iter().enumerate() {
             let was = ev.text.as_deref().map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
             let text = if i < written {
                 ev.err = KB_ERR_SPOOLED;

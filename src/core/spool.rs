@@ -201,8 +201,6 @@ impl Spool {
             }
         }
         self.state.lock().bytes = dir_bytes(&self.dir);
-        self.stats.replayed.fetch_add(done.delivered, Ordering::Relaxed);
-        self.stats.dropped.fetch_add(done.dropped, Ordering::Relaxed);
         done
     }
 
@@ -226,6 +224,7 @@ impl Spool {
         for chunk in todo.chunks(REPLAY_CHUNK) {
             let records: Vec<&SpoolRecord> = chunk.iter().map(|(_, r)| r).collect();
             let results = out.resend(&records);
+            let (delivered_before, dropped_before) = (done.delivered, done.dropped);
             for ((end, rec), outcome) in chunk.iter().zip(&results) {
                 match outcome {
                     Outcome::Delivered => done.delivered += 1,
@@ -257,6 +256,9 @@ impl Spool {
                 prefix = *end;
             }
             seg.advance(prefix, &delivered)?;
+            // Counted as each chunk lands, so a watcher of the directory never sees them late.
+            self.stats.replayed.fetch_add(done.delivered - delivered_before, Ordering::Relaxed);
+            self.stats.dropped.fetch_add(done.dropped - dropped_before, Ordering::Relaxed);
             if !all_in {
                 return Ok(false);
             }

@@ -42,11 +42,6 @@ pub struct SpoolRecord {
 }
 
 impl SpoolRecord {
-    /// A placeholder left where a record was moved out.
-    pub fn empty() -> SpoolRecord {
-        SpoolRecord { topic: String::new(), partition: -1, timestamp_ms: 0, key: None, value: None, headers: Vec::new() }
-    }
-
     /// Appends the record's framing and body to `out`.
     pub fn encode(&self, out: &mut Vec<u8>) {
         let start = out.len();
@@ -214,7 +209,8 @@ impl Writer {
     /// Creates a new segment in `dir`, locked before it appears under its real name.
     pub fn create(dir: &Path) -> io::Result<Writer> {
         let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
-        let name = format!("{now_ms:013}-{}-{}.{EXTENSION}", std::process::id(), NEXT_SEGMENT.fetch_add(1, Ordering::Relaxed));
+        // Names sort in the order of writing: time, then this process's count (padded).
+        let name = format!("{now_ms:013}-{}-{:08}.{EXTENSION}", std::process::id(), NEXT_SEGMENT.fetch_add(1, Ordering::Relaxed));
         let path = dir.join(&name);
         let tmp = dir.join(format!(".{name}.tmp"));
         let mut file = OpenOptions::new().create_new(true).read(true).append(true).mode(0o600).open(&tmp)?;

@@ -43,18 +43,19 @@ def wait_until_empty(spool: Path, deadline_s: float = 30) -> None:
     assert not segments(spool), f"still spooled: {segments(spool)}"
 
 
-def check_replayed(msgs: List[kb.Message], sent: Dict[int, int]) -> None:
-    """Every sent sequence number exactly once, in its partition, in order, with its key,
-    headers and a kb-message-id of its own."""
+def check_replayed(msgs: List[kb.Message], sent: Dict[int, int], producer_of=lambda seq: 0) -> None:
+    """Every sent sequence number exactly once, in its partition, in order (among the messages of
+    one producer), with its key, headers and a kb-message-id of its own."""
     seqs = [int(m.value) for m in msgs]
     assert sorted(seqs) == sorted(sent), "each message exactly once"
     ids = set()
-    last: Dict[int, int] = {}
+    last: Dict[tuple, int] = {}
     for m in msgs:
         seq = int(m.value)
         assert m.partition == sent[seq]
-        assert seq > last.get(m.partition, -1), "order kept per partition"
-        last[m.partition] = seq
+        stream = (m.partition, producer_of(seq))
+        assert seq > last.get(stream, -1), "order kept per partition"
+        last[stream] = seq
         assert m.key == b"k%d" % seq
         headers = dict(m.headers)
         assert headers["h"] == b"v"
@@ -116,6 +117,55 @@ p.close()  # the session ends; the persistent client keeps the messages until ex
         wait_until_empty(spool)
 
 
+def test_a_producer_freed_before_its_messages_went_spools_them(brokers, new_topic, tmp_path):
+    """close() flushes for bridge.close.timeout.ms; what is left then goes to the spool, not away."""
+    topic = new_topic(2)
+    spool = tmp_path / "spool"
+    p = kb.Producer({"bootstrap.servers": NOWHERE, "bridge.spool.dir": str(spool), "bridge.close.timeout.ms": "300",
+                     "bridge.spool.replay.interval.ms": "3600000"})
+    for seq in range(300):
+        p.produce(topic, b"%d" % seq, key=b"k%d" % seq, headers=[("h", b"v")], partition=seq % 2)
+    p.close()  # no error: nothing was lost
+    assert segments(spool)
+    with kb.Producer({"bootstrap.servers": brokers, "bridge.spool.dir": str(spool)}):
+        check_replayed(read_all(brokers, topic, 2, 300), {seq: seq % 2 for seq in range(300)})
+        wait_until_empty(spool)
+
+
+def test_workers_sharing_one_spool_directory_keep_apart_and_lose_nothing(brokers, new_topic, tmp_path):
+    """Four processes spool at once into one directory, one of them replaying it meanwhile
+    (Kafka unreachable for it too); then one producer sends it all, each message once."""
+    topic = new_topic(2)
+    spool = tmp_path / "spool"
+    script = """
+import sys, time
+sys.path.insert(0, {package!r})
+import kafkabridge as kb
+first = int(sys.argv[1])
+p = kb.Producer({{"bootstrap.servers": {nowhere!r}, "message.timeout.ms": "300", "bridge.spool.dir": {spool!r},
+                  "bridge.spool.replay.interval.ms": "50"}})
+ids = set()
+for seq in range(first, first + 400):
+    ids.add(p.produce({topic!r}, b"%d" % seq, key=b"k%d" % seq, headers=[("h", b"v")], partition=seq % 2))
+deadline = time.monotonic() + 30
+while ids and time.monotonic() < deadline:
+    for ev in p.poll_events(0.2):
+        if isinstance(ev, kb.DeliveryReport):
+            assert ev.error is not None and ev.error.name == "KB_ERR_SPOOLED", ev
+            ids.discard(ev.message_id)
+assert not ids
+p.close()
+""".format(package=PACKAGE, nowhere=NOWHERE, spool=str(spool), topic=topic)
+    workers = [subprocess.Popen([sys.executable, "-c", script, str(i * 400)], stderr=subprocess.PIPE, text=True) for i in range(4)]
+    for w in workers:
+        _, err = w.communicate(timeout=60)
+        assert w.returncode == 0, err
+    assert len(segments(spool)) >= 4, "a segment per writer"
+    with kb.Producer({"bootstrap.servers": brokers, "bridge.spool.dir": str(spool)}):
+        check_replayed(read_all(brokers, topic, 2, 1600), {seq: seq % 2 for seq in range(1600)}, lambda seq: seq // 400)
+        wait_until_empty(spool)
+
+
 @pytest.mark.brokerless
 def test_a_full_spool_reports_the_failure_with_the_reason(tmp_path):
     spool = tmp_path / "spool"
@@ -150,3 +200,39 @@ def test_a_bad_spool_setting_is_refused_with_what_to_fix(tmp_path):
         raise AssertionError("accepted a bad fsync value")
     except kb.KafkaBridgeError as e:
         assert "expected true or false" in e.message
+
+
+TOOL = Path(__file__).resolve().parents[3] / "target/release/kafkabridge-spool"
+
+
+def test_kafkabridge_spool_lists_shows_and_replays_a_spool_by_hand(brokers, new_topic, tmp_path):
+    topic = new_topic(1)
+    spool = tmp_path / "spool"
+    with kb.Producer({"bootstrap.servers": NOWHERE, "message.timeout.ms": "500", "bridge.spool.dir": str(spool),
+                      "bridge.spool.replay.interval.ms": "3600000"}) as p:
+        for seq in range(10):
+            p.produce(topic, b"%d" % seq, key=b"k%d" % seq, headers=[("h", b"v")], partition=0)
+        reports = []
+        deadline = time.monotonic() + 30
+        while len(reports) < 10 and time.monotonic() < deadline:
+            reports += [ev for ev in p.poll_events(0.5) if isinstance(ev, kb.DeliveryReport)]
+    assert [ev.error.code for ev in reports] == [KB_ERR_SPOOLED] * 10
+
+    def tool(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(TOOL), *args], capture_output=True, text=True, timeout=120)
+
+    listed = tool("list", str(spool))
+    assert listed.returncode == 0, listed.stderr
+    assert "waiting for a producer" in listed.stdout and "total: 1 segment(s), 10 record(s) to send" in listed.stdout, listed.stdout
+    shown = tool("show", str(spool)).stdout.splitlines()
+    assert len(shown) == 10
+    assert f'topic="{topic}" partition=0' in shown[3] and 'key=k3 value=1 bytes "3" headers=[h=v]' in shown[3], shown[3]
+    assert len(shown[3].split("kb-message-id=")[1].split()[0]) == 32
+
+    missing = tool("replay", str(spool))
+    assert missing.returncode == 2 and "bootstrap.servers" in missing.stderr
+    replayed = tool("replay", str(spool), "-X", f"bootstrap.servers={brokers}", "--timeout", "60")
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    assert "replayed: 10 delivered" in replayed.stdout
+    assert [int(m.value) for m in read_all(brokers, topic, 1, 10)] == list(range(10))
+    assert not segments(spool)
