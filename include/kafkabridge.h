@@ -523,6 +523,16 @@ typedef struct {
    */
   uint64_t orphans_delivered;
   uint64_t orphans_failed;
+  /**
+   * The spool (`bridge.spool.dir`; all 0 without one), counted by this process since the
+   * client was made: messages written to it (each reported KB_ERR_SPOOLED), messages it could
+   * not take (full, or a failed write; reported failed), messages re-sent from it and delivered,
+   * and re-sent messages Kafka refused for good (dropped from the spool and logged).
+   */
+  uint64_t spooled;
+  uint64_t spool_refused;
+  uint64_t spool_replayed;
+  uint64_t spool_dropped;
 } kb_producer_info;
 
 /**

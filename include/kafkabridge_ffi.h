@@ -146,6 +146,10 @@ typedef struct {
   uint64_t events_dropped;
   uint64_t orphans_delivered;
   uint64_t orphans_failed;
+  uint64_t spooled;
+  uint64_t spool_refused;
+  uint64_t spool_replayed;
+  uint64_t spool_dropped;
 } kb_producer_info;
 kb_err kb_admin_new(const kb_config *conf, kb_admin **out);
 kb_err kb_admin_free(kb_admin *a);

@@ -143,6 +143,14 @@ type ProducerInfo struct {
 	EventsDropped    uint64
 	OrphansDelivered uint64
 	OrphansFailed    uint64
+	// The spool (bridge.spool.dir; all 0 without one): messages written to it
+	// (each reported KB_ERR_SPOOLED), messages it could not take (reported
+	// failed), messages re-sent from it and delivered, and re-sent messages
+	// Kafka refused for good (dropped from the spool and logged).
+	Spooled       uint64
+	SpoolRefused  uint64
+	SpoolReplayed uint64
+	SpoolDropped  uint64
 }
 
 // Producer produces messages. With "bridge.persistent.name" set, it is a
@@ -585,6 +593,10 @@ func (p *Producer) Info() (ProducerInfo, error) {
 		EventsDropped:    uint64(i.events_dropped),
 		OrphansDelivered: uint64(i.orphans_delivered),
 		OrphansFailed:    uint64(i.orphans_failed),
+		Spooled:          uint64(i.spooled),
+		SpoolRefused:     uint64(i.spool_refused),
+		SpoolReplayed:    uint64(i.spool_replayed),
+		SpoolDropped:     uint64(i.spool_dropped),
 	}, nil
 }
 

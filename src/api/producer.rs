@@ -2,7 +2,7 @@
 //! client.
 
 use std::os::raw::c_char;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::api::config::{kb_config, settings_arg};
@@ -14,6 +14,7 @@ use crate::boundary::{bytes_arg, check_not_null, guard, slice_arg, str_arg, str_
 use crate::core::error::{kb_err, KbResult};
 use crate::core::producer::ProducerSession;
 use crate::core::producer_clients::{HeaderRef, Record};
+use crate::core::spool::SpoolStats;
 
 /// A producer handle. With `bridge.persistent.name` set it is a session on a process-wide client
 /// that outlives the handle; otherwise it owns a private client.
@@ -70,6 +71,14 @@ pub struct kb_producer_info {
     /// also written to stderr, except messages the application purged with kb_producer_purge()).
     pub orphans_delivered: u64,
     pub orphans_failed: u64,
+    /// The spool (`bridge.spool.dir`; all 0 without one), counted by this process since the
+    /// client was made: messages written to it (each reported KB_ERR_SPOOLED), messages it could
+    /// not take (full, or a failed write; reported failed), messages re-sent from it and delivered,
+    /// and re-sent messages Kafka refused for good (dropped from the spool and logged).
+    pub spooled: u64,
+    pub spool_refused: u64,
+    pub spool_replayed: u64,
+    pub spool_dropped: u64,
 }
 
 pub(crate) static PRODUCERS: Registry<kb_producer, ProducerSession> = Registry::new(0x02, "kb_producer");
@@ -380,6 +389,7 @@ pub extern "C" fn kb_producer_get_info(p: *mut kb_producer, out: *mut kb_produce
         check_not_null!(out);
         let s = PRODUCERS.get(p)?;
         let c = s.client();
+        let spool_count = |which: fn(&SpoolStats) -> &AtomicU64| c.router().spool.as_ref().map_or(0, |sp| which(&sp.stats).load(Ordering::Relaxed));
         write_out(
             out,
             kb_producer_info {
@@ -394,6 +404,10 @@ pub extern "C" fn kb_producer_get_info(p: *mut kb_producer, out: *mut kb_produce
                 events_dropped: s.events().dropped(),
                 orphans_delivered: c.router().orphans_delivered.load(Ordering::Relaxed),
                 orphans_failed: c.router().orphans_failed.load(Ordering::Relaxed),
+                spooled: spool_count(|st| &st.spooled),
+                spool_refused: spool_count(|st| &st.refused),
+                spool_replayed: spool_count(|st| &st.replayed),
+                spool_dropped: spool_count(|st| &st.dropped),
             },
         );
         Ok(())

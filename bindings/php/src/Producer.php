@@ -500,7 +500,13 @@ final class Producer extends Client
             (int) $i->queued_events,
             (int) $i->events_dropped,
             (int) $i->orphans_delivered,
-            (int) $i->orphans_failed
+            (int) $i->orphans_failed,
+            [
+                'spooled' => (int) $i->spooled,
+                'refused' => (int) $i->spool_refused,
+                'replayed' => (int) $i->spool_replayed,
+                'dropped' => (int) $i->spool_dropped,
+            ]
         );
     }
 

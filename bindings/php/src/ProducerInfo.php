@@ -43,6 +43,9 @@ final class ProducerInfo
     /** @var int */
     private $orphansFailed;
 
+    /** @var array{spooled: int, refused: int, replayed: int, dropped: int} */
+    private $spool;
+
     /**
      * @internal built from kb_producer_info
      */
@@ -57,7 +60,8 @@ final class ProducerInfo
         int $queuedEvents,
         int $eventsDropped,
         int $orphansDelivered,
-        int $orphansFailed
+        int $orphansFailed,
+        array $spool = ['spooled' => 0, 'refused' => 0, 'replayed' => 0, 'dropped' => 0]
     ) {
         $this->persistent = $persistent;
         $this->reused = $reused;
@@ -70,6 +74,7 @@ final class ProducerInfo
         $this->eventsDropped = $eventsDropped;
         $this->orphansDelivered = $orphansDelivered;
         $this->orphansFailed = $orphansFailed;
+        $this->spool = $spool;
     }
 
     /** Whether the client is a persistent (named) one. */
@@ -139,9 +144,22 @@ final class ProducerInfo
     }
 
     /**
+     * The spool (`bridge.spool.dir`; all 0 without one), counted by this process: `spooled`
+     * (written, each reported KB_ERR_SPOOLED), `refused` (it could not take them: full or a failed
+     * write; reported failed), `replayed` (re-sent and delivered), `dropped` (re-sent and refused
+     * by Kafka for good; logged).
+     *
+     * @return array{spooled: int, refused: int, replayed: int, dropped: int}
+     */
+    public function getSpool(): array
+    {
+        return $this->spool;
+    }
+
+    /**
      * Everything as an array (for logs and status pages).
      *
-     * @return array<string, int|bool>
+     * @return array<string, int|bool|array<string, int>>
      */
     public function toArray(): array
     {
@@ -157,6 +175,7 @@ final class ProducerInfo
             'events_dropped' => $this->eventsDropped,
             'orphans_delivered' => $this->orphansDelivered,
             'orphans_failed' => $this->orphansFailed,
+            'spool' => $this->spool,
         ];
     }
 }

@@ -103,6 +103,10 @@ class kb_producer_info(Structure):
         ("events_dropped", c_uint64),
         ("orphans_delivered", c_uint64),
         ("orphans_failed", c_uint64),
+        ("spooled", c_uint64),
+        ("spool_refused", c_uint64),
+        ("spool_replayed", c_uint64),
+        ("spool_dropped", c_uint64),
     ]
 
 

@@ -398,4 +398,5 @@ class Producer(_MetadataMixin, _OAuthBearerMixin, _Native):
         _check(_lib.kb_producer_get_info(self._handle(), byref(i)))
         return ProducerInfo(bool(i.persistent), bool(i.reused), i.client_id, i.creator_pid,
                             i.age_ms, i.sessions_served, i.in_flight, i.queued_events,
-                            i.events_dropped, i.orphans_delivered, i.orphans_failed)
+                            i.events_dropped, i.orphans_delivered, i.orphans_failed, i.spooled,
+                            i.spool_refused, i.spool_replayed, i.spool_dropped)

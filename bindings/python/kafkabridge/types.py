@@ -68,6 +68,10 @@ class ProducerInfo:
     events_dropped: int
     orphans_delivered: int
     orphans_failed: int
+    spooled: int = 0  # written to the spool (bridge.spool.dir), each reported KB_ERR_SPOOLED
+    spool_refused: int = 0  # the spool could not take them (full, a failed write): reported failed
+    spool_replayed: int = 0  # re-sent from the spool and delivered
+    spool_dropped: int = 0  # re-sent and refused by Kafka for good (dropped, logged)
 
 
 @dataclass

@@ -82,14 +82,16 @@ def test_undeliverable_messages_are_spooled_and_the_next_producer_sends_them(bro
         deadline = time.monotonic() + 30
         while len(reports) < 199 and time.monotonic() < deadline:
             reports += [ev for ev in p.poll_events(0.5) if isinstance(ev, kb.DeliveryReport)]
+        assert p.info().spooled == 200 and p.info().spool_refused == 0
     assert len(reports) == 199
     assert {ev.error.code for ev in reports} == {KB_ERR_SPOOLED}
     assert "Message timed out" in reports[0].error.message and str(spool) in reports[0].error.message
     assert segments(spool), "a segment on disk"
 
-    with kb.Producer({"bootstrap.servers": brokers, **conf}):
+    with kb.Producer({"bootstrap.servers": brokers, **conf}) as replayer:
         check_replayed(read_all(brokers, topic, 2, len(sent)), sent)
         wait_until_empty(spool)
+        assert replayer.info().spool_replayed == len(sent)
 
 
 def test_what_is_left_at_exit_goes_to_the_spool_and_nothing_is_lost(brokers, new_topic, tmp_path):
@@ -178,7 +180,9 @@ def test_a_full_spool_reports_the_failure_with_the_reason(tmp_path):
         deadline = time.monotonic() + 30
         while len(reports) < 100 and time.monotonic() < deadline:
             reports += [ev for ev in p.poll_events(0.5) if isinstance(ev, kb.DeliveryReport)]
+        info = p.info()
     codes = [ev.error.code for ev in reports]
+    assert (info.spooled, info.spool_refused) == (codes.count(KB_ERR_SPOOLED), len(codes) - codes.count(KB_ERR_SPOOLED))
     assert len(codes) == 100
     refused = [ev for ev in reports if ev.error.code != KB_ERR_SPOOLED]
     assert refused and codes.count(KB_ERR_SPOOLED) > 0, "some fit, the rest did not"
