@@ -55,6 +55,8 @@ final class ErrorCode
     public const KB_INVALID_STATE = C::KB_ERR_INVALID_STATE;
     public const KB_EVENT_QUEUE_FULL = C::KB_ERR_EVENT_QUEUE_FULL;
     public const KB_UNKNOWN_CONFIG = C::KB_ERR_UNKNOWN_CONFIG;
+    /** A delivery report's code: not in Kafka yet, kept in the spool (bridge.spool.dir). */
+    public const KB_SPOOLED = C::KB_ERR_SPOOLED;
 
     private function __construct()
     {
