@@ -119,7 +119,7 @@ faults: deps build
 	python3 faults/run.py
 
 faults-quick: build
-	FAULTS_ONLY=broker-stopped,broker-frozen,spool FAULTS_SETTINGS=defaults,strict FAULTS_MESSAGES=100000 \
+	FAULTS_ONLY=broker-stopped,broker-frozen,spool,spool-replay-kill FAULTS_SETTINGS=defaults,strict FAULTS_MESSAGES=100000 \
 	    FAULTS_RESULTS=target/faults/quick FAULTS_SUITE="faults, quick" python3 faults/run.py
 
 # The scoreboard (bench/README.md): every measurement against the real broker, then

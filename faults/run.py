@@ -319,6 +319,47 @@ def spooled_outage(broker: Broker, scenario: str, settings_name: str) -> Row:
     return row
 
 
+def spool_replay_killed(broker: Broker, scenario: str, settings_name: str) -> Row:
+    """Scenario 4, crash: the process replaying a spool is SIGKILLed a third of the way through;
+    the next one replays the rest."""
+    spool = RUN_DIR.parent / f"spool-{uuid.uuid4().hex[:8]}"
+    topic = new_topic(scenario)
+    n = max(MESSAGES // 50, 2000)
+    row = Row(scenario, settings_name)
+    t0 = time.monotonic()
+    # Written by a producer that never reaches Kafka (nothing listens on port 1).
+    nowhere = {**SETTINGS[settings_name], "bootstrap.servers": "127.0.0.1:1", "message.timeout.ms": "500",
+               "bridge.spool.dir": str(spool), "bridge.spool.replay.interval.ms": "3600000"}
+    writer = Run(topic, nowhere)
+    for seq in range(n):
+        writer.produce(seq)
+    writer.wait_reports(60)
+    writer.producer.close()
+    spooled = [seq for seq, why in writer.failed.items() if "kept in the spool" in why]
+    if len(spooled) != n:
+        row.broken.append(f"{n - len(spooled)} messages were not spooled")
+    writer.failed = {s: w for s, w in writer.failed.items() if "kept in the spool" not in w}
+
+    conf = {"bootstrap.servers": BOOTSTRAP, **SETTINGS[settings_name], "bridge.spool.dir": str(spool)}
+    replayer = subprocess.Popen([sys.executable, str(WORKER), "replay", json.dumps(conf)], stdout=subprocess.DEVNULL)
+    with kb.Consumer({"bootstrap.servers": BOOTSTRAP}) as c:
+        def in_kafka() -> int:
+            return sum(c.get_watermark_offsets(topic, p, timeout=10)[1] for p in range(PARTITIONS))
+        wait_for(lambda: in_kafka() >= n // 3 or replayer.poll() is not None, 120)
+        row.acknowledged_at_fault = in_kafka()
+    replayer.kill()
+    replayer.wait(30)
+    log(f"{scenario}: SIGKILL to the replaying process at {row.acknowledged_at_fault} of {n} in Kafka")
+    left = json.loads(subprocess.run([sys.executable, str(WORKER), "replay", json.dumps(conf)], check=True,
+                                     capture_output=True, text=True, timeout=300).stdout)["left"]
+    if left:
+        row.broken.append(f"the spool still holds {len(left)} segment(s) after the second replay")
+    row.seconds = round(time.monotonic() - t0, 1)
+    judge(row, [Tally(sent=n, acked=0, failed=writer.failed)], read_back(topic))
+    row.notes.append(f"{len(spooled)} spooled by a producer that never reached Kafka; its replayer SIGKILLed, the next one sent the rest")
+    return row
+
+
 PROXY = ROOT / "target/release/kafkabridge-proxy"
 PROXY_CLIENTS = 8
 PROXY_PIPELINE = 100
@@ -609,6 +650,8 @@ DESCRIPTIONS = {
     "broker-frozen": f"the same with the broker SIGSTOPped (connections accepted, nothing answered) for {OUTAGE_S:.0f} s, then SIGCONTed",
     "spool": "a worker process with `bridge.spool.dir` produces fire-and-forget through a broker SIGKILL, sees its reports, "
              "produces more and exits while the broker is still down; the broker restarts and the next worker on the spool sends what was kept",
+    "spool-replay-kill": "a spool of messages that never reached Kafka is replayed by a process SIGKILLed once a third of them "
+                         "is in Kafka; the next process replays the rest",
     "proxy-kill": f"{PROXY_CLIENTS} redis-py clients XADD through kafkabridge-proxy (pipelines of {PROXY_PIPELINE}, each reply waiting for the delivery); "
                   "the proxy SIGKILLed a third into the stream and restarted; then a group reads every entry, acknowledges the even ones, "
                   "the proxy is SIGKILLed again and the group reads on",
@@ -619,6 +662,7 @@ SCENARIOS: Dict[str, Scenario] = {
     "broker-stopped": lambda b, name, st: unreachable(b, name, st, broker_gone, restart),
     "broker-frozen": lambda b, name, st: unreachable(b, name, st, broker_frozen, thaw),
     "spool": spooled_outage,
+    "spool-replay-kill": spool_replay_killed,
     "proxy-kill": proxy_killed,
 }
 
